@@ -158,3 +158,11 @@ type Decoder interface {
 	// len(p) ≥ one packet of garbage always makes progress.
 	Decode(dst []int32, p []byte) (samples, consumed int)
 }
+
+// Generator produces signal sample by sample: each call to Next writes the
+// next sample of every channel, in microvolts, into dst (len == channels).
+// The simulator implements it; emulators quantise its output to their
+// protocol's counts.
+type Generator interface {
+	Next(dstUV []float64)
+}

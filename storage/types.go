@@ -1,0 +1,71 @@
+package storage
+
+import "time"
+
+// Patient is a person under therapy. Code is the clinic's identifier (unique,
+// printed on exports instead of the name when de-identifying).
+type Patient struct {
+	ID           int64
+	Code         string
+	Name         string
+	BirthDate    string // ISO 8601 date (YYYY-MM-DD), empty when unknown
+	Sex          string // "F", "M", "X" or empty
+	AffectedSide string // "left", "right", "both" or empty
+	Diagnosis    string
+	Notes        string
+	CreatedAt    time.Time
+}
+
+// SessionType says why a session was recorded.
+type SessionType string
+
+// Session types.
+const (
+	SessionCalibration SessionType = "calibration"
+	SessionTherapy     SessionType = "therapy"
+	SessionAssessment  SessionType = "assessment"
+	SessionImport      SessionType = "import"
+	SessionRecording   SessionType = "recording" // a plain recording (headless or from the live view)
+)
+
+// SessionStatus is the life-cycle state of a session.
+type SessionStatus string
+
+// Session statuses: a session is "recording" while samples are written,
+// "completed" when closed normally, "interrupted" when the app stopped
+// without closing it (crash, power loss).
+const (
+	StatusRecording   SessionStatus = "recording"
+	StatusCompleted   SessionStatus = "completed"
+	StatusInterrupted SessionStatus = "interrupted"
+)
+
+// Session is one recording of one patient with one device.
+type Session struct {
+	ID        int64
+	PatientID int64
+	Type      SessionType
+	Status    SessionStatus
+	StartedAt time.Time
+	EndedAt   time.Time // zero while recording
+	// Device and Protocol name the source (see acquisition.StreamInfo).
+	Device, Protocol, Port string
+	RateHz                 float64
+	Channels               int
+	Labels                 []string
+	ScaleUV                []float64 // µV per raw count, per channel
+	ResolutionBits         int
+	Filter                 string // filter settings in use, e.g. "bp 20-450 Hz order 4; notch 50 Hz Q30"
+	// Samples is the number of samples per channel stored so far; Lost and
+	// Dropped count samples missing from the recording (see acquisition.Stats
+	// and the writer).
+	Samples, Lost, Dropped int64
+}
+
+// Duration returns the recorded duration from the sample count and rate.
+func (s *Session) Duration() time.Duration {
+	if s.RateHz <= 0 {
+		return 0
+	}
+	return time.Duration(float64(s.Samples) / s.RateHz * float64(time.Second))
+}
