@@ -1,0 +1,221 @@
+package pipeline
+
+import (
+	"context"
+	"math"
+	"sync/atomic"
+	"time"
+
+	"myorehab/acquisition"
+	"myorehab/processing"
+)
+
+// LiveConfig configures a Live view of a stream.
+type LiveConfig struct {
+	// Info describes the stream. Channels and SampleRateHz are required.
+	Info acquisition.StreamInfo
+	// Filter conditions the signal for the filtered traces; nil shows the
+	// raw signal in both.
+	Filter processing.Stage
+	// BlockCap is the largest block Process will be given (samples per channel).
+	BlockCap int
+	// SpanSeconds is the time the traces cover; default 5.
+	SpanSeconds float64
+	// Points is the number of min/max points per trace; default 500.
+	Points int
+	// RMSSeconds is the RMS window of the filtered signal; default 0.2.
+	RMSSeconds float64
+	// PublishHz is how often a Snapshot is published, counted in samples
+	// (so it follows the stream, not the wall clock); default 30.
+	PublishHz float64
+}
+
+// Live turns a stream of Blocks into Snapshots for the UI.
+type Live struct {
+	cfg      LiveConfig
+	channels int
+	filtered *acquisition.Block
+
+	bin                    int // samples per point
+	points                 int
+	head, count            int // ring of finished points
+	rawMin, rawMax         [][]float32
+	filtMin, filtMax       [][]float32
+	accRMin, accRMax       []float32
+	accFMin, accFMax       []float32
+	accN                   int
+	rmsSq                  [][]float64 // ring of squares per channel
+	rmsSum                 []float64
+	rmsHead, rmsLen, rmsN  int
+	end                    uint64
+	sinceSnap, publishEach int
+	seq                    uint64
+	snap                   atomic.Pointer[Snapshot]
+}
+
+// NewLive returns a Live for cfg. It panics on a programmer error
+// (no channels, no rate, no block capacity).
+func NewLive(cfg LiveConfig) *Live {
+	ch := cfg.Info.Channels
+	if ch <= 0 || cfg.Info.SampleRateHz <= 0 || cfg.BlockCap <= 0 {
+		panic("pipeline: LiveConfig needs channels, rate and block capacity")
+	}
+	if cfg.SpanSeconds <= 0 {
+		cfg.SpanSeconds = 5
+	}
+	if cfg.Points <= 0 {
+		cfg.Points = 500
+	}
+	if cfg.RMSSeconds <= 0 {
+		cfg.RMSSeconds = 0.2
+	}
+	if cfg.PublishHz <= 0 {
+		cfg.PublishHz = 30
+	}
+	fs := cfg.Info.SampleRateHz
+	span := int(math.Round(cfg.SpanSeconds * fs))
+	bin := max(1, int(math.Ceil(float64(span)/float64(cfg.Points))))
+	l := &Live{
+		cfg:         cfg,
+		channels:    ch,
+		filtered:    acquisition.NewBlock(ch, cfg.BlockCap),
+		bin:         bin,
+		points:      max(1, span/bin),
+		rmsN:        max(1, int(math.Round(cfg.RMSSeconds*fs))),
+		publishEach: max(1, int(math.Round(fs/cfg.PublishHz))),
+	}
+	mk := func() [][]float32 {
+		m := make([][]float32, ch)
+		for c := range m {
+			m[c] = make([]float32, l.points)
+		}
+		return m
+	}
+	l.rawMin, l.rawMax, l.filtMin, l.filtMax = mk(), mk(), mk(), mk()
+	l.accRMin, l.accRMax = make([]float32, ch), make([]float32, ch)
+	l.accFMin, l.accFMax = make([]float32, ch), make([]float32, ch)
+	l.rmsSq = make([][]float64, ch)
+	for c := range l.rmsSq {
+		l.rmsSq[c] = make([]float64, l.rmsN)
+	}
+	l.rmsSum = make([]float64, ch)
+	return l
+}
+
+// Process takes one block of the stream. It does not allocate unless it
+// publishes a Snapshot. Only one goroutine may call it.
+func (l *Live) Process(b *acquisition.Block) {
+	if b.Channels != l.channels {
+		panic("pipeline: block channel count mismatch")
+	}
+	f := b
+	if l.cfg.Filter != nil {
+		l.cfg.Filter.Process(l.filtered, b)
+		f = l.filtered
+	}
+	for i := 0; i < b.Len; i++ {
+		if l.accN == 0 {
+			for c := 0; c < l.channels; c++ {
+				l.accRMin[c], l.accRMax[c] = float32(math.Inf(1)), float32(math.Inf(-1))
+				l.accFMin[c], l.accFMax[c] = float32(math.Inf(1)), float32(math.Inf(-1))
+			}
+		}
+		for c := 0; c < l.channels; c++ {
+			r := float32(b.Data[c*b.Cap+i])
+			v := f.Data[c*f.Cap+i]
+			fv := float32(v)
+			l.accRMin[c] = min(l.accRMin[c], r)
+			l.accRMax[c] = max(l.accRMax[c], r)
+			l.accFMin[c] = min(l.accFMin[c], fv)
+			l.accFMax[c] = max(l.accFMax[c], fv)
+			sq := v * v
+			l.rmsSum[c] += sq - l.rmsSq[c][l.rmsHead]
+			l.rmsSq[c][l.rmsHead] = sq
+		}
+		l.rmsHead++
+		if l.rmsHead == l.rmsN {
+			// Recompute the running sums once per window so rounding
+			// errors of the add/subtract updates cannot accumulate.
+			l.rmsHead = 0
+			for c := range l.rmsSum {
+				var s float64
+				for _, v := range l.rmsSq[c] {
+					s += v
+				}
+				l.rmsSum[c] = s
+			}
+		}
+		l.rmsLen = min(l.rmsLen+1, l.rmsN)
+		l.accN++
+		if l.accN == l.bin {
+			for c := 0; c < l.channels; c++ {
+				l.rawMin[c][l.head], l.rawMax[c][l.head] = l.accRMin[c], l.accRMax[c]
+				l.filtMin[c][l.head], l.filtMax[c][l.head] = l.accFMin[c], l.accFMax[c]
+			}
+			l.head = (l.head + 1) % l.points
+			l.count = min(l.count+1, l.points)
+			l.accN = 0
+		}
+	}
+	l.end = b.End()
+	l.sinceSnap += b.Len
+	if l.sinceSnap >= l.publishEach {
+		l.sinceSnap = 0
+		l.publish(b.Received)
+	}
+}
+
+// publish makes a new immutable Snapshot (this is the one allocation).
+func (l *Live) publish(at time.Time) {
+	l.seq++
+	s := &Snapshot{
+		Seq:         l.seq,
+		Info:        l.cfg.Info,
+		End:         l.end,
+		Published:   at,
+		SpanSeconds: float64(l.points*l.bin) / l.cfg.Info.SampleRateHz,
+		BinSamples:  l.bin,
+		RMSUV:       make([]float64, l.channels),
+	}
+	n := l.count
+	start := (l.head - n + l.points) % l.points
+	cp := func(src [][]float32) [][]float32 {
+		out := make([][]float32, l.channels)
+		buf := make([]float32, l.channels*n)
+		for c := range out {
+			out[c] = buf[c*n : (c+1)*n : (c+1)*n]
+			k := copy(out[c], src[c][start:min(start+n, l.points)])
+			copy(out[c][k:], src[c][:n-k])
+		}
+		return out
+	}
+	s.RawMin, s.RawMax = cp(l.rawMin), cp(l.rawMax)
+	s.FilteredMin, s.FilteredMax = cp(l.filtMin), cp(l.filtMax)
+	for c := range s.RMSUV {
+		if l.rmsLen > 0 {
+			s.RMSUV[c] = math.Sqrt(max(0, l.rmsSum[c]) / float64(l.rmsLen))
+		}
+	}
+	l.snap.Store(s)
+}
+
+// Snapshot returns the latest published Snapshot, or nil before the first.
+// Safe from any goroutine.
+func (l *Live) Snapshot() *Snapshot { return l.snap.Load() }
+
+// Run feeds Live from a Reader's Output until the output is closed or ctx
+// is done, releasing every block after use.
+func (l *Live) Run(ctx context.Context, in *acquisition.Output) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case b, ok := <-in.C():
+			if !ok {
+				return nil
+			}
+			l.Process(b)
+			in.Release(b)
+		}
+	}
+}

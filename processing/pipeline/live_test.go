@@ -1,0 +1,170 @@
+package pipeline
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"myorehab/acquisition"
+)
+
+// sineBlocks feeds l with n samples of a sine of amplitude amp·(c+1) µV on
+// channel c, in blocks of blockLen.
+func sineBlocks(l *Live, fs float64, n, blockLen int, amp float64) {
+	b := acquisition.NewBlock(l.channels, blockLen)
+	for start := 0; start < n; start += blockLen {
+		b.Start, b.Len = uint64(start), min(blockLen, n-start)
+		for c := 0; c < b.Channels; c++ {
+			for i := 0; i < b.Len; i++ {
+				b.Data[c*b.Cap+i] = amp * float64(c+1) * math.Sin(2*math.Pi*50*float64(start+i)/fs)
+			}
+		}
+		b.Received = time.Unix(0, int64(start))
+		l.Process(b)
+	}
+}
+
+// doubler is a Stage that doubles the signal.
+type doubler struct{}
+
+func (doubler) Process(dst, src *acquisition.Block) {
+	dst.Start, dst.Len, dst.Received = src.Start, src.Len, src.Received
+	for c := 0; c < src.Channels; c++ {
+		for i := 0; i < src.Len; i++ {
+			dst.Data[c*dst.Cap+i] = 2 * src.Data[c*src.Cap+i]
+		}
+	}
+}
+func (doubler) Reset() {}
+
+func TestLiveSnapshot(t *testing.T) {
+	t.Parallel()
+	const fs = 1000.0
+	l := NewLive(LiveConfig{
+		Info:     acquisition.StreamInfo{Channels: 3, SampleRateHz: fs},
+		Filter:   doubler{},
+		BlockCap: 40,
+	})
+	if l.Snapshot() != nil {
+		t.Fatal("snapshot before any data")
+	}
+	sineBlocks(l, fs, 7000, 40, 100)
+	s := l.Snapshot()
+	if s == nil {
+		t.Fatal("no snapshot after 7 s")
+	}
+	if s.SpanSeconds != 5 || s.BinSamples != 10 || len(s.RawMin[0]) != 500 {
+		t.Fatalf("span %v s, bin %d, points %d", s.SpanSeconds, s.BinSamples, len(s.RawMin[0]))
+	}
+	if s.End != 7000 {
+		t.Fatalf("End = %d, want 7000", s.End)
+	}
+	for c := 0; c < 3; c++ {
+		amp := 100 * float64(c+1)
+		for i := range s.RawMin[c] {
+			// Every 10-sample bin of a 50 Hz sine spans half a period:
+			// its min/max reach within a few per cent of ±amp at most.
+			if float64(s.RawMax[c][i]) > amp+1e-3 || float64(s.RawMin[c][i]) < -amp-1e-3 || s.RawMin[c][i] > s.RawMax[c][i] {
+				t.Fatalf("ch %d point %d: [%v, %v] outside ±%v", c, i, s.RawMin[c][i], s.RawMax[c][i], amp)
+			}
+			if math.Abs(float64(s.FilteredMax[c][i])-2*float64(s.RawMax[c][i])) > 1e-3 {
+				t.Fatalf("filtered trace is not the filter's output")
+			}
+		}
+		wantRMS := 2 * amp / math.Sqrt2
+		if math.Abs(s.RMSUV[c]-wantRMS) > 1e-6*wantRMS {
+			t.Errorf("ch %d RMS = %v, want %v", c, s.RMSUV[c], wantRMS)
+		}
+	}
+}
+
+func TestLiveOldestFirst(t *testing.T) {
+	t.Parallel()
+	l := NewLive(LiveConfig{Info: acquisition.StreamInfo{Channels: 1, SampleRateHz: 100}, BlockCap: 7, Points: 50})
+	b := acquisition.NewBlock(1, 7)
+	for start := 0; start < 1234; start += 7 {
+		b.Start, b.Len = uint64(start), min(7, 1234-start)
+		for i := 0; i < b.Len; i++ {
+			b.Data[i] = float64(start + i) // a ramp
+		}
+		l.Process(b)
+	}
+	s := l.Snapshot()
+	for i := 1; i < len(s.RawMin[0]); i++ {
+		if s.RawMin[0][i] <= s.RawMin[0][i-1] {
+			t.Fatalf("points not oldest first at %d: %v then %v", i, s.RawMin[0][i-1], s.RawMin[0][i])
+		}
+	}
+	// The newest complete bin ends at the last complete multiple of 10.
+	if last := s.RawMax[0][len(s.RawMax[0])-1]; last != 1229 {
+		t.Fatalf("newest point max = %v, want 1229", last)
+	}
+}
+
+func TestLiveProcessDoesNotAllocate(t *testing.T) {
+	l := NewLive(LiveConfig{
+		Info:      acquisition.StreamInfo{Channels: 8, SampleRateHz: 1000},
+		Filter:    doubler{},
+		BlockCap:  50,
+		PublishHz: 1e-9, // never publish during the measurement
+	})
+	b := acquisition.NewBlock(8, 50)
+	b.Len = 50
+	l.Process(b)
+	if a := testing.AllocsPerRun(100, func() { l.Process(b) }); a != 0 {
+		t.Fatalf("Process allocates %v times per block", a)
+	}
+}
+
+func TestLiveRun(t *testing.T) {
+	t.Parallel()
+	info := acquisition.StreamInfo{Channels: 2, SampleRateHz: 1000}
+	l := NewLive(LiveConfig{Info: info, BlockCap: 10})
+	src := &countSource{info: info, limit: 2000}
+	r := acquisition.NewReader(src, 10)
+	out := r.Subscribe("live", 8)
+	done := make(chan error, 1)
+	go func() { done <- l.Run(context.Background(), out) }()
+	_ = r.Run(context.Background())
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not end when the reader stopped")
+	}
+	if s := l.Snapshot(); s == nil || s.End > 2000 || s.End+out.Dropped() < 2000 {
+		t.Fatalf("snapshot %+v, dropped %d", s, out.Dropped())
+	}
+}
+
+type countSource struct {
+	info  acquisition.StreamInfo
+	next  uint64
+	limit uint64
+}
+
+func (s *countSource) Info() acquisition.StreamInfo { return s.info }
+func (s *countSource) ReadBlock(dst *acquisition.Block) error {
+	if s.next >= s.limit {
+		dst.Len = 0
+		return acquisition.ErrClosed
+	}
+	dst.Start, dst.Len = s.next, dst.Cap
+	s.next += uint64(dst.Cap)
+	return nil
+}
+func (s *countSource) Close() error { return nil }
+
+func BenchmarkLiveProcess(b *testing.B) {
+	l := NewLive(LiveConfig{Info: acquisition.StreamInfo{Channels: 8, SampleRateHz: 1000}, BlockCap: 50, PublishHz: 1e-9})
+	blk := acquisition.NewBlock(8, 50)
+	blk.Len = 50
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Process(blk)
+	}
+	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N)/0.05, "cpu_fraction")
+}
