@@ -1,0 +1,57 @@
+# MyoRehab. `make run` and `make test` install what is missing (Debian/Ubuntu,
+# apt-get, only packages that are absent), then build and run or test.
+
+GO          ?= go
+BIN         := bin/myorehab
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+export LANG := en_US.UTF-8
+
+# Fyne's GL/X11 build needs; tests also need socat (pseudo-terminals), Xvfb
+# (a real window without a screen), ImageMagick (screenshots) and MNE (an
+# independent EDF+ reader).
+RUN_PKGS  := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
+             libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+TEST_PKGS := $(RUN_PKGS) socat xvfb xauth imagemagick
+
+.PHONY: all build run demo test check fmt-check vet staticcheck gotest bench screenshot deps-run deps-test clean
+
+all: build
+
+deps-run:
+	@./scripts/apt-ensure.sh $(RUN_PKGS)
+
+deps-test:
+	@./scripts/apt-ensure.sh $(TEST_PKGS)
+
+build: deps-run
+	$(GO) build -o $(BIN) .
+
+run: build
+	./$(BIN) --demo
+
+test: deps-test fmt-check vet staticcheck gotest
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi; echo "gofmt: ok"
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+# Tests run under Xvfb so that the real-window smoke test has a display.
+gotest:
+	xvfb-run -a -s "-screen 0 1400x900x24" $(GO) test -race -count=1 -timeout 20m ./...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# A real window under Xvfb, captured with ImageMagick (Fyne's own capture is
+# blank on a real window under Xvfb).
+screenshot: build
+	./scripts/screenshot.sh $(BIN) docs/screenshot.png
+
+clean:
+	rm -rf bin
