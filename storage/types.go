@@ -43,11 +43,13 @@ const (
 // Session is one recording of one patient with one device.
 type Session struct {
 	ID        int64
-	PatientID int64
-	Type      SessionType
-	Status    SessionStatus
-	StartedAt time.Time
-	EndedAt   time.Time // zero while recording
+	PatientID int64 // 0 when the session belongs to no patient
+	// PatientCode is the patient's code, filled by reads (not stored).
+	PatientCode string
+	Type        SessionType
+	Status      SessionStatus
+	StartedAt   time.Time
+	EndedAt     time.Time // zero while recording
 	// Device and Protocol name the source (see acquisition.StreamInfo).
 	Device, Protocol, Port string
 	RateHz                 float64

@@ -1,0 +1,230 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"myorehab/storage"
+)
+
+const sessionCols = `s.id, s.patient_id, COALESCE(p.code, ''), s.type, s.status, s.started_at, s.ended_at,
+	s.device, s.protocol, s.port, s.rate_hz, s.channels, s.labels, s.scale_uv, s.resolution_bits,
+	s.filter, s.samples, s.lost, s.dropped`
+
+const sessionFrom = ` FROM sessions s LEFT JOIN patients p ON p.id = s.patient_id`
+
+// CreateSession inserts s and fills s.ID; an empty Status becomes
+// StatusRecording, an empty Type SessionRecording and a zero StartedAt the
+// current time (written back into s). Channels and RateHz must be positive,
+// Labels and ScaleUV empty or of length Channels (storage.ErrInvalid); a
+// non-zero PatientID must exist (storage.ErrNotFound). Samples, Lost and
+// Dropped are stored as given.
+func (db *DB) CreateSession(ctx context.Context, s *storage.Session) error {
+	if s.Status == "" {
+		s.Status = storage.StatusRecording
+	}
+	if s.Type == "" {
+		s.Type = storage.SessionRecording
+	}
+	if s.StartedAt.IsZero() {
+		s.StartedAt = db.now()
+	}
+	if err := validSession(s); err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	labels, scale, err := sessionJSON(s)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	var ended sql.NullString
+	if !s.EndedAt.IsZero() {
+		ended = sql.NullString{String: formatTime(s.EndedAt), Valid: true}
+	}
+	var patient sql.NullInt64
+	if s.PatientID != 0 {
+		patient = sql.NullInt64{Int64: s.PatientID, Valid: true}
+	}
+
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO sessions (patient_id, type, status, started_at, ended_at,
+		device, protocol, port, rate_hz, channels, labels, scale_uv, resolution_bits, filter, samples, lost, dropped)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		patient, string(s.Type), string(s.Status), formatTime(s.StartedAt), ended,
+		s.Device, s.Protocol, s.Port, s.RateHz, s.Channels, labels, scale, s.ResolutionBits, s.Filter,
+		s.Samples, s.Lost, s.Dropped)
+	if err != nil {
+		return fmt.Errorf("create session: %w", mapErr(err))
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	s.ID = id
+	return nil
+}
+
+// FinishSession sets the status, end time and sample counts of session id
+// (storage.ErrNotFound when it does not exist).
+func (db *DB) FinishSession(ctx context.Context, id int64, status storage.SessionStatus, endedAt time.Time, c storage.SessionCounts) error {
+	if !validStatus(status) {
+		return fmt.Errorf("finish session %d: %w: status %q", id, storage.ErrInvalid, status)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("finish session %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE sessions SET status = ?, ended_at = ?, samples = ?, lost = ?, dropped = ?
+		WHERE id = ?`, string(status), formatTime(endedAt), c.Samples, c.Lost, c.Dropped, id)
+	if err != nil {
+		return fmt.Errorf("finish session %d: %w", id, mapErr(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("finish session %d: %w", id, err)
+	} else if n == 0 {
+		return fmt.Errorf("finish session %d: %w", id, storage.ErrNotFound)
+	}
+	return tx.Commit()
+}
+
+// Session returns session id with PatientCode filled, or storage.ErrNotFound.
+func (db *DB) Session(ctx context.Context, id int64) (*storage.Session, error) {
+	s, err := scanSession(db.db.QueryRowContext(ctx, `SELECT `+sessionCols+sessionFrom+` WHERE s.id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("session %d: %w", id, err)
+	}
+	return s, nil
+}
+
+// ListSessions returns the sessions matching f (zero fields do not filter),
+// newest first, at most f.Limit of them when f.Limit > 0.
+func (db *DB) ListSessions(ctx context.Context, f storage.SessionFilter) ([]*storage.Session, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT `+sessionCols+sessionFrom+`
+		WHERE (? = 0 OR s.patient_id = ?) AND (? = '' OR p.code = ?) AND (? = '' OR s.status = ?)
+		ORDER BY s.started_at DESC, s.id DESC LIMIT ?`,
+		f.PatientID, f.PatientID, f.PatientCode, f.PatientCode, string(f.Status), string(f.Status), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	defer rows.Close()
+	var ss []*storage.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sessions: %w", err)
+		}
+		ss = append(ss, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	return ss, nil
+}
+
+func validStatus(st storage.SessionStatus) bool {
+	switch st {
+	case storage.StatusRecording, storage.StatusCompleted, storage.StatusInterrupted:
+		return true
+	}
+	return false
+}
+
+func validSession(s *storage.Session) error {
+	switch {
+	case !validStatus(s.Status):
+		return fmt.Errorf("%w: status %q", storage.ErrInvalid, s.Status)
+	case s.Channels <= 0:
+		return fmt.Errorf("%w: %d channels", storage.ErrInvalid, s.Channels)
+	case !(s.RateHz > 0) || math.IsInf(s.RateHz, 0):
+		return fmt.Errorf("%w: sample rate %v Hz", storage.ErrInvalid, s.RateHz)
+	case len(s.Labels) != 0 && len(s.Labels) != s.Channels:
+		return fmt.Errorf("%w: %d labels for %d channels", storage.ErrInvalid, len(s.Labels), s.Channels)
+	case len(s.ScaleUV) != 0 && len(s.ScaleUV) != s.Channels:
+		return fmt.Errorf("%w: %d scales for %d channels", storage.ErrInvalid, len(s.ScaleUV), s.Channels)
+	case s.Samples < 0 || s.Lost < 0 || s.Dropped < 0:
+		return fmt.Errorf("%w: negative sample count", storage.ErrInvalid)
+	}
+	for _, v := range s.ScaleUV {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: scale %v µV per count", storage.ErrInvalid, v)
+		}
+	}
+	return nil
+}
+
+func sessionJSON(s *storage.Session) (labels, scale string, err error) {
+	l, err := json.Marshal(nonNil(s.Labels))
+	if err != nil {
+		return "", "", err
+	}
+	sc, err := json.Marshal(nonNil(s.ScaleUV))
+	if err != nil {
+		return "", "", err
+	}
+	return string(l), string(sc), nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func scanSession(sc scanner) (*storage.Session, error) {
+	var (
+		s                    storage.Session
+		patient              sql.NullInt64
+		typ, status, started string
+		ended                sql.NullString
+		labels, scale        string
+	)
+	err := sc.Scan(&s.ID, &patient, &s.PatientCode, &typ, &status, &started, &ended,
+		&s.Device, &s.Protocol, &s.Port, &s.RateHz, &s.Channels, &labels, &scale, &s.ResolutionBits,
+		&s.Filter, &s.Samples, &s.Lost, &s.Dropped)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.PatientID = patient.Int64
+	s.Type, s.Status = storage.SessionType(typ), storage.SessionStatus(status)
+	if s.StartedAt, err = parseTime(started); err != nil {
+		return nil, err
+	}
+	if ended.Valid {
+		if s.EndedAt, err = parseTime(ended.String); err != nil {
+			return nil, err
+		}
+	}
+	if err := json.Unmarshal([]byte(labels), &s.Labels); err != nil {
+		return nil, fmt.Errorf("session %d labels: %w", s.ID, err)
+	}
+	if err := json.Unmarshal([]byte(scale), &s.ScaleUV); err != nil {
+		return nil, fmt.Errorf("session %d scale: %w", s.ID, err)
+	}
+	if len(s.Labels) == 0 {
+		s.Labels = nil
+	}
+	if len(s.ScaleUV) == 0 {
+		s.ScaleUV = nil
+	}
+	return &s, nil
+}
