@@ -1,0 +1,285 @@
+package plot
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"myorehab/processing/pipeline"
+)
+
+// Scope is a live multi-channel EMG scope. It shows the last
+// Snapshot.SpanSeconds of every channel as a min/max envelope trace in its
+// own lane, with the channel label, the lane's half-range (±µV, chosen per
+// channel by an Autoscale) and the channel's RMS.
+//
+// Scope is a Fyne widget: call its methods on the Fyne goroutine only.
+type Scope struct {
+	widget.BaseWidget
+
+	snap     *pipeline.Snapshot
+	filtered bool
+	raw      []Autoscale // per channel, for RawMin/RawMax
+	filt     []Autoscale // per channel, for FilteredMin/FilteredMax
+	scratch  []float32
+	lanes    []Lane
+	img      *image.RGBA
+}
+
+// NewScope returns an empty scope showing filtered traces.
+func NewScope() *Scope {
+	s := &Scope{filtered: true}
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// SetSnapshot shows snap; nil shows "No signal". Passing the snapshot
+// already shown does nothing, so a caller polling at the frame rate redraws
+// only when the pipeline published new data. Both autoscales (raw and
+// filtered) of every channel follow each new snapshot.
+func (s *Scope) SetSnapshot(snap *pipeline.Snapshot) {
+	if snap == s.snap {
+		return
+	}
+	s.snap = snap
+	if snap != nil {
+		s.updateScales(snap)
+	}
+	s.Refresh()
+}
+
+// Snapshot returns the snapshot shown, nil when none.
+func (s *Scope) Snapshot() *pipeline.Snapshot { return s.snap }
+
+// SetFiltered selects the filtered (true) or raw (false) envelopes.
+func (s *Scope) SetFiltered(filtered bool) {
+	if filtered == s.filtered {
+		return
+	}
+	s.filtered = filtered
+	s.Refresh()
+}
+
+// Filtered reports whether the filtered envelopes are shown.
+func (s *Scope) Filtered() bool { return s.filtered }
+
+// Channels returns the number of channels shown (0 without a snapshot).
+func (s *Scope) Channels() int {
+	if s.snap == nil {
+		return 0
+	}
+	return len(s.snap.RawMin)
+}
+
+// HalfRangeUV returns the half-range of channel c's lane in the current
+// mode, in µV: the lane spans centre ± HalfRangeUV. It panics if c is out
+// of range.
+func (s *Scope) HalfRangeUV(c int) float64 {
+	return s.scale(c).HalfRangeUV()
+}
+
+// LaneLabel returns the text shown at the top left of channel c's lane:
+// the channel label and the half-range, e.g. "FDS  ±200 µV".
+func (s *Scope) LaneLabel(c int) string {
+	name := "Ch " + strconv.Itoa(c+1)
+	if c < len(s.snap.Info.Labels) && s.snap.Info.Labels[c] != "" {
+		name = s.snap.Info.Labels[c]
+	}
+	return name + "  ±" + formatUV(s.HalfRangeUV(c)) + " µV"
+}
+
+// RMSLabel returns the RMS text of channel c, e.g. "RMS 35.2 µV", or "" if
+// the snapshot has no RMS for c.
+func (s *Scope) RMSLabel(c int) string {
+	if s.snap == nil || c >= len(s.snap.RMSUV) {
+		return ""
+	}
+	return fmt.Sprintf("RMS %.1f µV", s.snap.RMSUV[c])
+}
+
+func (s *Scope) scale(c int) *Autoscale {
+	if s.filtered {
+		return &s.filt[c]
+	}
+	return &s.raw[c]
+}
+
+// envelope returns the envelope of channel c in the current mode.
+func (s *Scope) envelope(c int) (lo, hi []float32) {
+	if s.filtered {
+		if c < len(s.snap.FilteredMin) && c < len(s.snap.FilteredMax) {
+			return s.snap.FilteredMin[c], s.snap.FilteredMax[c]
+		}
+		return nil, nil
+	}
+	if c < len(s.snap.RawMax) {
+		return s.snap.RawMin[c], s.snap.RawMax[c]
+	}
+	return nil, nil
+}
+
+func (s *Scope) updateScales(snap *pipeline.Snapshot) {
+	n := len(snap.RawMin)
+	if len(s.raw) != n {
+		s.raw = make([]Autoscale, n)
+		s.filt = make([]Autoscale, n)
+		s.lanes = make([]Lane, n)
+	}
+	for c := range n {
+		if c < len(snap.RawMax) && len(snap.RawMin[c]) == len(snap.RawMax[c]) {
+			s.raw[c].Update(snap.RawMin[c], snap.RawMax[c], s.scratchFor(len(snap.RawMin[c])))
+		}
+		if c < len(snap.FilteredMin) && c < len(snap.FilteredMax) && len(snap.FilteredMin[c]) == len(snap.FilteredMax[c]) {
+			s.filt[c].Update(snap.FilteredMin[c], snap.FilteredMax[c], s.scratchFor(len(snap.FilteredMin[c])))
+		}
+	}
+}
+
+func (s *Scope) scratchFor(n int) []float32 {
+	if cap(s.scratch) < n {
+		s.scratch = make([]float32, n)
+	}
+	return s.scratch[:n]
+}
+
+// fullPoints returns the number of envelope points in the whole span.
+func fullPoints(snap *pipeline.Snapshot, n int) int {
+	if snap.BinSamples <= 0 || !(snap.SpanSeconds > 0) || !(snap.Info.SampleRateHz > 0) {
+		return n
+	}
+	full := int(math.Round(snap.SpanSeconds * snap.Info.SampleRateHz / float64(snap.BinSamples)))
+	return max(full, n)
+}
+
+// Image renders the traces into the scope's reused w×h pixel buffer and
+// returns it. It is the generator of the scope's raster; it allocates only
+// when the size changes. The returned image is overwritten by the next call.
+func (s *Scope) Image(w, h int) *image.RGBA {
+	w, h = max(w, 1), max(h, 1)
+	if s.img == nil || s.img.Rect.Dx() != w || s.img.Rect.Dy() != h {
+		s.img = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	n := s.Channels()
+	lanes := s.lanes[:0]
+	for c := range n {
+		lo, hi := s.envelope(c)
+		if len(lo) != len(hi) {
+			lo, hi = nil, nil
+		}
+		sc := s.scale(c)
+		lanes = append(lanes, Lane{
+			Min: lo, Max: hi, Full: fullPoints(s.snap, len(lo)),
+			CenterUV: sc.CenterUV(), HalfRangeUV: sc.HalfRangeUV(),
+			Color: TraceColor(c),
+		})
+	}
+	Draw(s.img, lanes)
+	return s.img
+}
+
+// MinSize returns a size in which a few lanes stay readable.
+func (s *Scope) MinSize() fyne.Size {
+	s.ExtendBaseWidget(s)
+	return fyne.NewSize(320, 200)
+}
+
+// CreateRenderer implements fyne.Widget.
+func (s *Scope) CreateRenderer() fyne.WidgetRenderer {
+	s.ExtendBaseWidget(s)
+	r := &scopeRenderer{s: s}
+	r.raster = canvas.NewRaster(func(w, h int) image.Image { return s.Image(w, h) })
+	r.raster.ScaleMode = canvas.ImageScalePixels
+	r.empty = canvas.NewText("No signal — connect a device", LabelColor())
+	r.empty.Alignment = fyne.TextAlignCenter
+	r.sync()
+	return r
+}
+
+type scopeRenderer struct {
+	s       *Scope
+	raster  *canvas.Raster
+	empty   *canvas.Text
+	names   []*canvas.Text
+	rms     []*canvas.Text
+	objects []fyne.CanvasObject
+}
+
+func (r *scopeRenderer) Destroy() {}
+
+func (r *scopeRenderer) MinSize() fyne.Size { return r.s.MinSize() }
+
+func (r *scopeRenderer) Objects() []fyne.CanvasObject { return r.objects }
+
+func (r *scopeRenderer) Layout(size fyne.Size) {
+	r.raster.Resize(size)
+	r.raster.Move(fyne.NewPos(0, 0))
+	ms := r.empty.MinSize()
+	r.empty.Resize(ms)
+	r.empty.Move(fyne.NewPos((size.Width-ms.Width)/2, (size.Height-ms.Height)/2))
+	pad := r.s.Theme().Size(theme.SizeNamePadding)
+	n := len(r.names)
+	for i := range n {
+		top := size.Height * float32(i) / float32(n)
+		r.names[i].Resize(r.names[i].MinSize())
+		r.names[i].Move(fyne.NewPos(2*pad, top+pad))
+		rs := r.rms[i].MinSize()
+		r.rms[i].Resize(rs)
+		r.rms[i].Move(fyne.NewPos(size.Width-rs.Width-2*pad, top+pad))
+	}
+}
+
+// sync brings the label objects in line with the scope's state and
+// reports whether their layout must be redone.
+func (r *scopeRenderer) sync() (relayout bool) {
+	n := r.s.Channels()
+	size := r.s.Theme().Size(theme.SizeNameText)
+	if len(r.names) != n || len(r.objects) == 0 {
+		r.names, r.rms = make([]*canvas.Text, n), make([]*canvas.Text, n)
+		r.objects = append(make([]fyne.CanvasObject, 0, 2+2*n), r.raster, r.empty)
+		for i := range n {
+			r.names[i] = canvas.NewText("", LabelColor())
+			r.names[i].TextStyle.Bold = true
+			r.rms[i] = canvas.NewText("", LabelColor())
+			r.objects = append(r.objects, r.names[i], r.rms[i])
+		}
+		relayout = true
+	}
+	if n == 0 {
+		r.empty.Show()
+	} else {
+		r.empty.Hide()
+	}
+	for i := range n {
+		relayout = setText(r.names[i], r.s.LaneLabel(i), size) || relayout
+		relayout = setText(r.rms[i], r.s.RMSLabel(i), size) || relayout
+	}
+	return relayout
+}
+
+// setText updates t and reports whether it changed.
+func setText(t *canvas.Text, s string, size float32) bool {
+	if t.Text == s && t.TextSize == size {
+		return false
+	}
+	t.Text, t.TextSize = s, size
+	t.Refresh()
+	return true
+}
+
+func (r *scopeRenderer) Refresh() {
+	if r.sync() {
+		r.Layout(r.s.Size())
+	}
+	r.raster.Refresh()
+}
+
+// formatUV formats a half-range in µV without trailing zeros.
+func formatUV(v float64) string {
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
