@@ -1,0 +1,17 @@
+// Package features implements LibEMG's time- and frequency-domain EMG
+// features (MAV, ZC, SSC, WL, LS, …, SAMPEN, FUZZYEN) and its feature groups
+// (HTD/TD, TDPSD, TSTD, LS4, LS9, TDAR, COMB) with LibEMG's default parameters.
+//
+// A Set is built once from feature and group names (NewSet); it knows its
+// output length and column names in LibEMG's order and computes all features
+// of one multichannel window with Extract without allocating. ExtractSliding
+// applies it to every window of a longer recording.
+//
+// Definitions follow LibEMG's Python code (libemg.feature_extractor,
+// commit 285350e) as documented in ../shared/data/libemg-reference/README.md:
+// where LibEMG's Python and its MATLAB reference values differ (VAR, AR, CC,
+// SM, SAMPEN, FUZZYEN, and the frequency axis of MDF/MNF), the Python
+// definition is implemented. Units follow the input: amplitude features carry
+// the unit of the samples (µV), frequency features Hz, counts are returned as
+// float64.
+package features
