@@ -68,29 +68,27 @@ func (c *Cascade) SetState(zi [][2]float64) {
 	copy(c.z, zi)
 }
 
-// runSOS is the sosfilt recursion over one channel. It runs section by
-// section over the whole slice; each section sees exactly the same inputs
-// and does exactly the same operations as in SciPy's sample-major loop, so
-// the output is identical.
+// runSOS is SciPy's sosfilt recursion over one channel, in SciPy's
+// sample-major order (each sample through all sections). This order lets
+// the CPU overlap the sections' dependency chains; it measured about 2×
+// faster than running section by section over the block.
 func runSOS(sos []Section, z [][2]float64, dst, src []float64) {
 	if len(sos) == 0 {
 		copy(dst, src)
 		return
 	}
-	in := src
-	for s := range sos {
-		sec := &sos[s]
-		b0, b1, b2, a1, a2 := sec[0], sec[1], sec[2], sec[4], sec[5]
-		z1, z2 := z[s][0], z[s][1]
-		out := dst[:len(in)]
-		for n, x := range in {
-			y := b0*x + z1
-			z1 = b1*x - a1*y + z2
-			z2 = b2*x - a2*y
-			out[n] = y
+	z = z[:len(sos)]
+	dst = dst[:len(src)]
+	for n, v := range src {
+		for s := range sos {
+			sec := &sos[s]
+			st := &z[s]
+			y := sec[0]*v + st[0]
+			st[0] = sec[1]*v - sec[4]*y + st[1]
+			st[1] = sec[2]*v - sec[5]*y
+			v = y
 		}
-		z[s] = [2]float64{z1, z2}
-		in = dst
+		dst[n] = v
 	}
 }
 
