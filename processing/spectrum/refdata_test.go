@@ -1,0 +1,150 @@
+package spectrum
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// The reference vectors live in ../shared/reference beside the module root
+// (README.md there gives the exact scipy 1.10.1 / PyWavelets 1.1.1 calls).
+
+// refDir returns the reference directory or skips the test when it is absent.
+func refDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("go.mod not found above the test directory; reference data unavailable")
+		}
+		dir = parent
+	}
+	ref := filepath.Join(dir, "..", "shared", "reference")
+	if _, err := os.Stat(filepath.Join(ref, "manifest.json")); err != nil {
+		t.Skipf("reference data not found at %s (needs the shared/reference folder beside the module root): %v", ref, err)
+	}
+	return ref
+}
+
+type manifest struct {
+	Inputs []struct {
+		ID   string  `json:"id"`
+		File string  `json:"file"`
+		Fs   float64 `json:"fs_hz"`
+	} `json:"inputs"`
+	Cases []struct {
+		ID      string                     `json:"id"`
+		Kind    string                     `json:"kind"`
+		Input   string                     `json:"input"`
+		Fs      float64                    `json:"fs_hz"`
+		Scalars map[string]json.RawMessage `json:"scalars"`
+		Outputs map[string]struct {
+			File      string `json:"file"`
+			Shape     []int  `json:"shape"`
+			Tolerance struct {
+				Rtol float64 `json:"rtol"`
+				Atol float64 `json:"atol"`
+			} `json:"tolerance"`
+		} `json:"outputs"`
+	} `json:"cases"`
+}
+
+func readManifest(t testing.TB, ref string) *manifest {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(ref, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("manifest.json: %v", err)
+	}
+	return &m
+}
+
+// readCSV returns the header and the numeric rows of a reference CSV file.
+// Non-numeric cells (scalar names) are returned in names, column 0.
+func readCSV(t testing.TB, path string) (header []string, rows [][]float64, names []string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if len(recs) < 1 {
+		t.Fatalf("%s: empty", path)
+	}
+	header = recs[0]
+	for _, rec := range recs[1:] {
+		row := make([]float64, len(rec))
+		for j, s := range rec {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				if j == 0 {
+					names = append(names, s)
+					row[j] = math.NaN()
+					continue
+				}
+				t.Fatalf("%s: %v", path, err)
+			}
+			row[j] = v
+		}
+		rows = append(rows, row)
+	}
+	return header, rows, names
+}
+
+// readColumn reads a one-column reference CSV file.
+func readColumn(t testing.TB, path string) []float64 {
+	t.Helper()
+	_, rows, _ := readCSV(t, path)
+	col := make([]float64, len(rows))
+	for i, r := range rows {
+		col[i] = r[0]
+	}
+	return col
+}
+
+// readScalars reads a name,value reference CSV file.
+func readScalars(t testing.TB, path string) map[string]float64 {
+	t.Helper()
+	_, rows, names := readCSV(t, path)
+	m := make(map[string]float64, len(rows))
+	for i, r := range rows {
+		m[names[i]] = r[1]
+	}
+	return m
+}
+
+// within reports whether max|got−ref| ≤ atol + rtol·max|ref| (the manifest's
+// rule) and returns the worst absolute error.
+func within(got, ref []float64, rtol, atol float64) (ok bool, maxErr float64) {
+	if len(got) != len(ref) {
+		return false, math.Inf(1)
+	}
+	var maxRef float64
+	for i := range ref {
+		maxRef = math.Max(maxRef, math.Abs(ref[i]))
+		e := math.Abs(got[i] - ref[i])
+		if math.IsNaN(e) {
+			return false, e
+		}
+		maxErr = math.Max(maxErr, e)
+	}
+	return maxErr <= atol+rtol*maxRef, maxErr
+}
