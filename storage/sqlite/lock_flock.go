@@ -32,3 +32,6 @@ func lockOwner(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// ownerLockSupported reports whether lockOwner really locks.
+const ownerLockSupported = true
