@@ -101,58 +101,50 @@ func (s *Set) channelStats(c int, x []float64) {
 // and the slope-sign-change count ((x[n]−x[n−1])·(x[n]−x[n+1]) ≥ sscT) in
 // one pass. len(x) ≥ 3.
 func basicPass(x []float64, sscT float64) (sumAbs, wl float64, zc, ssc int) {
-	// Two interleaved accumulators per sum shorten the dependency chains.
+	// The SSC test is written as Δx[n−1]·Δx[n] ≤ −sscT (negation is exact).
+	// Interleaved accumulators shorten the dependency chains; the
+	// comparisons compile to SETcc, so the loop has no data-dependent
+	// branches.
+	t := -sscT
 	prev := x[0]
-	cur := x[1]
-	dPrev := cur - prev
-	a0, a1 := math.Abs(prev), math.Abs(cur)
-	w0, w1 := math.Abs(dPrev), 0.0
+	dPrev := math.NaN() // x[0] has no predecessor: NaN fails the SSC test
+	a0, a1 := math.Abs(prev), 0.0
+	w0, w1 := 0.0, 0.0
 	var z0, z1, s0, s1 int
-	if prev*cur < 0 {
-		z0 = 1
+	i := 1
+	for ; i+3 < len(x); i += 4 {
+		q := x[i : i+4 : i+4]
+		c0, c1, c2, c3 := q[0], q[1], q[2], q[3]
+		d0, d1, d2, d3 := c0-prev, c1-c0, c2-c1, c3-c2
+		a0 += math.Abs(c0) + math.Abs(c2)
+		a1 += math.Abs(c1) + math.Abs(c3)
+		w0 += math.Abs(d0) + math.Abs(d2)
+		w1 += math.Abs(d1) + math.Abs(d3)
+		z0 += b2i(prev*c0 < 0) + b2i(c1*c2 < 0)
+		z1 += b2i(c0*c1 < 0) + b2i(c2*c3 < 0)
+		s0 += b2i(dPrev*d0 <= t) + b2i(d1*d2 <= t)
+		s1 += b2i(d0*d1 <= t) + b2i(d2*d3 <= t)
+		prev, dPrev = c3, d3
 	}
-	prev = cur
-	i := 2
-	for ; i+1 < len(x); i += 2 {
-		c0, c1 := x[i], x[i+1]
-		d0 := c0 - prev
-		d1 := c1 - c0
-		a0 += math.Abs(c0)
-		a1 += math.Abs(c1)
-		w0 += math.Abs(d0)
-		w1 += math.Abs(d1)
-		var zi, zj, si, sj int
-		if prev*c0 < 0 {
-			zi = 1
-		}
-		if c0*c1 < 0 {
-			zj = 1
-		}
-		if -(dPrev * d0) >= sscT {
-			si = 1
-		}
-		if -(d0 * d1) >= sscT {
-			sj = 1
-		}
-		z0 += zi
-		z1 += zj
-		s0 += si
-		s1 += sj
-		prev, dPrev = c1, d1
-	}
-	if i < len(x) {
-		c0 := x[i]
-		d0 := c0 - prev
-		a0 += math.Abs(c0)
-		w0 += math.Abs(d0)
-		if prev*c0 < 0 {
-			z0++
-		}
-		if -(dPrev * d0) >= sscT {
-			s0++
-		}
+	for ; i < len(x); i++ {
+		c := x[i]
+		d := c - prev
+		a0 += math.Abs(c)
+		w0 += math.Abs(d)
+		z0 += b2i(prev*c < 0)
+		s0 += b2i(dPrev*d <= t)
+		prev, dPrev = c, d
 	}
 	return a0 + a1, w0 + w1, z0 + z1, s0 + s1
+}
+
+// b2i returns 1 for true and 0 for false; it compiles to SETcc.
+func b2i(b bool) int {
+	var i int
+	if b {
+		i = 1
+	}
+	return i
 }
 
 // diffPass returns Σx², Σ(Δx)², Σ(Δ²x)², Σ|Δx| and Σ|Δ²x|. len(x) ≥ 3.

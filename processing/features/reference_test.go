@@ -223,16 +223,18 @@ func TestExemptSlowReference(t *testing.T) {
 	windows = append(windows, randWindow(8, 200, 1), randWindow(3, 97, 2), randWindow(2, 64, 3))
 	p := DefaultParams()
 	slow := map[string]func(x []float64) []float64{
-		"VAR":     func(x []float64) []float64 { return []float64{slowVar(x)} },
-		"AR":      func(x []float64) []float64 { return slowBurg(x, p.AROrder) },
-		"AR9":     func(x []float64) []float64 { return slowBurg(x, 9) },
-		"CC":      func(x []float64) []float64 { return slowCC(slowBurg(x, p.CCOrder)) },
-		"SM":      func(x []float64) []float64 { return []float64{slowSpec(x, p.SampleRateHz, p.SMOrder)[3]} },
-		"MDF":     func(x []float64) []float64 { return []float64{slowSpec(x, p.SampleRateHz, p.SMOrder)[0]} },
-		"MNF":     func(x []float64) []float64 { return []float64{slowSpec(x, p.SampleRateHz, p.SMOrder)[1]} },
-		"MNP":     func(x []float64) []float64 { return []float64{slowSpec(x, p.SampleRateHz, p.SMOrder)[2]} },
-		"SAMPEN":  func(x []float64) []float64 { return []float64{slowSampEn(x, p.SampEnDim, p.SampEnTolerance)} },
-		"FUZZYEN": func(x []float64) []float64 { return []float64{slowFuzzyEn(x, p.FuzzyEnDim, p.FuzzyEnTolerance, p.FuzzyEnWin)} },
+		"VAR":    func(x []float64) []float64 { return []float64{slowVar(x)} },
+		"AR":     func(x []float64) []float64 { return slowBurg(x, p.AROrder) },
+		"AR9":    func(x []float64) []float64 { return slowBurg(x, 9) },
+		"CC":     func(x []float64) []float64 { return slowCC(slowBurg(x, p.CCOrder)) },
+		"SM":     func(x []float64) []float64 { return []float64{slowSpec(x, p.SampleRateHz, p.SMOrder)[3]} },
+		"MDF":    func(x []float64) []float64 { return []float64{slowSpec(x, p.SampleRateHz, p.SMOrder)[0]} },
+		"MNF":    func(x []float64) []float64 { return []float64{slowSpec(x, p.SampleRateHz, p.SMOrder)[1]} },
+		"MNP":    func(x []float64) []float64 { return []float64{slowSpec(x, p.SampleRateHz, p.SMOrder)[2]} },
+		"SAMPEN": func(x []float64) []float64 { return []float64{slowSampEn(x, p.SampEnDim, p.SampEnTolerance)} },
+		"FUZZYEN": func(x []float64) []float64 {
+			return []float64{slowFuzzyEn(x, p.FuzzyEnDim, p.FuzzyEnTolerance, p.FuzzyEnWin)}
+		},
 	}
 	for name, ref := range slow {
 		t.Run(name, func(t *testing.T) {
