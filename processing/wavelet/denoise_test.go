@@ -43,7 +43,8 @@ func TestReferenceDenoise(t *testing.T) {
 				{"sigma", d.Sigma()},
 				{"threshold", thr[0]},
 				{"n", float64(d.Len())},
-				{"waverec_length", float64(len(y))},
+				// Raw waverec length before truncation to N.
+				{"waverec_length", float64(IDWTLen(d.t.CoeffLens()[d.Level()], w.Len()))},
 			} {
 				want, ok := s[check.name]
 				if !ok {
