@@ -125,7 +125,7 @@ func bumps(g Gesture) []bump {
 	case OpenHand: // finger extensors and thumb abductor.
 		return []bump{{180, 1, 3}, {315, 0.6, 4}}
 	case Pinch: // deep flexor and thumb, moderate.
-		return []bump{{45, 0.7, 5}, {315, 0.65, 5}}
+		return []bump{{45, 0.75, 3.5}, {315, 0.7, 3.5}}
 	case WristFlexion: // FCU and FCR.
 		return []bump{{112, 1, 3}}
 	case WristExtension: // ECU and ECRL.

@@ -126,7 +126,7 @@ func NewSimulator(cfg Config) (*Simulator, error) {
 	lo, hi := math.Min(bandLoHz, bandLoFrac*fs), math.Min(bandHiHz, bandHiFrac*fs)
 	s.hp = highpass(lo, butter2Q, fs)
 	s.lp1, s.lp2 = lowpass(hi, butter4Q1, fs), lowpass(hi, butter4Q2, fs)
-	s.buildSpectrumModel(math.Min(cfg.MDFHz, mdfMaxFrac*fs))
+	s.buildSpectrumModel(math.Min(cfg.MDFHz, mdfMaxFrac*fs), lo, hi)
 
 	s.envAlpha = -math.Expm1(-rampToTau / (cfg.RampS * fs))
 	s.tick = max(1, int(math.Round(tickSeconds*fs)))
@@ -151,10 +151,10 @@ func NewSimulator(cfg Config) (*Simulator, error) {
 // shapeModel returns the median frequency in Hz of the EMG shaping chain's
 // output for white input, and the chain's noise power gain: two band-pass
 // sections centred on f0, then the fixed band edges whose power gain on the
-// model grid (modelBins bins from 0 to fs/2) is edges.
-func (s *Simulator) shapeModel(f0 float64, edges []float64) (mdf, power float64) {
+// model grid (modelBins bins of width df from 0) is edges. The power above
+// the grid is negligible.
+func (s *Simulator) shapeModel(f0, df float64, edges []float64) (mdf, power float64) {
 	var p [modelBins]float64
-	df := s.fs / 2 / modelBins
 	bp := bandpass(f0, shapeQ, s.fs)
 	var total float64
 	for k := range p {
@@ -171,27 +171,28 @@ func (s *Simulator) shapeModel(f0 float64, edges []float64) (mdf, power float64)
 		}
 		cum += pk
 	}
-	return mdf, total / modelBins
+	return mdf, total * df / (s.fs / 2)
 }
 
 // buildSpectrumModel finds the shaping centre frequency whose output has
-// median frequency mdf (clipped to what the band allows) and tabulates the
-// median frequency and variance over the fatigue range.
-func (s *Simulator) buildSpectrumModel(mdf float64) {
+// median frequency mdf (clipped to what the band lo–hi Hz allows) and
+// tabulates the median frequency and variance over the fatigue range.
+func (s *Simulator) buildSpectrumModel(mdf, lo, hi float64) {
+	// The grid stops at 4·hi, where the band edges are down 48 dB.
 	edges := make([]float64, modelBins)
-	df := s.fs / 2 / modelBins
+	df := math.Min(s.fs/2, 4*hi) / modelBins
 	for k := range edges {
 		f := (float64(k) + 0.5) * df
 		h := s.hp.response(f, s.fs) * s.lp1.response(f, s.fs) * s.lp2.response(f, s.fs)
 		edges[k] = real(h)*real(h) + imag(h)*imag(h)
 	}
-	lo, hi := 0.005*s.fs, 0.45*s.fs
-	mLo, _ := s.shapeModel(lo, edges)
-	mHi, _ := s.shapeModel(hi, edges)
+	lo /= 4
+	mLo, _ := s.shapeModel(lo, df, edges)
+	mHi, _ := s.shapeModel(hi, df, edges)
 	mdf = math.Min(math.Max(mdf, mLo), mHi)
 	for range 40 { // bisection: the median rises with the centre frequency
 		mid := (lo + hi) / 2
-		if m, _ := s.shapeModel(mid, edges); m < mdf {
+		if m, _ := s.shapeModel(mid, df, edges); m < mdf {
 			lo = mid
 		} else {
 			hi = mid
@@ -203,7 +204,7 @@ func (s *Simulator) buildSpectrumModel(mdf float64) {
 	s.normTab = make([]float64, tableSize)
 	for i := range tableSize {
 		f0 := f0Nom * (tableLoFrac + (1-tableLoFrac)*float64(i)/(tableSize-1))
-		m, p := s.shapeModel(f0, edges)
+		m, p := s.shapeModel(f0, df, edges)
 		s.f0Tab[i], s.mdfTab[i], s.normTab[i] = f0, m, 1/math.Sqrt(p)
 	}
 	s.mdfNom = s.mdfTab[tableSize-1]
