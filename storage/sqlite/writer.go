@@ -75,8 +75,9 @@ type Writer struct {
 	closed  bool
 	started bool
 	lastEnd uint64
-	free    chan *queued // buffers ready for Write
-	queue   chan *queued // buffers waiting for the goroutine
+	free    chan *queued  // buffers ready for Write
+	queue   chan *queued  // buffers waiting for the goroutine
+	freed   chan struct{} // wakes WriteWait when a buffer is freed
 
 	dropped    atomic.Int64 // samples refused by Write or lost to a failed close
 	srcLost    atomic.Int64
@@ -150,6 +151,7 @@ func NewWriter(db *DB, sessionID int64, cfg WriterConfig) (*Writer, error) {
 		free:      make(chan *queued, cfg.QueueBlocks),
 		queue:     make(chan *queued, cfg.QueueBlocks),
 		errs:      make(chan error, 1),
+		freed:     make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		scratch:   make([]byte, 4*s.Channels*cfg.ChunkSamples),
 	}
@@ -176,6 +178,31 @@ func NewWriter(db *DB, sessionID int64, cfg WriterConfig) (*Writer, error) {
 // samples), ErrChannels when b.Channels differs from the session's, and
 // ErrWriterClosed after Close. An empty block is ignored.
 func (w *Writer) Write(b *acquisition.Block) error {
+	return w.write(b, true)
+}
+
+// WriteWait is Write for callers that may wait (file import, tests): when
+// the queue is full it waits for room instead of dropping the block, until
+// ctx ends (then it returns ctx's error and the block is not stored or
+// counted). It must not be used on the live acquisition path.
+func (w *Writer) WriteWait(ctx context.Context, b *acquisition.Block) error {
+	for {
+		err := w.write(b, false)
+		if err != ErrQueueFull {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-w.freed:
+		}
+	}
+}
+
+// write queues b. With drop set, a full queue drops b (counted, and the
+// next block may start after b); otherwise it returns ErrQueueFull and
+// leaves no trace, so the caller can retry b.
+func (w *Writer) write(b *acquisition.Block, drop bool) error {
 	if b.Channels != w.channels {
 		return ErrChannels
 	}
@@ -191,14 +218,17 @@ func (w *Writer) Write(b *acquisition.Block) error {
 		w.dropped.Add(int64(b.Len))
 		return ErrOutOfOrder
 	}
-	w.started, w.lastEnd = true, b.End()
 	var q *queued
 	select {
 	case q = <-w.free:
 	default:
-		w.dropped.Add(int64(b.Len))
+		if drop {
+			w.started, w.lastEnd = true, b.End()
+			w.dropped.Add(int64(b.Len))
+		}
 		return ErrQueueFull
 	}
+	w.started, w.lastEnd = true, b.End()
 	n := b.Len
 	if cap(q.raw) < w.channels*n {
 		q.raw = make([]int32, w.channels*n)
@@ -245,7 +275,9 @@ func (w *Writer) Errors() <-chan error { return w.errs }
 // session is marked interrupted (best effort) and the error returned. When
 // ctx ends first, the pending commit is abandoned and ctx's error returned;
 // the session then stays recording until the next Open marks it
-// interrupted. Close is idempotent; later calls return the first result.
+// interrupted, unless a later Close call waits for the writer goroutine and
+// finishes the session (interrupted if the abandoned commit failed). Once a
+// Close has finished the session, later calls return its result.
 func (w *Writer) Close(ctx context.Context) error {
 	w.mu.Lock()
 	if !w.closed {
@@ -254,13 +286,14 @@ func (w *Writer) Close(ctx context.Context) error {
 		close(w.queue)
 	}
 	w.mu.Unlock()
-	w.closeOnce.Do(func() {
-		stop := context.AfterFunc(ctx, w.cancel)
-		<-w.done
-		stop()
-		w.cancel()
-		w.closeErr = w.finish(ctx)
-	})
+	stop := context.AfterFunc(ctx, w.cancel)
+	defer stop()
+	select {
+	case <-w.done:
+	case <-ctx.Done():
+		return fmt.Errorf("close recording of session %d: %w", w.sessionID, ctx.Err())
+	}
+	w.closeOnce.Do(func() { w.closeErr = w.finish(ctx) })
 	return w.closeErr
 }
 
@@ -318,6 +351,10 @@ func (w *Writer) run() {
 			}
 			full := w.add(q)
 			w.free <- q // never blocks: free holds every buffer
+			select {
+			case w.freed <- struct{}{}:
+			default:
+			}
 			if full {
 				w.flush() // reported by flush; retried at the next tick
 			}
