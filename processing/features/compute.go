@@ -28,7 +28,10 @@ func (s *Set) channelStats(c int, x []float64) {
 		for i, v := range x {
 			y[i] = math.Log(v*v + eps)
 		}
-		st.logSumSq, st.logSumD1Sq, st.logSumD2Sq, st.logWL, st.logSumAbsD2 = diffPass(y)
+		var sq, d1, d2 float64
+		sq, d1, d2, st.logWL, st.logSumAbsD2 = diffPass(y)
+		st.logMom = tdpsdMoments(len(x), sq, d1, d2)
+		st.mom = tdpsdMoments(len(x), st.sumSq, st.sumD1Sq, st.sumD2Sq)
 	}
 	if nd&nWAMP != 0 {
 		st.wamp = wampPass(x, p.WAMPThreshold)
@@ -448,13 +451,23 @@ func fuzzyEntropy(mu, x []float64, m int, tol float64, win int) float64 {
 	return math.Log((phi[0] + eps) / (phi[1] + eps))
 }
 
-// tdpsd returns LibEMG's TD-PSD quantity v of feature k from the sums of a
-// window of n samples (before the final logarithm).
-func tdpsd(k kind, n int, sumSq, sumD1Sq, sumD2Sq, wl, sumAbsD2 float64) float64 {
+// tdpsdMoments returns LibEMG's TD-PSD moments m0, m2, m4 of a window of n
+// samples from Σx², ΣΔx² and ΣΔ²x²:
+//
+//	m0 = (√(Σx²)/(n−1))^0.1/0.1, m2 = (√(ΣΔx²/(n−1)))^0.1/0.1, m4 = (√(ΣΔ²x²/(n−1)))^0.1/0.1
+func tdpsdMoments(n int, sumSq, sumD1Sq, sumD2Sq float64) [3]float64 {
 	nm1 := float64(n - 1)
-	m0 := math.Pow(math.Sqrt(sumSq)/nm1, 0.1) / 0.1
-	m2 := math.Pow(math.Sqrt(sumD1Sq/nm1), 0.1) / 0.1
-	m4 := math.Pow(math.Sqrt(sumD2Sq/nm1), 0.1) / 0.1
+	return [3]float64{
+		math.Pow(math.Sqrt(sumSq)/nm1, 0.1) / 0.1,
+		math.Pow(math.Sqrt(sumD1Sq/nm1), 0.1) / 0.1,
+		math.Pow(math.Sqrt(sumD2Sq/nm1), 0.1) / 0.1,
+	}
+}
+
+// tdpsd returns LibEMG's TD-PSD quantity of feature k (before the final
+// logarithm) from the moments m and the sums Σ|Δx| and Σ|Δ²x|.
+func tdpsd(k kind, m [3]float64, wl, sumAbsD2 float64) float64 {
+	m0, m2, m4 := m[0], m[1], m[2]
 	switch k {
 	case kM0:
 		return m0
@@ -527,8 +540,8 @@ func (s *Set) write(dst []float64) {
 			case kVAR:
 				put(st.m2)
 			case kM0, kM2, kM4, kSPARSI, kIRF, kWLF:
-				a := math.Log(math.Abs(tdpsd(k, n, st.sumSq, st.sumD1Sq, st.sumD2Sq, st.wl, st.sumAbsD2)))
-				b := math.Log(math.Abs(tdpsd(k, n, st.logSumSq, st.logSumD1Sq, st.logSumD2Sq, st.logWL, st.logSumAbsD2)))
+				a := math.Log(math.Abs(tdpsd(k, st.mom, st.wl, st.sumAbsD2)))
+				b := math.Log(math.Abs(tdpsd(k, st.logMom, st.logWL, st.logSumAbsD2)))
 				put(-2 * a * b / (a*a + b*b))
 			case kLD:
 				put(st.ld)

@@ -342,3 +342,46 @@ func BenchmarkExtract(b *testing.B) {
 		b.Run(test.name, func(b *testing.B) { benchSet(b, test.names) })
 	}
 }
+
+// FuzzHudgins checks the unrolled Hudgins pass against a plain loop on
+// arbitrary windows (bytes become samples −128 … 127, zeros included).
+func FuzzHudgins(f *testing.F) {
+	f.Add([]byte{1, 254, 0, 3, 3, 255, 2})
+	f.Add([]byte{0, 0, 0})
+	f.Add([]byte{5, 5, 5, 5, 5, 250, 0, 0, 7, 7, 128})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 3 || len(b) > 1000 {
+			return
+		}
+		x := make([]float64, len(b))
+		for i, v := range b {
+			x[i] = float64(int8(v))
+		}
+		n := len(x)
+		s, err := NewSet([]string{"HTD"}, 1, n, DefaultParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := s.Extract(nil, [][]float64{x})
+		var iav, wl float64
+		var zc, ssc int
+		for i, v := range x {
+			iav += math.Abs(v)
+			if i > 0 {
+				wl += math.Abs(v - x[i-1])
+				if (v > 0 && x[i-1] < 0) || (v < 0 && x[i-1] > 0) {
+					zc++
+				}
+			}
+			if i > 0 && i < n-1 && (v-x[i-1])*(v-x[i+1]) >= 0 {
+				ssc++
+			}
+		}
+		want := []float64{iav / float64(n), float64(zc), float64(ssc), wl}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s = %g, want %g (x = %v)", s.Names()[i], got[i], want[i], x)
+			}
+		}
+	})
+}

@@ -76,13 +76,11 @@ func needs(k kind) need {
 type chanStats struct {
 	sumAbs, wlBasic float64 // Σ|x|, Σ|Δx| from the basic pass
 	zc, ssc, wamp   int
-	sumSq, sumD1Sq  float64 // Σx², ΣΔx²
-	sumD2Sq, wl     float64 // Σ(Δ²x)², Σ|Δx|
-	sumAbsD2        float64 // Σ|Δ²x|
-	logSumSq        float64 // the same five sums on ln(x²+ε)
-	logSumD1Sq      float64
-	logSumD2Sq      float64
-	logWL           float64
+	sumSq, sumD1Sq  float64    // Σx², ΣΔx²
+	sumD2Sq, wl     float64    // Σ(Δ²x)², Σ|Δx|
+	sumAbsD2        float64    // Σ|Δ²x|
+	mom, logMom     [3]float64 // TD-PSD m0, m2, m4 of x and of ln(x²+ε)
+	logWL           float64    // Σ|Δy|, Σ|Δ²y| of y = ln(x²+ε)
 	logSumAbsD2     float64
 	max             float64
 	m2, m3, m4      float64 // biased central moments
