@@ -1,0 +1,261 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// simProtocol is the protocol that needs no port.
+const simProtocol = "sim"
+
+// DevicePanel chooses, connects and monitors the amplifier. Its widgets are
+// exported so tests can drive them; touch them on the Fyne goroutine only.
+type DevicePanel struct {
+	Protocol   *widget.Select      // DeviceService.Protocols
+	Port       *widget.SelectEntry // discovered ports; any typed path is accepted
+	PortHint   *widget.Label       // the port's description or a hint
+	Rescan     *widget.Button      // lists the ports again
+	Connect    *widget.Button
+	Disconnect *widget.Button
+	State      *widget.Label // state, device, rate and loss counters
+	Message    *widget.Label // the app's message or the last error
+
+	shared
+	svc       DeviceService
+	ports     []PortInfo
+	status    DeviceStatus
+	busy      string // "connect" or "disconnect" while that call runs
+	errMsg    string // the last Connect/Disconnect error, until the next attempt
+	recording bool   // Disconnect is locked while a session records
+	// changed is called after Connect or Disconnect returned (set by MainScreen).
+	changed func()
+	content fyne.CanvasObject
+}
+
+func newDevicePanel(sh shared, svc DeviceService) *DevicePanel {
+	p := &DevicePanel{shared: sh, svc: svc}
+	p.Protocol = widget.NewSelect(svc.Protocols(), p.onProtocolChanged)
+	p.Port = widget.NewSelectEntry(nil)
+	p.Port.SetPlaceHolder("Serial port, e.g. /dev/ttyUSB0")
+	p.Port.OnChanged = func(string) { p.updateHint() }
+	p.PortHint = widget.NewLabel("")
+	p.PortHint.Importance = widget.LowImportance
+	p.Rescan = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), p.onRescanTapped)
+	p.Connect = widget.NewButtonWithIcon("Connect", theme.LoginIcon(), p.onConnectTapped)
+	p.Connect.Importance = widget.HighImportance
+	p.Disconnect = widget.NewButtonWithIcon("Disconnect", theme.LogoutIcon(), p.onDisconnectTapped)
+	p.State = widget.NewLabel("")
+	p.State.TextStyle.Bold = true
+	p.State.Truncation = fyne.TextTruncateEllipsis
+	p.Message = widget.NewLabel("")
+	p.Message.Wrapping = fyne.TextWrapWord
+
+	p.onRescanTapped()
+	if len(p.Protocol.Options) > 0 {
+		p.Protocol.SetSelectedIndex(0)
+	}
+	protocol := container.NewHBox(widget.NewLabelWithStyle("Device", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Protocol)
+	buttons := container.NewHBox(p.Rescan, p.Connect, p.Disconnect)
+	row := container.NewBorder(nil, nil, protocol, buttons, p.Port)
+	p.content = container.NewVBox(row, p.PortHint, p.State, p.Message)
+	p.update()
+	return p
+}
+
+// Status returns the last device status shown.
+func (p *DevicePanel) Status() DeviceStatus { return p.status }
+
+// setStatus shows st.
+func (p *DevicePanel) setStatus(st DeviceStatus) {
+	p.status = st
+	if st.State == Streaming {
+		p.errMsg = ""
+	}
+	p.update()
+}
+
+// setRecording locks Disconnect while a session records.
+func (p *DevicePanel) setRecording(on bool) {
+	if on != p.recording {
+		p.recording = on
+		p.update()
+	}
+}
+
+// config returns the configuration the panel describes.
+func (p *DevicePanel) config() DeviceConfig {
+	cfg := DeviceConfig{Protocol: p.Protocol.Selected}
+	if cfg.Protocol != simProtocol {
+		cfg.Port = strings.TrimSpace(p.Port.Text)
+	}
+	return cfg
+}
+
+func (p *DevicePanel) onProtocolChanged(string) {
+	p.errMsg = ""
+	p.update()
+}
+
+func (p *DevicePanel) onRescanTapped() {
+	p.ports = p.svc.Ports()
+	paths := make([]string, len(p.ports))
+	for i, pi := range p.ports {
+		paths[i] = pi.Path
+	}
+	p.Port.SetOptions(paths)
+	if p.Port.Text == "" && len(paths) > 0 {
+		p.Port.SetText(paths[0])
+	}
+	p.updateHint()
+}
+
+func (p *DevicePanel) updateHint() {
+	path := strings.TrimSpace(p.Port.Text)
+	i := slices.IndexFunc(p.ports, func(pi PortInfo) bool { return pi.Path == path })
+	switch {
+	case p.Protocol.Selected == simProtocol:
+		p.PortHint.SetText("The simulator needs no port.")
+	case i >= 0:
+		p.PortHint.SetText(p.ports[i].Description)
+	case len(p.ports) == 0:
+		p.PortHint.SetText("No serial port found: plug in the dongle and press ⟳, or type the port path.")
+	case path != "":
+		p.PortHint.SetText("Not among the ports found; it will be tried as typed.")
+	default:
+		p.PortHint.SetText("")
+	}
+}
+
+func (p *DevicePanel) onConnectTapped() {
+	if p.busy != "" {
+		return
+	}
+	cfg := p.config()
+	switch {
+	case cfg.Protocol == "":
+		p.errMsg = "Choose the device type first."
+		p.update()
+		return
+	case cfg.Protocol != simProtocol && cfg.Port == "":
+		p.errMsg = "Choose or type the serial port of the amplifier, e.g. /dev/ttyUSB0."
+		p.update()
+		return
+	}
+	p.busy, p.errMsg = "connect", ""
+	p.update()
+	p.log.Info("connect", "protocol", cfg.Protocol, "port", cfg.Port)
+	p.run.do(func() func() {
+		err := p.svc.Connect(cfg)
+		st := p.svc.Status()
+		return func() {
+			p.busy = ""
+			if err != nil {
+				p.errMsg = userMessage("Could not connect", err)
+				p.showError("connect", p.errMsg, err)
+			}
+			p.setStatus(st)
+			p.notify()
+		}
+	})
+}
+
+func (p *DevicePanel) onDisconnectTapped() {
+	if p.busy != "" || p.recording {
+		return
+	}
+	p.busy, p.errMsg = "disconnect", ""
+	p.update()
+	p.run.do(func() func() {
+		err := p.svc.Disconnect()
+		st := p.svc.Status()
+		return func() {
+			p.busy = ""
+			if err != nil {
+				p.errMsg = userMessage("Could not disconnect cleanly", err)
+				p.showError("disconnect", p.errMsg, err)
+			}
+			p.setStatus(st)
+			p.notify()
+		}
+	})
+}
+
+func (p *DevicePanel) notify() {
+	if p.changed != nil {
+		p.changed()
+	}
+}
+
+// update brings the widgets in line with the panel's state.
+func (p *DevicePanel) update() {
+	st := p.status.State
+	idle := p.busy == "" && (st == Disconnected || st == Failed)
+	enable(p.Connect, idle)
+	enable(p.Disconnect, p.busy == "" && st != Disconnected && !p.recording)
+	enable(p.Protocol, idle)
+	enable(p.Port, idle && p.Protocol.Selected != simProtocol)
+	enable(p.Rescan, idle)
+	p.updateHint()
+
+	switch p.busy {
+	case "connect":
+		cfg := p.config()
+		text := "Connecting…"
+		if cfg.Port != "" {
+			text = "Connecting to " + cfg.Port + "…"
+		}
+		setLabel(p.State, text)
+	case "disconnect":
+		setLabel(p.State, "Disconnecting…")
+	default:
+		setLabel(p.State, deviceLine(p.status))
+	}
+	msg, imp := p.status.Message, widget.MediumImportance
+	switch {
+	case p.errMsg != "":
+		msg, imp = p.errMsg, widget.DangerImportance
+	case st == Failed:
+		imp = widget.DangerImportance
+	case st == Reconnecting || p.status.Lost+p.status.Dropped+p.status.CorruptPackets > 0:
+		imp = widget.WarningImportance
+	}
+	if p.recording && st != Disconnected {
+		if msg != "" {
+			msg += "\n"
+		}
+		msg += "Disconnect is locked while recording."
+	}
+	if p.Message.Text != msg || p.Message.Importance != imp {
+		p.Message.Importance = imp
+		p.Message.SetText(msg)
+	}
+}
+
+// disabler is a widget that can be enabled and disabled.
+type disabler interface {
+	Enable()
+	Disable()
+	Disabled() bool
+}
+
+// enable enables or disables w, refreshing it only on a change.
+func enable(w disabler, on bool) {
+	switch {
+	case on && w.Disabled():
+		w.Enable()
+	case !on && !w.Disabled():
+		w.Disable()
+	}
+}
+
+// setLabel sets l's text, refreshing it only on a change.
+func setLabel(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
+}

@@ -1,0 +1,214 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"myorehab/acquisition"
+	"myorehab/processing/pipeline"
+	"myorehab/storage"
+)
+
+// fakePatients is an in-memory PatientService.
+type fakePatients struct {
+	mu       sync.Mutex
+	patients []storage.Patient
+	addErr   error // returned by AddPatient when set
+	listErr  error
+	lists    int // ListPatients calls
+}
+
+func (f *fakePatients) ListPatients(_ context.Context, search string) ([]storage.Patient, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lists++
+	if f.listErr != nil {
+		return nil, f.listErr
+	}
+	var out []storage.Patient
+	for _, p := range f.patients {
+		s := strings.ToLower(search)
+		if strings.Contains(strings.ToLower(p.Code), s) || strings.Contains(strings.ToLower(p.Name), s) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakePatients) AddPatient(_ context.Context, p *storage.Patient) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.addErr != nil {
+		return f.addErr
+	}
+	for _, q := range f.patients {
+		if q.Code == p.Code {
+			return errors.New("clinic code " + p.Code + " is already used")
+		}
+	}
+	p.ID = int64(len(f.patients) + 1)
+	f.patients = append(f.patients, *p)
+	return nil
+}
+
+func (f *fakePatients) all() []storage.Patient {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.patients)
+}
+
+// fakeDevice is a DeviceService whose Connect succeeds (state Streaming)
+// unless connectErr is set; with gate set, Connect waits for it.
+type fakeDevice struct {
+	mu         sync.Mutex
+	status     DeviceStatus
+	ports      []PortInfo
+	connectErr error
+	gate       chan struct{}
+	configs    []DeviceConfig
+	snap       atomic.Pointer[pipeline.Snapshot]
+	snapCalls  chan struct{} // receives (without blocking) on each Snapshot call, when set
+}
+
+func (f *fakeDevice) Protocols() []string { return []string{"sim", "cyton"} }
+func (f *fakeDevice) Ports() []PortInfo   { return f.ports }
+
+func (f *fakeDevice) Connect(cfg DeviceConfig) error {
+	f.mu.Lock()
+	f.configs = append(f.configs, cfg)
+	gate, err := f.gate, f.connectErr
+	f.status = DeviceStatus{State: Connecting}
+	f.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err != nil {
+		f.status = DeviceStatus{State: Failed, Message: "The amplifier did not answer."}
+		return err
+	}
+	f.status = DeviceStatus{
+		State: Streaming, MeasuredRateHz: 249.8,
+		Info: acquisition.StreamInfo{Device: "OpenBCI Cyton", Protocol: cfg.Protocol, Port: cfg.Port, Channels: 8, SampleRateHz: 250},
+	}
+	return nil
+}
+
+func (f *fakeDevice) Disconnect() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.status = DeviceStatus{State: Disconnected}
+	return nil
+}
+
+func (f *fakeDevice) Status() DeviceStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status
+}
+
+func (f *fakeDevice) setStatus(st DeviceStatus) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.status = st
+}
+
+func (f *fakeDevice) calls() []DeviceConfig {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.configs)
+}
+
+func (f *fakeDevice) Snapshot() *pipeline.Snapshot {
+	if f.snapCalls != nil {
+		select {
+		case f.snapCalls <- struct{}{}:
+		default:
+		}
+	}
+	return f.snap.Load()
+}
+
+// fakeRecorder is an in-memory RecordingService.
+type fakeRecorder struct {
+	mu       sync.Mutex
+	sessions []storage.Session
+	active   int // index in sessions, -1 when idle
+	samples  int64
+	startErr error
+}
+
+func newFakeRecorder() *fakeRecorder { return &fakeRecorder{active: -1} }
+
+func (f *fakeRecorder) StartRecording(_ context.Context, patientID int64) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.startErr != nil {
+		return 0, f.startErr
+	}
+	if f.active >= 0 {
+		return 0, errors.New("already recording")
+	}
+	id := int64(len(f.sessions) + 1)
+	f.sessions = append(f.sessions, storage.Session{
+		ID: id, PatientID: patientID, Type: storage.SessionRecording, Status: storage.StatusRecording,
+		StartedAt: time.Date(2025, 3, 4, 10, 30, 0, 0, time.UTC), RateHz: 250, Channels: 8,
+	})
+	f.active, f.samples = len(f.sessions)-1, 0
+	return id, nil
+}
+
+func (f *fakeRecorder) StopRecording(context.Context) (*storage.Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.active < 0 {
+		return nil, errors.New("not recording")
+	}
+	s := &f.sessions[f.active]
+	s.Status, s.Samples = storage.StatusCompleted, f.samples
+	s.EndedAt = s.StartedAt.Add(s.Duration())
+	f.active = -1
+	out := *s
+	return &out, nil
+}
+
+// end ends the recording as the app does when the device is lost.
+func (f *fakeRecorder) end() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sessions[f.active].Status = storage.StatusInterrupted
+	f.active = -1
+}
+
+func (f *fakeRecorder) setSamples(n int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.samples = n
+}
+
+func (f *fakeRecorder) Recording() (bool, int64, int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.active < 0 {
+		return false, 0, 0
+	}
+	return true, f.sessions[f.active].ID, f.samples
+}
+
+func (f *fakeRecorder) ListSessions(_ context.Context, patientID int64) ([]storage.Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []storage.Session
+	for i := len(f.sessions) - 1; i >= 0; i-- {
+		if s := f.sessions[i]; s.PatientID == patientID {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

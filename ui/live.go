@@ -1,0 +1,216 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"myorehab/storage"
+	"myorehab/ui/plot"
+)
+
+// Mode choices of LivePanel.Mode.
+const (
+	modeFiltered = "Filtered"
+	modeRaw      = "Raw"
+)
+
+// LivePanel shows the live scope and records sessions. Its widgets are
+// exported so tests can drive them; touch them on the Fyne goroutine only.
+type LivePanel struct {
+	Scope      *plot.Scope
+	Mode       *widget.RadioGroup // "Filtered" or "Raw"
+	Record     *widget.Button     // "Record", or "Stop" while recording
+	RecordInfo *widget.Label      // elapsed time and samples, or why Record is disabled
+
+	shared
+	rec        RecordingService
+	patient    *storage.Patient // selected patient
+	recPatient string           // code of the patient being recorded
+	streaming  bool
+	recording  bool
+	busy       bool // a Start/StopRecording call is running
+	started    time.Time
+	sessionID  int64
+	samples    int64
+	note       string // shown when idle: the last saved session or error
+	// changed is called after recording starts or stops (set by MainScreen).
+	changed func()
+	content fyne.CanvasObject
+}
+
+func newLivePanel(sh shared, rec RecordingService) *LivePanel {
+	p := &LivePanel{shared: sh, rec: rec}
+	p.Scope = plot.NewScope()
+	p.Mode = widget.NewRadioGroup([]string{modeFiltered, modeRaw}, p.onModeChanged)
+	p.Mode.Horizontal = true
+	p.Mode.Required = true
+	p.Mode.SetSelected(modeFiltered)
+	p.Record = widget.NewButtonWithIcon("Record", theme.MediaRecordIcon(), p.onRecordTapped)
+	p.Record.Importance = widget.HighImportance
+	p.RecordInfo = widget.NewLabel("")
+	p.RecordInfo.Truncation = fyne.TextTruncateEllipsis
+	bar := container.NewBorder(nil, nil, container.NewHBox(p.Mode, p.Record), nil, p.RecordInfo)
+	p.content = container.NewBorder(bar, nil, nil, nil, p.Scope)
+	p.update()
+	return p
+}
+
+// Recording reports whether the panel shows a recording in progress.
+func (p *LivePanel) Recording() bool { return p.recording }
+
+func (p *LivePanel) onModeChanged(mode string) {
+	p.Scope.SetFiltered(mode != modeRaw)
+}
+
+// setPatient sets the patient a new recording is for (nil: none).
+func (p *LivePanel) setPatient(pt *storage.Patient) {
+	p.patient = pt
+	if !p.recording {
+		p.note = ""
+	}
+	p.update()
+}
+
+// setStreaming says whether the device streams.
+func (p *LivePanel) setStreaming(on bool) {
+	if on != p.streaming {
+		p.streaming = on
+		p.update()
+	}
+}
+
+// poll takes the recorder's state (RecordingService.Recording); a
+// recording that ended or started elsewhere (device lost, app) is followed.
+func (p *LivePanel) poll(active bool, sessionID, samples int64) {
+	if p.busy {
+		return
+	}
+	switch {
+	case p.recording && !active:
+		p.recording = false
+		p.note = "Recording ended."
+		p.log.Warn("recording ended outside the UI", "session", p.sessionID)
+		p.notify()
+	case !p.recording && active:
+		p.recording, p.sessionID, p.started = true, sessionID, p.now()
+		p.notify()
+	}
+	p.samples = samples
+	p.update()
+}
+
+func (p *LivePanel) onRecordTapped() {
+	if p.busy {
+		return
+	}
+	if p.recording {
+		p.stop()
+		return
+	}
+	if p.patient == nil || !p.streaming {
+		return
+	}
+	p.busy = true
+	p.update()
+	pt := *p.patient
+	p.run.do(func() func() {
+		ctx, cancel := p.call()
+		defer cancel()
+		id, err := p.rec.StartRecording(ctx, pt.ID)
+		return func() {
+			p.busy = false
+			if err != nil {
+				p.note = userMessage("Could not start recording", err)
+				p.showError("start recording", p.note, err)
+				p.update()
+				return
+			}
+			p.log.Info("recording started", "session", id, "patient", pt.Code)
+			p.recording, p.sessionID, p.samples, p.started, p.recPatient = true, id, 0, p.now(), pt.Code
+			p.note = ""
+			p.update()
+			p.notify()
+		}
+	})
+}
+
+func (p *LivePanel) stop() {
+	p.busy = true
+	p.update()
+	p.run.do(func() func() {
+		ctx, cancel := p.call()
+		defer cancel()
+		s, err := p.rec.StopRecording(ctx)
+		return func() {
+			p.busy = false
+			if err != nil {
+				p.note = userMessage("Could not stop recording", err)
+				p.showError("stop recording", p.note, err)
+				p.update()
+				return
+			}
+			p.recording = false
+			p.note = ""
+			if s != nil {
+				p.log.Info("recording stopped", "session", s.ID, "samples", s.Samples)
+				p.note = fmt.Sprintf("Saved session %d: %s, %s samples.", s.ID, formatDuration(s.Duration()), groupDigits(s.Samples))
+			}
+			p.update()
+			p.notify()
+		}
+	})
+}
+
+func (p *LivePanel) notify() {
+	if p.changed != nil {
+		p.changed()
+	}
+}
+
+// recordText returns the text of RecordInfo.
+func (p *LivePanel) recordText() string {
+	switch {
+	case p.recording:
+		who := ""
+		if p.recPatient != "" {
+			who = " · " + p.recPatient
+		}
+		return fmt.Sprintf("● REC %s · %s samples%s", formatDuration(p.now().Sub(p.started)), groupDigits(p.samples), who)
+	case p.busy:
+		return "Please wait…"
+	case p.note != "":
+		return p.note
+	case p.patient == nil:
+		return "Select a patient to record."
+	case !p.streaming:
+		return "Connect a device to record."
+	}
+	return "Ready to record " + p.patient.Code + "."
+}
+
+// update brings the widgets in line with the panel's state.
+func (p *LivePanel) update() {
+	if p.recording {
+		if p.Record.Text != "Stop" {
+			p.Record.SetText("Stop")
+			p.Record.SetIcon(theme.MediaStopIcon())
+			p.Record.Importance = widget.DangerImportance
+			p.Record.Refresh()
+		}
+		enable(p.Record, !p.busy)
+	} else {
+		if p.Record.Text != "Record" {
+			p.Record.SetText("Record")
+			p.Record.SetIcon(theme.MediaRecordIcon())
+			p.Record.Importance = widget.HighImportance
+			p.Record.Refresh()
+		}
+		enable(p.Record, !p.busy && p.patient != nil && p.streaming)
+	}
+	setLabel(p.RecordInfo, p.recordText())
+}

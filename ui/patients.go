@@ -1,0 +1,349 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"myorehab/storage"
+)
+
+// callTimeout bounds every database call the UI makes.
+const callTimeout = 15 * time.Second
+
+// shared is what every panel needs from the MainScreen.
+type shared struct {
+	win fyne.Window
+	log *slog.Logger
+	run *runner
+	ctx func() context.Context // the MainScreen's context (Background before Start)
+	now func() time.Time
+}
+
+// call returns a context for one service call, bounded by callTimeout.
+func (s *shared) call() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx(), callTimeout)
+}
+
+// showError logs err and shows msg in a dialog.
+func (s *shared) showError(title, msg string, err error) {
+	s.log.Error(title, "err", err)
+	d := dialog.NewError(errors.New(msg), s.win)
+	d.Show()
+}
+
+// PatientPanel lists and searches patients, registers new ones and shows the
+// sessions of the selected patient. Its widgets are exported so tests can
+// drive them; touch them on the Fyne goroutine only.
+type PatientPanel struct {
+	Search    *widget.Entry  // filters the list by code or name
+	List      *widget.List   // the patients matching Search
+	AddButton *widget.Button // opens Form
+	Current   *widget.Label  // the selected patient
+	Sessions  *widget.Table  // the selected patient's sessions
+	Message   *widget.Label  // the last error, empty when none
+	// Form is the open "Add patient" form, nil when closed.
+	Form *PatientForm
+
+	shared
+	svc      PatientService
+	rec      RecordingService
+	patients []storage.Patient
+	sessions []storage.Session
+	selected *storage.Patient
+	listGen  uint64 // drops list results older than the last request
+	sessGen  uint64
+	onSelect func(p *storage.Patient)
+	content  fyne.CanvasObject
+}
+
+func newPatientPanel(sh shared, svc PatientService, rec RecordingService) *PatientPanel {
+	p := &PatientPanel{shared: sh, svc: svc, rec: rec}
+	p.Search = widget.NewEntry()
+	p.Search.SetPlaceHolder("Search code or name")
+	p.Search.OnChanged = func(string) { p.Reload() }
+	p.List = widget.NewList(
+		func() int { return len(p.patients) },
+		func() fyne.CanvasObject { return widget.NewLabel("P-0000 — Firstname Lastname (1960)") },
+		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(patientRow(p.patients[id])) },
+	)
+	p.List.OnSelected = p.onListSelected
+	p.AddButton = widget.NewButtonWithIcon("Add patient", theme.ContentAddIcon(), p.onAddTapped)
+	p.Current = widget.NewLabel("No patient selected")
+	p.Current.TextStyle.Bold = true
+	p.Current.Wrapping = fyne.TextWrapWord
+	p.Message = widget.NewLabel("")
+	p.Message.Importance = widget.DangerImportance
+	p.Message.Wrapping = fyne.TextWrapWord
+	p.Message.Hide()
+
+	p.Sessions = widget.NewTableWithHeaders(
+		func() (int, int) { return len(p.sessions), len(sessionColumns) },
+		func() fyne.CanvasObject { return widget.NewLabel("2006-01-02 15:04") },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(sessionCells(p.sessions[id.Row])[id.Col])
+		},
+	)
+	p.Sessions.ShowHeaderColumn = false
+	p.Sessions.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	p.Sessions.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 {
+			o.(*widget.Label).SetText(sessionColumns[id.Col])
+		}
+	}
+	for i, w := range []float32{170, 110, 90, 120, 120} {
+		p.Sessions.SetColumnWidth(i, w)
+	}
+
+	patients := container.NewBorder(
+		container.NewVBox(widget.NewLabelWithStyle("Patients", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Search),
+		container.NewVBox(p.AddButton, p.Message), nil, nil, p.List)
+	sessions := container.NewBorder(p.Current, nil, nil, nil, p.Sessions)
+	split := container.NewVSplit(patients, sessions)
+	split.Offset = 0.5
+	p.content = split
+	return p
+}
+
+// Patients returns the patients in the list (do not modify).
+func (p *PatientPanel) Patients() []storage.Patient { return p.patients }
+
+// SessionList returns the sessions shown for the selected patient (do not modify).
+func (p *PatientPanel) SessionList() []storage.Session { return p.sessions }
+
+// Selected returns the selected patient, nil when none (do not modify).
+func (p *PatientPanel) Selected() *storage.Patient { return p.selected }
+
+// Select selects the listed patient with ID id and reports whether it is listed.
+func (p *PatientPanel) Select(id int64) bool {
+	i := slices.IndexFunc(p.patients, func(x storage.Patient) bool { return x.ID == id })
+	if i < 0 {
+		return false
+	}
+	p.List.Select(i)
+	return true
+}
+
+// Reload lists the patients matching Search again, in the background.
+func (p *PatientPanel) Reload() {
+	p.listGen++
+	gen, search := p.listGen, strings.TrimSpace(p.Search.Text)
+	p.run.do(func() func() {
+		ctx, cancel := p.call()
+		defer cancel()
+		list, err := p.svc.ListPatients(ctx, search)
+		return func() {
+			if gen != p.listGen {
+				return // a newer search is on its way
+			}
+			if err != nil {
+				p.log.Error("list patients", "err", err)
+				p.setMessage(userMessage("Could not load the patients", err))
+				return
+			}
+			p.setMessage("")
+			p.patients = list
+			p.List.UnselectAll()
+			p.List.Refresh()
+			if p.selected != nil {
+				p.Select(p.selected.ID)
+			}
+		}
+	})
+}
+
+// ReloadSessions lists the selected patient's sessions again, in the background.
+func (p *PatientPanel) ReloadSessions() {
+	p.sessGen++
+	if p.selected == nil {
+		p.sessions = nil
+		p.Sessions.Refresh()
+		return
+	}
+	gen, id := p.sessGen, p.selected.ID
+	p.run.do(func() func() {
+		ctx, cancel := p.call()
+		defer cancel()
+		list, err := p.rec.ListSessions(ctx, id)
+		return func() {
+			if gen != p.sessGen {
+				return
+			}
+			if err != nil {
+				p.log.Error("list sessions", "patient", id, "err", err)
+				p.setMessage(userMessage("Could not load the sessions", err))
+				return
+			}
+			p.sessions = list
+			p.Sessions.Refresh()
+		}
+	})
+}
+
+func (p *PatientPanel) setMessage(msg string) {
+	p.Message.SetText(msg)
+	if msg == "" {
+		p.Message.Hide()
+	} else {
+		p.Message.Show()
+	}
+}
+
+func (p *PatientPanel) onListSelected(id widget.ListItemID) {
+	if id < 0 || id >= len(p.patients) {
+		return
+	}
+	if p.selected != nil && p.selected.ID == p.patients[id].ID {
+		return
+	}
+	p.choose(p.patients[id])
+}
+
+// choose makes pt the selected patient.
+func (p *PatientPanel) choose(pt storage.Patient) {
+	p.selected = &pt
+	p.Current.SetText("Patient: " + patientRow(pt))
+	if p.onSelect != nil {
+		p.onSelect(p.selected)
+	}
+	p.sessions = nil
+	p.Sessions.Refresh()
+	p.ReloadSessions()
+}
+
+func (p *PatientPanel) onAddTapped() {
+	if p.Form != nil {
+		return
+	}
+	p.Form = newPatientForm(p)
+	p.Form.dialog.Show()
+}
+
+// PatientForm is the "Add patient" dialog.
+type PatientForm struct {
+	Code, Name, BirthDate, Diagnosis *widget.Entry
+	Sex, Side                        *widget.RadioGroup
+	Save, Cancel                     *widget.Button
+	Message                          *widget.Label // why the form was refused
+
+	panel  *PatientPanel
+	dialog *dialog.CustomDialog
+	saving bool
+}
+
+// Radio labels and the stored codes they stand for.
+const (
+	sexFemale, sexMale, sexOther  = "Female", "Male", "Other"
+	sideLeft, sideRight, sideBoth = "Left", "Right", "Both"
+)
+
+func newPatientForm(p *PatientPanel) *PatientForm {
+	f := &PatientForm{panel: p}
+	f.Code = widget.NewEntry()
+	f.Code.SetPlaceHolder("e.g. P-0042 (required)")
+	f.Name = widget.NewEntry()
+	f.Name.SetPlaceHolder("Full name")
+	f.BirthDate = widget.NewEntry()
+	f.BirthDate.SetPlaceHolder("YYYY-MM-DD")
+	f.Sex = widget.NewRadioGroup([]string{sexFemale, sexMale, sexOther}, nil)
+	f.Sex.Horizontal = true
+	f.Side = widget.NewRadioGroup([]string{sideLeft, sideRight, sideBoth}, nil)
+	f.Side.Horizontal = true
+	f.Diagnosis = widget.NewMultiLineEntry()
+	f.Diagnosis.SetPlaceHolder("e.g. ischaemic stroke, 2024-11")
+	f.Diagnosis.SetMinRowsVisible(2)
+	f.Message = widget.NewLabel("")
+	f.Message.Importance = widget.DangerImportance
+	f.Message.Wrapping = fyne.TextWrapWord
+	f.Save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.onSaveTapped)
+	f.Save.Importance = widget.HighImportance
+	f.Cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.close)
+
+	form := widget.NewForm(
+		widget.NewFormItem("Clinic code", f.Code),
+		widget.NewFormItem("Name", f.Name),
+		widget.NewFormItem("Birth date", f.BirthDate),
+		widget.NewFormItem("Sex", f.Sex),
+		widget.NewFormItem("Affected side", f.Side),
+		widget.NewFormItem("Diagnosis", f.Diagnosis),
+	)
+	content := container.NewVBox(form, f.Message, container.NewGridWithColumns(2, f.Cancel, f.Save))
+	f.dialog = dialog.NewCustomWithoutButtons("Add patient", content, p.win)
+	f.dialog.Resize(fyne.NewSize(620, 0))
+	return f
+}
+
+// patient returns the patient described by the form.
+func (f *PatientForm) patient() storage.Patient {
+	pt := storage.Patient{
+		Code:      strings.TrimSpace(f.Code.Text),
+		Name:      strings.TrimSpace(f.Name.Text),
+		BirthDate: strings.TrimSpace(f.BirthDate.Text),
+		Diagnosis: strings.TrimSpace(f.Diagnosis.Text),
+	}
+	switch f.Sex.Selected {
+	case sexFemale:
+		pt.Sex = "F"
+	case sexMale:
+		pt.Sex = "M"
+	case sexOther:
+		pt.Sex = "X"
+	}
+	pt.AffectedSide = strings.ToLower(f.Side.Selected)
+	return pt
+}
+
+func (f *PatientForm) onSaveTapped() {
+	if f.saving {
+		return
+	}
+	pt := f.patient()
+	if msg := patientProblem(pt, f.panel.patients, f.panel.now()); msg != "" {
+		f.Message.SetText(msg)
+		return
+	}
+	f.saving = true
+	f.Save.Disable()
+	f.Message.SetText("")
+	p := f.panel
+	p.run.do(func() func() {
+		ctx, cancel := p.call()
+		defer cancel()
+		err := p.svc.AddPatient(ctx, &pt)
+		return func() {
+			f.saving = false
+			f.Save.Enable()
+			if err != nil {
+				p.log.Error("add patient", "code", pt.Code, "err", err)
+				f.Message.SetText(userMessage("Could not save the patient", err))
+				return
+			}
+			p.log.Info("patient added", "id", pt.ID, "code", pt.Code)
+			f.close()
+			p.choose(pt)
+			if p.Search.Text != "" {
+				p.Search.SetText("") // reloads, so the new patient is listed
+			} else {
+				p.Reload()
+			}
+		}
+	})
+}
+
+func (f *PatientForm) close() {
+	f.dialog.Hide()
+	if f.panel.Form == f {
+		f.panel.Form = nil
+	}
+}

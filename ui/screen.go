@@ -1,0 +1,185 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"myorehab/storage"
+)
+
+// Refresh rates of MainScreen.Start.
+const (
+	// FrameHz is how often the ticker refreshes the scope, per second.
+	FrameHz = 30
+	// slowEvery is how many frames pass between refreshes of the text
+	// (status lines, recording counters): 6 frames, 5 times a second.
+	slowEvery = 6
+)
+
+// MainScreen is the main window's content: the patient panel on the left,
+// the device panel on top, the live scope filling the rest and a status bar.
+type MainScreen struct {
+	Patients  *PatientPanel
+	Device    *DevicePanel
+	Live      *LivePanel
+	StatusBar *widget.Label
+
+	deps    Deps
+	run     runner
+	ctx     atomic.Pointer[context.Context]
+	queued  atomic.Bool // a frame is queued on the Fyne goroutine
+	frames  int
+	done    chan struct{} // closed when the ticker goroutine of Start exits
+	content fyne.CanvasObject
+}
+
+// New builds the main screen on window w, applies the clinic theme to a,
+// and starts loading the patient list in the background. It panics if a
+// service in d is nil. Call it on the Fyne goroutine (or before the app
+// runs); the app then sets Content as the window's content and calls Start.
+func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
+	switch {
+	case d.Patients == nil:
+		panic("ui: nil PatientService")
+	case d.Device == nil:
+		panic("ui: nil DeviceService")
+	case d.Recorder == nil:
+		panic("ui: nil RecordingService")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	a.Settings().SetTheme(newRehabTheme())
+
+	m := &MainScreen{deps: d, done: make(chan struct{})}
+	m.run.deferred = isTestDriver(a.Driver())
+	sh := shared{win: w, log: d.Log, run: &m.run, ctx: m.context, now: time.Now}
+	m.Patients = newPatientPanel(sh, d.Patients, d.Recorder)
+	m.Device = newDevicePanel(sh, d.Device)
+	m.Live = newLivePanel(sh, d.Recorder)
+	m.StatusBar = widget.NewLabel("")
+	m.StatusBar.Truncation = fyne.TextTruncateEllipsis
+
+	m.Patients.onSelect = func(p *storage.Patient) {
+		m.Live.setPatient(p)
+		m.updateStatusBar()
+	}
+	m.Device.changed = m.Refresh
+	m.Live.changed = func() {
+		m.Device.setRecording(m.Live.recording)
+		m.Patients.ReloadSessions()
+		m.updateStatusBar()
+	}
+
+	split := container.NewHSplit(m.Patients.content, m.Live.content)
+	split.Offset = 0.3
+	m.content = container.NewBorder(
+		container.NewVBox(m.Device.content, widget.NewSeparator()),
+		container.NewVBox(widget.NewSeparator(), m.StatusBar),
+		nil, nil, split)
+
+	m.Refresh()
+	m.Patients.Reload()
+	return m
+}
+
+// Content returns the screen's root object.
+func (m *MainScreen) Content() fyne.CanvasObject { return m.content }
+
+// Start starts the refresh ticker: FrameHz times a second it queues one
+// refresh on the Fyne goroutine with fyne.Do, reading only
+// DeviceService.Snapshot and Status (and RecordingService.Recording five
+// times a second). A frame is not queued while the previous one has not
+// run, so a busy Fyne goroutine is never flooded. The goroutine exits when
+// ctx is done; ctx also bounds the screens' service calls. Call Start once.
+// Under Fyne's test driver fyne.Do runs on the ticker goroutine itself, so
+// UI tests call Refresh instead.
+func (m *MainScreen) Start(ctx context.Context) {
+	m.ctx.Store(&ctx)
+	go func() {
+		defer close(m.done)
+		t := time.NewTicker(time.Second / FrameHz)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if m.queued.CompareAndSwap(false, true) {
+					fyne.Do(m.frame)
+				}
+			}
+		}
+	}()
+}
+
+// Refresh reads the device status, the latest snapshot and the recorder's
+// state once and updates every panel. Call it on the Fyne goroutine; Start
+// does so FrameHz times a second (the text five times a second).
+func (m *MainScreen) Refresh() { m.update(true) }
+
+// WaitIdle blocks until every background service call started by the
+// screens has returned and its result is on screen. It is meant for tests
+// and must not be called on the Fyne goroutine.
+//
+// Under Fyne's test driver (fyne.io/fyne/v2/test), which has no Fyne
+// goroutine, results are applied only by WaitIdle, on the goroutine that
+// calls it, so a test's widget calls never race with them: call WaitIdle
+// after each action that starts a service call (New, Connect, Record, Save,
+// a search, selecting a patient).
+func (m *MainScreen) WaitIdle() { m.run.wait() }
+
+func (m *MainScreen) context() context.Context {
+	if p := m.ctx.Load(); p != nil {
+		return *p
+	}
+	return context.Background()
+}
+
+func (m *MainScreen) frame() {
+	m.queued.Store(false)
+	m.frames++
+	m.update(m.frames%slowEvery == 0)
+}
+
+// update refreshes the scope and, when full or the device state changed,
+// the text and buttons.
+func (m *MainScreen) update(full bool) {
+	m.Live.Scope.SetSnapshot(m.deps.Device.Snapshot())
+	st := m.deps.Device.Status()
+	if !full && st.State == m.Device.status.State {
+		return
+	}
+	m.Device.setStatus(st)
+	m.Live.setStreaming(st.State == Streaming)
+	m.Live.poll(m.deps.Recorder.Recording())
+	m.Device.setRecording(m.Live.recording)
+	m.updateStatusBar()
+}
+
+func (m *MainScreen) updateStatusBar() {
+	st := m.Device.status
+	parts := []string{"Device: " + st.State.String()}
+	if st.State == Streaming {
+		parts[0] += " " + strings.TrimSpace(formatRate(st.MeasuredRateHz))
+		if n := st.Lost + st.Dropped; n > 0 {
+			parts[0] += " · " + groupDigits(int64(n)) + " samples missing"
+		}
+	}
+	if p := m.Patients.selected; p != nil {
+		parts = append(parts, "Patient: "+p.Code)
+	} else {
+		parts = append(parts, "No patient")
+	}
+	if m.Live.recording {
+		parts = append(parts, "● Recording "+formatDuration(m.Live.now().Sub(m.Live.started)))
+	}
+	setLabel(m.StatusBar, strings.Join(parts, "    |    "))
+}
