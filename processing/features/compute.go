@@ -102,7 +102,8 @@ func (s *Set) channelStats(c int, x []float64) {
 
 // basicPass returns Σ|x|, Σ|Δx|, the zero-crossing count (x[n]·x[n+1] < 0)
 // and the slope-sign-change count ((x[n]−x[n−1])·(x[n]−x[n+1]) ≥ sscT) in
-// one pass. len(x) ≥ 3.
+// one pass. len(x) ≥ 3. The product test equals LibEMG's sign test
+// (diff(sign(x)) = ±2) unless the product underflows (|x| below ~1e-154).
 func basicPass(x []float64, sscT float64) (sumAbs, wl float64, zc, ssc int) {
 	// The SSC test is written as Δx[n−1]·Δx[n] ≤ −sscT (negation is exact).
 	// Interleaved accumulators shorten the dependency chains; the

@@ -73,7 +73,10 @@ func groupNames() []string {
 }
 
 // groupMembers returns the features of group g (LibEMG get_feature_groups;
-// TD is an alias of HTD), or nil if g is not a group.
+// TD is an alias of HTD), or nil if g is not a group. LibEMG lists AR9 in
+// COMB but has no AR9 extractor, so its COMB silently yields WL SSC LD only;
+// here AR9 is a 9th-order Burg AR model, as in Phinyomark's COMB set. The
+// groups DFTR, ITD, HJORTH and MSWT use features not implemented here.
 func groupMembers(g string) []string {
 	switch g {
 	case "HTD", "TD":
