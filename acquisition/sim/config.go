@@ -55,8 +55,9 @@ type Config struct {
 	MainsUV float64
 
 	// MDFHz is the median frequency in hertz of a fresh muscle's EMG
-	// spectrum (default 100). It is clipped to a quarter of RateHz, and the
-	// EMG band itself is 20–450 Hz clipped to 0.1–0.45 × RateHz.
+	// spectrum (default 100), at most a quarter of RateHz. The EMG band is
+	// 20–450 Hz, its lower edge at most 0.1 × RateHz and its upper edge at
+	// most 0.45 × RateHz, so low rates (250 Hz) keep below Nyquist.
 	MDFHz float64
 	// FatigueHzPerS is how fast, in Hz per second, the median frequency of
 	// a fully activated channel falls during a sustained contraction; the
