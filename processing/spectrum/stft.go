@@ -1,10 +1,6 @@
 package spectrum
 
-import (
-	"math"
-
-	"gonum.org/v1/gonum/dsp/fourier"
-)
+import "math"
 
 // STFT computes short-time Fourier transform magnitudes exactly as
 //
@@ -27,7 +23,7 @@ type STFT struct {
 	noverlap int
 	win      []float64
 	scale    float64 // 1/Σw
-	fft      *fourier.FFT
+	fft      *realFFT
 	seg      []float64
 	coef     []complex128
 }
@@ -44,7 +40,7 @@ func NewSTFT(fsHz float64, nperseg, noverlap int) (*STFT, error) {
 		nperseg:  nperseg,
 		noverlap: noverlap,
 		win:      Hann(make([]float64, nperseg)),
-		fft:      fourier.NewFFT(nperseg),
+		fft:      newRealFFT(nperseg),
 		seg:      make([]float64, nperseg),
 		coef:     make([]complex128, nperseg/2+1),
 	}
@@ -115,7 +111,7 @@ func (s *STFT) Magnitude(dst, x []float64) []float64 {
 			}
 			s.seg[i] = v * s.win[i]
 		}
-		s.fft.Coefficients(s.coef, s.seg)
+		s.fft.coefficients(s.coef, s.seg)
 		row := dst[j*bins : (j+1)*bins]
 		for k, c := range s.coef {
 			row[k] = math.Hypot(real(c)*s.scale, imag(c)*s.scale)

@@ -1,9 +1,5 @@
 package spectrum
 
-import (
-	"gonum.org/v1/gonum/dsp/fourier"
-)
-
 // Welch estimates one-sided power spectral densities by Welch's method,
 // exactly as
 //
@@ -27,7 +23,7 @@ type Welch struct {
 	noverlap int
 	win      []float64
 	scale    float64 // 1/(fs·Σw²)
-	fft      *fourier.FFT
+	fft      *realFFT
 	seg      []float64
 	coef     []complex128
 }
@@ -44,7 +40,7 @@ func NewWelch(fsHz float64, nperseg, noverlap int) (*Welch, error) {
 		nperseg:  nperseg,
 		noverlap: noverlap,
 		win:      Hann(make([]float64, nperseg)),
-		fft:      fourier.NewFFT(nperseg),
+		fft:      newRealFFT(nperseg),
 		seg:      make([]float64, nperseg),
 		coef:     make([]complex128, nperseg/2+1),
 	}
@@ -103,7 +99,7 @@ func (w *Welch) PSD(dst, x []float64) []float64 {
 		for i, v := range src {
 			w.seg[i] = (v - mean) * w.win[i]
 		}
-		w.fft.Coefficients(w.coef, w.seg)
+		w.fft.coefficients(w.coef, w.seg)
 		for k, c := range w.coef {
 			re, im := real(c), imag(c)
 			dst[k] += re*re + im*im
