@@ -102,7 +102,7 @@ func newPatientPanel(sh shared, svc PatientService, rec RecordingService) *Patie
 			o.(*widget.Label).SetText(sessionColumns[id.Col])
 		}
 	}
-	for i, w := range []float32{170, 110, 90, 120, 120} {
+	for i, w := range []float32{160, 105, 85, 110, 100} {
 		p.Sessions.SetColumnWidth(i, w)
 	}
 

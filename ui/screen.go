@@ -79,7 +79,7 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 	}
 
 	split := container.NewHSplit(m.Patients.content, m.Live.content)
-	split.Offset = 0.3
+	split.Offset = 0.35
 	m.content = container.NewBorder(
 		container.NewVBox(m.Device.content, widget.NewSeparator()),
 		container.NewVBox(widget.NewSeparator(), m.StatusBar),
