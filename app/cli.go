@@ -1,0 +1,141 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// UsageError is a mistake on the command line; main exits with status 2.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+
+// ExitCode maps an error returned by Run to a process exit status.
+func ExitCode(err error) int {
+	var u *UsageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &u):
+		return 2
+	}
+	return 1
+}
+
+// command is one subcommand.
+type command struct {
+	name, args, help string
+	run              func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"emulate", "--protocol cyton --port PATH [--seconds N] [--rate HZ] [--channels N] [--corrupt RATE] [--seed N] [--dump FILE.csv] [--json]",
+			"act as an amplifier on a serial port, fed by the EMG simulator", runEmulate},
+		{"record", "--port PATH --protocol cyton --seconds N --db FILE [--patient CODE] [--json]",
+			"record N seconds from an amplifier into a session (reconnects by itself)", runRecord},
+		{"filter", "--in F --out F [--fs HZ] (--butter N (--band LO,HI | --highpass F | --lowpass F) [--zero-phase] | --notch F0 --q Q)",
+			"Butterworth or notch filtering of a CSV recording", runFilter},
+		{"sessions", "--db FILE [--patient CODE] [--json]", "list recorded sessions", runSessions},
+		{"export", "--db FILE --session ID --format csv --out FILE [--raw]", "export a session's samples", runExport},
+	}
+}
+
+// Run runs MyoRehab with the command-line arguments args (without the
+// program name): a subcommand of ../shared/CLI.md, or the desktop app.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name := args[0]
+		if name == "help" {
+			printUsage(stdout)
+			return nil
+		}
+		for _, c := range commands() {
+			if c.name == name {
+				return c.run(ctx, args[1:], stdout, stderr)
+			}
+		}
+		return usagef("unknown command %q (try: myorehab help)", name)
+	}
+	fs := newFlagSet("myorehab", stderr)
+	dataDir := fs.String("data-dir", "", "folder for the database, logs and settings (default: the user's data folder)")
+	demo := fs.Bool("demo", false, "open with a demo patient and the simulated amplifier streaming")
+	fs.Usage = func() { printUsage(stderr) }
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return runGUI(ctx, GUIOptions{DataDir: *dataDir, Demo: *demo})
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: myorehab [--data-dir DIR] [--demo]     open the desktop app")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "       myorehab %s %s\n           %s\n", c.name, c.args, c.help)
+	}
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// flagErr turns a flag parsing error into a usage error (help is not an error).
+func flagErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return &UsageError{Msg: err.Error()}
+}
+
+// parseDuration accepts "1s", "200ms" and bare numbers of seconds.
+func parseDuration(s string) (time.Duration, error) {
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		if v < 0 {
+			return 0, fmt.Errorf("duration %q is negative", s)
+		}
+		return time.Duration(v * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("duration %q: use seconds (2.5), or a unit (1s, 200ms)", s)
+	}
+	return d, nil
+}
+
+// parsePair parses "LO,HI".
+func parsePair(s string) (lo, hi float64, err error) {
+	a, b, ok := strings.Cut(s, ",")
+	if ok {
+		lo, err = strconv.ParseFloat(strings.TrimSpace(a), 64)
+		if err == nil {
+			hi, err = strconv.ParseFloat(strings.TrimSpace(b), 64)
+		}
+	}
+	if !ok || err != nil {
+		return 0, 0, fmt.Errorf("%q is not LO,HI in hertz (e.g. 20,450)", s)
+	}
+	return lo, hi, nil
+}
+
+// writeJSONLine prints v as one JSON object on its own line.
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}

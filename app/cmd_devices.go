@@ -1,0 +1,206 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"myorehab/acquisition/cyton"
+	"myorehab/acquisition/serialport"
+	"myorehab/acquisition/sim"
+	"myorehab/storage"
+	"myorehab/storage/sqlite"
+	"myorehab/ui"
+)
+
+// runEmulate implements `myorehab emulate` (CLI.md): act as an amplifier
+// on a serial port, fed by the simulator.
+func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("emulate", stderr)
+	protocol := fs.String("protocol", "", "protocol to speak: cyton")
+	portPath := fs.String("port", "", "serial port (or pseudo-terminal) to serve")
+	seconds := fs.String("seconds", "0", "stream this long after the start command, then exit (0: until interrupted)")
+	rate := fs.Float64("rate", 0, "sample rate in Hz (default: the device's, 250 for the Cyton)")
+	channels := fs.Int("channels", 0, "channels (the Cyton has 8)")
+	corrupt := fs.Float64("corrupt", 0, "probability per byte of replacing it with a random byte")
+	seed := fs.Uint64("seed", 1, "seed of the simulator and of the corruption")
+	dump := fs.String("dump", "", "write the clean samples sent (raw counts) to this CSV")
+	script := fs.String("script", "", "gesture script: lines '<gesture> <seconds> [level]' (default: the demo cycle)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	secs, err := parseDuration(*seconds)
+	if err != nil {
+		return usagef("--seconds: %v", err)
+	}
+	if *corrupt < 0 || *corrupt > 1 {
+		return usagef("--corrupt must be between 0 and 1")
+	}
+	if *portPath == "" {
+		return usagef("emulate needs --port")
+	}
+	switch *protocol {
+	case "cyton":
+		if *channels != 0 && *channels != cyton.Channels {
+			return usagef("the Cyton has %d channels (use cyton-daisy for 16, when available)", cyton.Channels)
+		}
+		if *rate == 0 {
+			*rate = 250
+		}
+	case "":
+		return usagef("emulate needs --protocol (cyton)")
+	default:
+		return usagef("unknown or not yet emulated protocol %q (available: cyton)", *protocol)
+	}
+
+	cfg := sim.DefaultConfig()
+	cfg.Channels, cfg.RateHz, cfg.Seed = cyton.Channels, *rate, *seed
+	if *script != "" {
+		f, err := os.Open(*script)
+		if err != nil {
+			return fmt.Errorf("open script: %w", err)
+		}
+		sc, err := sim.ParseScript(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("script %s: %w", *script, err)
+		}
+		cfg.Script = sc
+	}
+	gen, err := sim.NewSimulator(cfg)
+	if err != nil {
+		return err
+	}
+	var dumpW io.Writer
+	if *dump != "" {
+		f, err := os.Create(*dump)
+		if err != nil {
+			return fmt.Errorf("create dump file: %w", err)
+		}
+		defer f.Close()
+		dumpW = f
+	}
+	port, err := serialport.Open(*portPath, 0)
+	if err != nil {
+		return err
+	}
+	sent, err := cyton.RunEmulator(ctx, port, cyton.EmulatorConfig{
+		Generator: gen,
+		RateHz:    *rate,
+		Seconds:   secs.Seconds(),
+		Corrupt:   *corrupt,
+		Seed:      *seed,
+		Dump:      dumpW,
+	})
+	port.Close()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	res := struct {
+		Protocol    string `json:"protocol"`
+		SamplesSent int    `json:"samples_sent"`
+	}{*protocol, sent}
+	if *asJSON {
+		return writeJSONLine(stdout, res)
+	}
+	fmt.Fprintf(stdout, "protocol %s: %d samples sent\n", res.Protocol, res.SamplesSent)
+	return writeJSONLine(stdout, res)
+}
+
+// recordResult is what `myorehab record` prints (CLI.md fields).
+type recordResult struct {
+	SessionID        int64     `json:"session_id"`
+	Samples          int64     `json:"samples"`
+	RateHz           float64   `json:"rate_hz"`
+	Dropped          int64     `json:"dropped"`
+	Lost             uint64    `json:"lost"`
+	CorruptPackets   uint64    `json:"corrupt_packets"`
+	Reconnects       int       `json:"reconnects"`
+	ReconnectSeconds []float64 `json:"reconnect_seconds"`
+	Status           string    `json:"status"`
+}
+
+// runRecord implements `myorehab record` (CLI.md): headless recording of
+// N wall-clock seconds into a session, through the same device, filter and
+// writer path as the app.
+func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("record", stderr)
+	portPath := fs.String("port", "", "serial port of the amplifier")
+	protocol := fs.String("protocol", "", "amplifier protocol: cyton, or sim for the simulator")
+	seconds := fs.String("seconds", "", "how long to record (wall clock)")
+	dbPath := fs.String("db", "", "SQLite database file (created if missing)")
+	patient := fs.String("patient", "HEADLESS", "clinic code of the patient (created if missing)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	verbose := fs.Bool("v", false, "log to stderr")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if *protocol == "" || *seconds == "" || *dbPath == "" {
+		return usagef("record needs --protocol, --seconds and --db (and --port for a serial amplifier)")
+	}
+	dur, err := parseDuration(*seconds)
+	if err != nil || dur <= 0 {
+		return usagef("--seconds must be a positive duration")
+	}
+	log := slog.New(slog.DiscardHandler)
+	if *verbose {
+		log = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	db, err := sqlite.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	svc := NewServices(log, db)
+	defer svc.Close()
+	p, err := db.PatientByCode(ctx, *patient)
+	if errors.Is(err, storage.ErrNotFound) {
+		p = &storage.Patient{Code: *patient}
+		err = db.CreatePatient(ctx, p)
+	}
+	if err != nil {
+		return fmt.Errorf("patient %s: %w", *patient, err)
+	}
+	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: *protocol, Port: *portPath}, p.ID, storage.SessionRecording)
+	if err != nil {
+		return err
+	}
+	t := time.NewTimer(dur)
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		t.Stop()
+	}
+	st := svc.Device.SourceStats()
+	// Stop with a fresh context: an interrupt must still flush what was recorded.
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done, stopErr := svc.Recorder.Stop(stopCtx)
+	svc.Device.Disconnect()
+	if done == nil {
+		return fmt.Errorf("session %d: %w", sess.ID, stopErr)
+	}
+	res := recordResult{
+		SessionID:        done.ID,
+		Samples:          done.Samples,
+		RateHz:           done.RateHz,
+		Dropped:          done.Dropped,
+		Lost:             st.Lost,
+		CorruptPackets:   st.CorruptPackets,
+		Reconnects:       st.Reconnects,
+		ReconnectSeconds: append([]float64{}, st.ReconnectSeconds...),
+		Status:           string(done.Status),
+	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "session %d: %d samples at %g Hz, %d dropped, %d lost, %d corrupt packets, %d reconnects\n",
+			res.SessionID, res.Samples, res.RateHz, res.Dropped, res.Lost, res.CorruptPackets, res.Reconnects)
+	}
+	if err := writeJSONLine(stdout, res); err != nil {
+		return err
+	}
+	return stopErr
+}

@@ -1,0 +1,127 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"myorehab/assets"
+	"myorehab/storage"
+	"myorehab/storage/sqlite"
+	"myorehab/ui"
+)
+
+// AppID is MyoRehab's application identifier (FyneApp.toml).
+const AppID = "org.myorehab.app"
+
+// GUIOptions configures the desktop app.
+type GUIOptions struct {
+	// DataDir holds the database and the log; empty means DefaultDataDir.
+	DataDir string
+	// Demo opens the app with a demo patient selected and the simulated
+	// amplifier streaming.
+	Demo bool
+}
+
+// DemoPatientCode is the clinic code of the demo patient.
+const DemoPatientCode = "DEMO-001"
+
+// runGUI opens the desktop app and blocks until its window closes or ctx
+// ends, then shuts down in order: stop the recording, stop the reader,
+// close the database.
+func runGUI(ctx context.Context, opts GUIOptions) error {
+	dir := opts.DataDir
+	if dir == "" {
+		var err error
+		if dir, err = DefaultDataDir(); err != nil {
+			return err
+		}
+	}
+	log, logFile, err := openLog(dir)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	log.Info("start", "data_dir", dir, "demo", opts.Demo)
+	db, err := sqlite.Open(filepath.Join(dir, "myorehab.db"))
+	if err != nil {
+		log.Error("open database", "err", err)
+		return fmt.Errorf("open the MyoRehab database in %s: %w", dir, err)
+	}
+	if ids := db.Recovered(); len(ids) > 0 {
+		log.Warn("sessions interrupted by a crash were marked interrupted", "sessions", ids)
+	}
+	svc := NewServices(log, db)
+	defer func() {
+		if err := svc.Close(); err != nil {
+			log.Error("shutdown", "err", err)
+		}
+		log.Info("stopped")
+	}()
+
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
+	w := a.NewWindow("MyoRehab")
+	scr := BuildUI(a, w, svc)
+	w.Resize(fyne.NewSize(1280, 800))
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	scr.Start(ctx)
+	go func() {
+		<-ctx.Done() // Ctrl-C or SIGTERM: close the window like the user would
+		fyne.Do(a.Quit)
+	}()
+	if opts.Demo {
+		go startDemo(ctx, svc, scr)
+	}
+	w.ShowAndRun()
+	return nil
+}
+
+// BuildUI builds the main screen for svc on window w and sets it as the
+// window's content.
+func BuildUI(a fyne.App, w fyne.Window, svc *Services) *ui.MainScreen {
+	scr := ui.New(a, w, svc.Deps())
+	w.SetContent(scr.Content())
+	return scr
+}
+
+// startDemo makes sure the demo patient exists, selects it and connects
+// the simulated amplifier.
+func startDemo(ctx context.Context, svc *Services, scr *ui.MainScreen) {
+	p, err := ensureDemoPatient(ctx, svc.DB)
+	if err != nil {
+		svc.Log.Error("demo patient", "err", err)
+		return
+	}
+	if err := svc.Device.Connect(ui.DeviceConfig{Protocol: "sim"}); err != nil {
+		svc.Log.Error("demo connect", "err", err)
+	}
+	fyne.Do(func() {
+		scr.Patients.Reload()
+		scr.Patients.Select(p.ID)
+		scr.Refresh()
+	})
+}
+
+// ensureDemoPatient returns the demo patient, creating it if needed.
+func ensureDemoPatient(ctx context.Context, db *sqlite.DB) (*storage.Patient, error) {
+	p, err := db.PatientByCode(ctx, DemoPatientCode)
+	if err == nil {
+		return p, nil
+	}
+	p = &storage.Patient{
+		Code:         DemoPatientCode,
+		Name:         "Demo Patient",
+		AffectedSide: "right",
+		Diagnosis:    "Demonstration record (simulated EMG)",
+	}
+	if err := db.CreatePatient(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}

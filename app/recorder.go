@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"myorehab/acquisition"
+	"myorehab/storage"
+	"myorehab/storage/sqlite"
+)
+
+// Recorder stores the blocks of the connected device into a session while
+// a recording is active. It implements the recording half of
+// ui.RecordingService; Device feeds it every block.
+type Recorder struct {
+	log   *slog.Logger
+	db    *sqlite.DB
+	info  func() (acquisition.StreamInfo, bool)
+	stats func() acquisition.Stats
+	clock func() time.Time
+
+	mu  sync.Mutex // serialises take, event, Start and Stop
+	cur *recording
+	// dropped accumulates the samples that finished recordings lost to a
+	// full queue (the active one's are added in Dropped).
+	dropped uint64
+}
+
+type recording struct {
+	session *storage.Session
+	w       *sqlite.Writer
+	base    uint64 // stream index of the session's first sample
+	started bool
+	end     uint64 // session index one past the last sample handed over
+	lost0   uint64 // the source's lost count when the recording started
+	errLog  bool   // a write error was logged already
+}
+
+// NewRecorder returns a Recorder writing into db; info reports the
+// connected stream.
+func NewRecorder(log *slog.Logger, db *sqlite.DB, info func() (acquisition.StreamInfo, bool), stats func() acquisition.Stats) *Recorder {
+	return &Recorder{log: log, db: db, info: info, stats: stats, clock: time.Now}
+}
+
+// Start opens a new session of type typ for the patient and records every
+// following block into it.
+func (r *Recorder) Start(ctx context.Context, patientID int64, typ storage.SessionType, filterDesc string) (*storage.Session, error) {
+	info, ok := r.info()
+	if !ok {
+		return nil, errors.New("connect an amplifier (or the simulator) before recording")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur != nil {
+		return nil, errors.New("a recording is already running")
+	}
+	s := &storage.Session{
+		PatientID:      patientID,
+		Type:           typ,
+		Status:         storage.StatusRecording,
+		StartedAt:      r.clock().UTC(),
+		Device:         info.Device,
+		Protocol:       info.Protocol,
+		Port:           info.Port,
+		RateHz:         info.SampleRateHz,
+		Channels:       info.Channels,
+		Labels:         info.Labels,
+		ScaleUV:        info.ScaleUV,
+		ResolutionBits: info.ResolutionBits,
+		Filter:         filterDesc,
+	}
+	if err := r.db.CreateSession(ctx, s); err != nil {
+		return nil, fmt.Errorf("create session: %w", err)
+	}
+	w, err := sqlite.NewWriter(r.db, s.ID, sqlite.WriterConfig{})
+	if err != nil {
+		return nil, fmt.Errorf("start the recording writer: %w", err)
+	}
+	r.cur = &recording{session: s, w: w, lost0: r.stats().Lost}
+	r.log.Info("recording started", "session", s.ID, "patient", patientID)
+	return s, nil
+}
+
+// take hands one block to the active recording, if any. It never blocks
+// on the disk: a full writer queue is counted as dropped and reported.
+func (r *Recorder) take(b *acquisition.Block) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.cur
+	if c == nil || b.Len == 0 {
+		return
+	}
+	if !c.started {
+		c.base, c.started = b.Start, true
+	}
+	b.Start -= c.base // the session counts samples from its own start
+	c.end = b.End()
+	if err := c.w.Write(b); err != nil && !c.errLog {
+		c.errLog = true
+		r.log.Error("recording write", "session", c.session.ID, "err", err)
+	}
+}
+
+// event annotates a disconnection or reconnection in the active recording.
+func (r *Recorder) event(e acquisition.Event) {
+	r.mu.Lock()
+	c := r.cur
+	var at int64
+	if c != nil && c.started && e.Sample >= c.base {
+		at = int64(e.Sample - c.base)
+	}
+	r.mu.Unlock()
+	if c == nil {
+		return
+	}
+	a := &storage.Annotation{SessionID: c.session.ID, Sample: at, Kind: "fault"}
+	switch e.Kind {
+	case acquisition.EventDisconnected:
+		a.Text = "device disconnected"
+	case acquisition.EventReconnected:
+		a.Text = fmt.Sprintf("device reconnected after %.2f s; %d samples missing", e.Downtime.Seconds(), e.Gap)
+		a.Duration = int64(e.Gap)
+	}
+	if err := r.db.AddAnnotation(context.Background(), a); err != nil {
+		r.log.Error("annotate", "session", c.session.ID, "err", err)
+	}
+}
+
+// Stop flushes and closes the active recording and returns its session.
+func (r *Recorder) Stop(ctx context.Context) (*storage.Session, error) {
+	r.mu.Lock()
+	c := r.cur
+	r.cur = nil
+	if c != nil {
+		r.dropped += uint64(c.w.Dropped())
+	}
+	r.mu.Unlock()
+	if c == nil {
+		return nil, errors.New("no recording is running")
+	}
+	lost := r.stats().Lost - c.lost0
+	c.w.SetSourceCounts(lost, 0)
+	err := c.w.Close(ctx)
+	s, gerr := r.db.Session(ctx, c.session.ID)
+	if gerr != nil {
+		return nil, errors.Join(err, gerr)
+	}
+	r.log.Info("recording stopped", "session", s.ID, "samples", s.Samples, "dropped", s.Dropped, "err", err)
+	return s, err
+}
+
+// Active reports whether a recording is running.
+func (r *Recorder) Active() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cur != nil
+}
+
+// State returns whether a recording runs, its session and its samples so far.
+func (r *Recorder) State() (active bool, sessionID int64, samples int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur == nil {
+		return false, 0, 0
+	}
+	return true, r.cur.session.ID, int64(r.cur.end)
+}
+
+// Dropped returns the samples every recording so far failed to keep.
+func (r *Recorder) Dropped() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := r.dropped
+	if r.cur != nil {
+		d += uint64(r.cur.w.Dropped())
+	}
+	return d
+}
+
+// Err returns the active recording's write error (disk full, read-only
+// database), or nil.
+func (r *Recorder) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur == nil {
+		return nil
+	}
+	return r.cur.w.Err()
+}

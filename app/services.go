@@ -1,0 +1,88 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"myorehab/acquisition"
+	"myorehab/storage"
+	"myorehab/storage/sqlite"
+	"myorehab/ui"
+)
+
+// Services is everything the UI talks to, built on one database.
+type Services struct {
+	Log      *slog.Logger
+	DB       *sqlite.DB
+	Device   *Device
+	Recorder *Recorder
+}
+
+// NewServices builds the device and recording services on db.
+func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
+	s := &Services{Log: log, DB: db}
+	s.Recorder = NewRecorder(log, db, func() (acquisition.StreamInfo, bool) { return s.Device.Info() },
+		func() acquisition.Stats { return s.Device.SourceStats() })
+	s.Device = NewDevice(log, s.Recorder, openSource)
+	return s
+}
+
+// Deps returns the UI's view of the services.
+func (s *Services) Deps() ui.Deps {
+	return ui.Deps{Patients: patientService{s.DB}, Device: s.Device, Recorder: recordingService{s}, Log: s.Log}
+}
+
+// Close stops any recording, disconnects the device and closes the
+// database, in that order.
+func (s *Services) Close() error {
+	s.Device.Disconnect()
+	return s.DB.Close()
+}
+
+// patientService adapts the store to ui.PatientService.
+type patientService struct{ db *sqlite.DB }
+
+func (p patientService) ListPatients(ctx context.Context, search string) ([]storage.Patient, error) {
+	ps, err := p.db.ListPatients(ctx, search)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]storage.Patient, len(ps))
+	for i, x := range ps {
+		out[i] = *x
+	}
+	return out, nil
+}
+
+func (p patientService) AddPatient(ctx context.Context, pt *storage.Patient) error {
+	return p.db.CreatePatient(ctx, pt)
+}
+
+// recordingService adapts the Recorder to ui.RecordingService.
+type recordingService struct{ s *Services }
+
+func (r recordingService) StartRecording(ctx context.Context, patientID int64) (int64, error) {
+	sess, err := r.s.Recorder.Start(ctx, patientID, storage.SessionRecording, r.s.Device.FilterDescription())
+	if err != nil {
+		return 0, err
+	}
+	return sess.ID, nil
+}
+
+func (r recordingService) StopRecording(ctx context.Context) (*storage.Session, error) {
+	return r.s.Recorder.Stop(ctx)
+}
+
+func (r recordingService) Recording() (bool, int64, int64) { return r.s.Recorder.State() }
+
+func (r recordingService) ListSessions(ctx context.Context, patientID int64) ([]storage.Session, error) {
+	ss, err := r.s.DB.ListSessions(ctx, storage.SessionFilter{PatientID: patientID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]storage.Session, len(ss))
+	for i, x := range ss {
+		out[i] = *x
+	}
+	return out, nil
+}

@@ -1,0 +1,73 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"myorehab/acquisition"
+	"myorehab/acquisition/cyton"
+	"myorehab/acquisition/serialport"
+	"myorehab/acquisition/sim"
+	"myorehab/ui"
+)
+
+// Protocols lists the sources MyoRehab can open: the simulated amplifier
+// and the serial protocols.
+func Protocols() []string { return []string{"sim", "cyton"} }
+
+// openSource opens the source cfg names. Serial sources reopen by
+// themselves when the cable is pulled (onEvent hears about it).
+func openSource(cfg ui.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error) {
+	switch cfg.Protocol {
+	case "sim", "":
+		c := sim.DefaultConfig()
+		return sim.NewSource(sim.SourceConfig{Config: c, Paced: true})
+	case "cyton":
+		port := strings.TrimSpace(cfg.Port)
+		if port == "" {
+			return nil, errors.New("choose or type the serial port of the OpenBCI dongle (e.g. /dev/ttyUSB0)")
+		}
+		return acquisition.NewReconnecting(acquisition.ReconnectConfig{
+			Open: func() (acquisition.Source, error) {
+				return cyton.Open(cyton.Config{Port: port})
+			},
+			OnEvent: onEvent,
+		})
+	}
+	return nil, fmt.Errorf("unknown protocol %q (choose one of %s)", cfg.Protocol, strings.Join(Protocols(), ", "))
+}
+
+// listPorts lists the OS's serial ports for the device panel, naming known
+// adapters.
+func listPorts(log *slog.Logger) []ui.PortInfo {
+	ports, err := serialport.List()
+	if err != nil {
+		log.Warn("list serial ports", "err", err)
+		return nil
+	}
+	out := make([]ui.PortInfo, 0, len(ports))
+	for _, p := range ports {
+		desc := p.String()
+		if p.VID == "0403" {
+			desc += " — FTDI adapter, as on the OpenBCI dongle"
+		}
+		out = append(out, ui.PortInfo{Path: p.Path, Description: desc})
+	}
+	return out
+}
+
+// friendly returns the message a clinician sees for err. The errors of
+// the serial layer and the drivers are already written for people; the
+// rest get context.
+func friendly(err error) string {
+	var pe *serialport.Error
+	switch {
+	case errors.As(err, &pe), errors.Is(err, cyton.ErrNoAnswer), errors.Is(err, cyton.ErrBoardOff):
+		return err.Error()
+	case serialport.IsGone(err):
+		return "The amplifier stopped answering (cable pulled or device switched off): " + err.Error()
+	}
+	return err.Error()
+}
