@@ -38,6 +38,7 @@ type Reader struct {
 	scratch *Block
 	outs    []*Output
 	running atomic.Bool
+	end     atomic.Uint64 // index one past the last sample read
 }
 
 // NewReader returns a Reader that reads src in blocks of up to blockLen
@@ -61,6 +62,10 @@ func (r *Reader) Subscribe(name string, queue int) *Output {
 	return o
 }
 
+// End returns the index one past the last sample read from the source and
+// handed to the outputs (0 before the first block). Safe from any goroutine.
+func (r *Reader) End() uint64 { return r.end.Load() }
+
 // Run reads until ctx is cancelled (it then closes the source and returns
 // nil) or the source fails (it returns the error). It closes every Output's
 // channel on return. The per-block loop does not allocate.
@@ -77,6 +82,7 @@ func (r *Reader) Run(ctx context.Context) error {
 		err := r.src.ReadBlock(r.scratch)
 		if r.scratch.Len > 0 {
 			r.fanOut(r.scratch)
+			r.end.Store(r.scratch.End())
 		}
 		if err != nil {
 			if ctx.Err() != nil && errors.Is(err, ErrClosed) {

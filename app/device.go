@@ -34,6 +34,7 @@ type Device struct {
 	liveOut *acquisition.Output
 	recOut  *acquisition.Output
 	filter  string // description of the live filter
+	reader  *acquisition.Reader
 
 	live     atomic.Pointer[pipeline.Live]
 	received atomic.Uint64 // samples that reached the live pipeline
@@ -99,7 +100,7 @@ func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
 	ctx, cancel := context.WithCancel(context.Background())
 
 	d.mu.Lock()
-	d.info, d.src, d.cancel, d.liveOut, d.recOut, d.filter = info, src, cancel, liveOut, recOut, desc
+	d.info, d.src, d.cancel, d.liveOut, d.recOut, d.filter, d.reader = info, src, cancel, liveOut, recOut, desc, reader
 	d.state, d.message = ui.Streaming, fmt.Sprintf("Streaming from %s (%s)", info.Device, desc)
 	d.mu.Unlock()
 	d.live.Store(live)
@@ -200,6 +201,17 @@ func (d *Device) Snapshot() *pipeline.Snapshot {
 		return l.Snapshot()
 	}
 	return nil
+}
+
+// streamEnd returns the index one past the last sample read from the
+// device, and false when no device is connected.
+func (d *Device) streamEnd() (uint64, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.reader == nil || d.src == nil {
+		return 0, false
+	}
+	return d.reader.End(), true
 }
 
 // FilterDescription describes the live filter, e.g. "bp 20-450 Hz order 4;

@@ -101,8 +101,10 @@ func startDemo(ctx context.Context, svc *Services, scr *ui.MainScreen) {
 	if err := svc.Device.Connect(ui.DeviceConfig{Protocol: "sim"}); err != nil {
 		svc.Log.Error("demo connect", "err", err)
 	}
+	fyne.DoAndWait(scr.Patients.Reload)
+	scr.WaitIdle() // the list is loaded: the demo patient can be selected
 	fyne.Do(func() {
-		scr.Patients.Reload()
+		scr.Device.Protocol.SetSelected("sim")
 		scr.Patients.Select(p.ID)
 		scr.Refresh()
 	})

@@ -21,6 +21,9 @@ type Recorder struct {
 	db    *sqlite.DB
 	info  func() (acquisition.StreamInfo, bool)
 	stats func() acquisition.Stats
+	// streamEnd reports the index one past the last sample read from the
+	// device, so Stop can wait for the blocks still queued for the recorder.
+	streamEnd func() (uint64, bool)
 	clock func() time.Time
 
 	mu  sync.Mutex // serialises take, event, Start and Stop
@@ -131,7 +134,10 @@ func (r *Recorder) event(e acquisition.Event) {
 }
 
 // Stop flushes and closes the active recording and returns its session.
+// Every sample read from the device before Stop was called is recorded:
+// Stop first waits (up to a second) for the blocks still queued.
 func (r *Recorder) Stop(ctx context.Context) (*storage.Session, error) {
+	r.drain()
 	r.mu.Lock()
 	c := r.cur
 	r.cur = nil
@@ -151,6 +157,29 @@ func (r *Recorder) Stop(ctx context.Context) (*storage.Session, error) {
 	}
 	r.log.Info("recording stopped", "session", s.ID, "samples", s.Samples, "dropped", s.Dropped, "err", err)
 	return s, err
+}
+
+// drain waits until the active recording has taken every block read from
+// the device so far, or a second has passed.
+func (r *Recorder) drain() {
+	if r.streamEnd == nil {
+		return
+	}
+	target, ok := r.streamEnd()
+	if !ok {
+		return
+	}
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		c := r.cur
+		done := c == nil || (c.started && c.base+c.end >= target)
+		r.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // Active reports whether a recording is running.

@@ -24,6 +24,7 @@ func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
 	s.Recorder = NewRecorder(log, db, func() (acquisition.StreamInfo, bool) { return s.Device.Info() },
 		func() acquisition.Stats { return s.Device.SourceStats() })
 	s.Device = NewDevice(log, s.Recorder, openSource)
+	s.Recorder.streamEnd = s.Device.streamEnd
 	return s
 }
 

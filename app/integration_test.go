@@ -1,0 +1,246 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"myorehab/acquisition/serialport/ptytest"
+	"myorehab/storage"
+	"myorehab/ui"
+)
+
+// TestCytonThroughFilterIntoSQLite is the foundation's end-to-end check: a
+// socat pty pair, the Cyton emulator on one end, the real driver on the
+// other, 10 s through the live filter into a SQLite file. Every stored
+// sample must equal the emulated one exactly; none dropped or lost.
+func TestCytonThroughFilterIntoSQLite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10 s real-time serial test; skipped with -short")
+	}
+	pipe := ptytest.Pair(t)
+	svc, _ := testServices(t)
+	p := testPatient(t, svc, "P-INT")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sent, dump := emulateCyton(t, ctx, pipe.A, 10, false)
+
+	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	select {
+	case n = <-sent:
+	case <-time.After(30 * time.Second):
+		t.Fatal("emulator did not finish 10 s of streaming")
+	}
+	if n != 2500 {
+		t.Fatalf("emulator sent %d samples, want 2500", n)
+	}
+	eventually(t, 5*time.Second, "all samples recorded", func() bool {
+		_, _, got := svc.Recorder.State()
+		return got == int64(n)
+	})
+	done, err := svc.Recorder.Stop(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := svc.Device.Status()
+	snap := svc.Device.Snapshot()
+	svc.Device.Disconnect()
+
+	if done.ID != sess.ID || done.Status != storage.StatusCompleted || done.Samples != 2500 || done.Lost != 0 || done.Dropped != 0 {
+		t.Fatalf("session %+v", done)
+	}
+	if st.Lost != 0 || st.CorruptPackets != 0 || st.Dropped != 0 {
+		t.Fatalf("device counted lost %d corrupt %d dropped %d", st.Lost, st.CorruptPackets, st.Dropped)
+	}
+	if done.Filter == "" || !strings.Contains(done.Filter, "hp 20 Hz") {
+		t.Errorf("session filter %q, want the live high-pass (250 Hz stream)", done.Filter)
+	}
+	// The live view saw the stream through the filter.
+	if snap == nil || snap.End != 2500 || len(snap.FilteredMin) != 8 {
+		t.Fatalf("live snapshot %+v", snap)
+	}
+	want := parseDump(t, strings.NewReader(dump.String()))
+	got := storedSamples(t, svc.DB, sess.ID)
+	if len(got) != len(want) || len(got) != 2500 {
+		t.Fatalf("stored %d samples, emulator dumped %d", len(got), len(want))
+	}
+	for idx, w := range want {
+		if g, ok := got[idx]; !ok || !slices.Equal(g, w) {
+			t.Fatalf("sample %d: stored %v, emulated %v", idx, g, w)
+		}
+	}
+}
+
+// TestConnectPortMissing: a port that does not exist gives a clear message
+// in the status and the log, and nothing hangs.
+func TestConnectPortMissing(t *testing.T) {
+	svc, logBuf := testServices(t)
+	err := svc.Device.Connect(ui.DeviceConfig{Protocol: "cyton", Port: "/dev/ttyMYOREHAB-missing"})
+	if err == nil {
+		t.Fatal("connected to a port that does not exist")
+	}
+	st := svc.Device.Status()
+	if st.State != ui.Failed || !strings.Contains(st.Message, "does not exist") {
+		t.Fatalf("status %v %q", st.State, st.Message)
+	}
+	if !strings.Contains(logBuf.String(), "connect failed") {
+		t.Errorf("log has no entry for the failure:\n%s", logBuf)
+	}
+}
+
+// TestConnectNotAnAmplifier: a port where nothing answers the banner
+// request fails within about 3 s with a message naming the port.
+func TestConnectNotAnAmplifier(t *testing.T) {
+	pipe := ptytest.Pair(t) // nothing listens on pipe.A
+	svc, logBuf := testServices(t)
+	start := time.Now()
+	err := svc.Device.Connect(ui.DeviceConfig{Protocol: "cyton", Port: pipe.B})
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("connected to a silent port")
+	}
+	if took > 6*time.Second {
+		t.Errorf("gave up after %v, want about 3 s", took)
+	}
+	st := svc.Device.Status()
+	if st.State != ui.Failed || !strings.Contains(st.Message, "no OpenBCI Cyton answered") || !strings.Contains(st.Message, pipe.B) {
+		t.Fatalf("status %v %q", st.State, st.Message)
+	}
+	if !strings.Contains(logBuf.String(), "connect failed") {
+		t.Error("failure not logged")
+	}
+}
+
+// TestCablePulledKeepsRecording: socat ends mid-recording (the cable is
+// pulled): the app reports it, keeps reconnecting, and everything received
+// before the pull is stored intact and annotated.
+func TestCablePulledKeepsRecording(t *testing.T) {
+	pipe := ptytest.Pair(t)
+	svc, logBuf := testServices(t)
+	p := testPatient(t, svc, "P-PULL")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, dump := emulateCyton(t, ctx, pipe.A, 0, true)
+	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "a second of recording", func() bool {
+		_, _, n := svc.Recorder.State()
+		return n >= 250
+	})
+	pipe.Kill()
+	eventually(t, 5*time.Second, "the reconnecting state", func() bool {
+		return svc.Device.Status().State == ui.Reconnecting
+	})
+	if msg := svc.Device.Status().Message; !strings.Contains(msg, "reconnecting") {
+		t.Errorf("status message %q", msg)
+	}
+	done, err := svc.Recorder.Stop(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Device.Disconnect()
+	if done.Status != storage.StatusCompleted || done.Samples < 250 {
+		t.Fatalf("session after the pull: %+v", done)
+	}
+	want := parseDump(t, strings.NewReader(dump.String()))
+	got := storedSamples(t, svc.DB, sess.ID)
+	if int64(len(got)) != done.Samples {
+		t.Fatalf("read %d samples, session says %d", len(got), done.Samples)
+	}
+	for idx, g := range got {
+		if !slices.Equal(g, want[idx]) {
+			t.Fatalf("sample %d: stored %v, emulated %v", idx, g, want[idx])
+		}
+	}
+	anns, err := svc.DB.ListAnnotations(ctx, sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(anns) == 0 || anns[0].Text != "device disconnected" || anns[0].Sample != done.Samples {
+		for _, a := range anns {
+			t.Logf("annotation %+v", *a)
+		}
+		t.Fatalf("want the disconnection at sample %d", done.Samples)
+	}
+	if !strings.Contains(logBuf.String(), "device lost") {
+		t.Error("the pull is not in the log")
+	}
+}
+
+// TestRecordCommandErrors: the headless recorder refuses bad input with a
+// one-line reason.
+func TestRecordCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "r.db")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing port", []string{"--protocol", "cyton", "--seconds", "1", "--db", db, "--port", filepath.Join(dir, "nope")}, "does not exist"},
+		{"no seconds", []string{"--protocol", "cyton", "--db", db}, "needs"},
+		{"bad protocol", []string{"--protocol", "myo", "--seconds", "1", "--db", db, "--port", "x"}, "unknown protocol"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut strings.Builder
+			err := Run(context.Background(), append([]string{"record"}, tc.args...), &out, &errOut)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestRecordSim records the simulator headless and lists the session.
+func TestRecordSim(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "r.db")
+	var out strings.Builder
+	if err := Run(context.Background(), []string{"record", "--protocol", "sim", "--seconds", "0.5", "--db", db, "--patient", "P-9", "--json"}, &out, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+	var res recordResult
+	lastJSON(t, out.String(), &res)
+	if res.SessionID != 1 || res.Samples < 300 || res.RateHz != 1000 || res.Dropped != 0 {
+		t.Fatalf("record result %+v", res)
+	}
+	out.Reset()
+	if err := Run(context.Background(), []string{"sessions", "--db", db, "--json"}, &out, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+	var rows []sessionRow
+	lastJSON(t, out.String(), &rows)
+	if len(rows) != 1 || rows[0].Patient != "P-9" || rows[0].Status != "completed" || rows[0].Samples != res.Samples {
+		t.Fatalf("sessions %+v", rows)
+	}
+	csvPath := filepath.Join(dir, "s.csv")
+	if err := Run(context.Background(), []string{"export", "--db", db, "--session", "1", "--format", "csv", "--out", csvPath}, &out, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if int64(len(lines)-1) != res.Samples || !strings.HasPrefix(lines[0], "sample,t_s,FDS,") {
+		t.Fatalf("export has %d rows, header %q", len(lines)-1, lines[0])
+	}
+	err = Run(context.Background(), []string{"sessions", "--db", filepath.Join(dir, "typo.db")}, &out, os.Stderr)
+	if err == nil {
+		t.Fatal("sessions on a missing database did not fail")
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "typo.db")); !errors.Is(serr, os.ErrNotExist) {
+		t.Error("a mistyped database path created a file")
+	}
+}
