@@ -24,7 +24,7 @@ type Recorder struct {
 	// streamEnd reports the index one past the last sample read from the
 	// device, so Stop can wait for the blocks still queued for the recorder.
 	streamEnd func() (uint64, bool)
-	clock func() time.Time
+	clock     func() time.Time
 
 	mu  sync.Mutex // serialises take, event, Start and Stop
 	cur *recording
