@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Store is MyoRehab's database of patients, sessions, raw recordings and
-// annotations. Every method takes a context first and runs in one
+// Store is MyoRehab's database of patients, therapists, sessions, raw
+// recordings, annotations, per-second metrics, models and the audit log. Every method takes a context first and runs in one
 // transaction (reads run as one statement). Methods are safe for concurrent
 // use. storage/sqlite implements it.
 type Store interface {
@@ -57,6 +57,55 @@ type Store interface {
 	// ListAnnotations returns a session's annotations ordered by sample.
 	ListAnnotations(ctx context.Context, sessionID int64) ([]*Annotation, error)
 
+	// DeleteSession deletes a session with its recording, annotations and
+	// metrics (ErrNotFound; ErrConflict while it is recording).
+	DeleteSession(ctx context.Context, id int64) error
+
+	// CreateTherapist inserts t and fills t.ID and t.CreatedAt; t.Name must
+	// not be blank (ErrInvalid), a non-empty t.Login must be unique
+	// (ErrConflict).
+	CreateTherapist(ctx context.Context, t *Therapist) error
+	// UpdateTherapist overwrites therapist t.ID except CreatedAt.
+	UpdateTherapist(ctx context.Context, t *Therapist) error
+	// Therapist returns one therapist or ErrNotFound.
+	Therapist(ctx context.Context, id int64) (*Therapist, error)
+	// ListTherapists returns the therapists ordered by name, only the
+	// active ones unless all is set.
+	ListTherapists(ctx context.Context, all bool) ([]*Therapist, error)
+
+	// SaveChannelSetup stores c as the patient's next set-up version and
+	// fills c.ID, c.Version and c.CreatedAt.
+	SaveChannelSetup(ctx context.Context, c *ChannelSetup) error
+	// LatestChannelSetup returns the patient's newest set-up or ErrNotFound.
+	LatestChannelSetup(ctx context.Context, patientID int64) (*ChannelSetup, error)
+
+	// SaveModel stores m as the patient's next model version and fills
+	// m.ID, m.Version and m.CreatedAt.
+	SaveModel(ctx context.Context, m *Model) error
+	// Model returns one model with its data, or ErrNotFound.
+	Model(ctx context.Context, id int64) (*Model, error)
+	// LatestModel returns the patient's newest model with its data, or
+	// ErrNotFound.
+	LatestModel(ctx context.Context, patientID int64) (*Model, error)
+	// ListModels returns the patient's models, newest first, without data.
+	ListModels(ctx context.Context, patientID int64) ([]*Model, error)
+
+	// AddMetrics stores one second of per-channel metrics of a session
+	// (len(m.RMS) = len(m.MDF) = the session's channels; ErrConflict when
+	// that second is stored already).
+	AddMetrics(ctx context.Context, sessionID int64, m *SecondMetrics) error
+	// SessionMetrics returns a session's per-second metrics in order.
+	SessionMetrics(ctx context.Context, sessionID int64) ([]SecondMetrics, error)
+	// SessionSummaries is ListSessions with the mean metrics of each
+	// session, for history lists and trend charts.
+	SessionSummaries(ctx context.Context, f SessionFilter) ([]*SessionSummary, error)
+
+	// Audit appends e to the audit log and fills e.ID and e.At. An empty
+	// e.Actor is taken from ctx (see WithActor).
+	Audit(ctx context.Context, e *AuditEntry) error
+	// ListAudit returns the audit entries matching f, newest first.
+	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
+
 	// Close releases the database. It is idempotent.
 	Close() error
 }
@@ -66,7 +115,7 @@ type SessionCounts struct {
 	Samples, Lost, Dropped int64
 }
 
-// SessionFilter selects sessions for ListSessions. Zero fields do not
+// SessionFilter selects sessions for ListSessions and SessionSummaries. Zero fields do not
 // filter; Limit ≤ 0 means no limit.
 type SessionFilter struct {
 	PatientID   int64
@@ -96,4 +145,12 @@ var (
 	ErrNotFound = errors.New("storage: not found")
 	ErrConflict = errors.New("storage: conflict")
 	ErrInvalid  = errors.New("storage: invalid")
+	// ErrReadOnly means the database cannot be written (read-only file,
+	// medium or open mode); ErrFull that the disk or file is full. Writes
+	// fail with them at once; nothing was stored.
+	ErrReadOnly = errors.New("storage: database is read-only")
+	ErrFull     = errors.New("storage: disk full")
+	// ErrDamaged means the database file is corrupt or not a database;
+	// restore a backup.
+	ErrDamaged = errors.New("storage: database is damaged")
 )

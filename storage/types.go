@@ -62,6 +62,10 @@ type Session struct {
 	// Dropped count samples missing from the recording (see acquisition.Stats
 	// and the writer).
 	Samples, Lost, Dropped int64
+	// TherapistID is the therapist who ran the session (0: none recorded).
+	TherapistID int64
+	// Notes is the therapist's free text about the session.
+	Notes string
 }
 
 // Duration returns the recorded duration from the sample count and rate.

@@ -14,6 +14,7 @@ const patientCols = `id, code, name, birth_date, sex, affected_side, diagnosis, 
 
 // CreatePatient inserts p and fills p.ID and p.CreatedAt. The code must not
 // be blank (storage.ErrInvalid) and must be unique (storage.ErrConflict).
+// The creation is audited (actor from ctx, see storage.WithActor).
 func (db *DB) CreatePatient(ctx context.Context, p *storage.Patient) error {
 	if err := validPatient(p); err != nil {
 		return err
@@ -34,6 +35,9 @@ func (db *DB) CreatePatient(ctx context.Context, p *storage.Patient) error {
 	if err != nil {
 		return fmt.Errorf("create patient %q: %w", p.Code, err)
 	}
+	if err := db.auditTx(ctx, tx, storage.AuditCreated, storage.ObjectPatient, id, ""); err != nil {
+		return fmt.Errorf("create patient %q: %w", p.Code, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create patient %q: %w", p.Code, err)
 	}
@@ -42,7 +46,8 @@ func (db *DB) CreatePatient(ctx context.Context, p *storage.Patient) error {
 }
 
 // UpdatePatient overwrites every field of patient p.ID except CreatedAt
-// (storage.ErrNotFound, storage.ErrConflict when the code is taken).
+// (storage.ErrNotFound, storage.ErrConflict when the code is taken). The
+// change is audited.
 func (db *DB) UpdatePatient(ctx context.Context, p *storage.Patient) error {
 	if err := validPatient(p); err != nil {
 		return err
@@ -62,6 +67,9 @@ func (db *DB) UpdatePatient(ctx context.Context, p *storage.Patient) error {
 		return fmt.Errorf("update patient %d: %w", p.ID, err)
 	} else if n == 0 {
 		return fmt.Errorf("update patient %d: %w", p.ID, storage.ErrNotFound)
+	}
+	if err := db.auditTx(ctx, tx, storage.AuditChanged, storage.ObjectPatient, p.ID, ""); err != nil {
+		return fmt.Errorf("update patient %d: %w", p.ID, err)
 	}
 	return tx.Commit()
 }

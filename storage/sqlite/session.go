@@ -14,7 +14,7 @@ import (
 
 const sessionCols = `s.id, s.patient_id, COALESCE(p.code, ''), s.type, s.status, s.started_at, s.ended_at,
 	s.device, s.protocol, s.port, s.rate_hz, s.channels, s.labels, s.scale_uv, s.resolution_bits,
-	s.filter, s.samples, s.lost, s.dropped`
+	s.filter, s.samples, s.lost, s.dropped, s.therapist_id, s.notes`
 
 const sessionFrom = ` FROM sessions s LEFT JOIN patients p ON p.id = s.patient_id`
 
@@ -22,7 +22,8 @@ const sessionFrom = ` FROM sessions s LEFT JOIN patients p ON p.id = s.patient_i
 // StatusRecording, an empty Type SessionRecording and a zero StartedAt the
 // current time (written back into s). Channels and RateHz must be positive,
 // Labels and ScaleUV empty or of length Channels (storage.ErrInvalid); a
-// non-zero PatientID must exist (storage.ErrNotFound). Samples, Lost and
+// non-zero PatientID or TherapistID must exist (storage.ErrNotFound).
+// Samples, Lost and
 // Dropped are stored as given.
 func (db *DB) CreateSession(ctx context.Context, s *storage.Session) error {
 	if s.Status == "" {
@@ -45,9 +46,12 @@ func (db *DB) CreateSession(ctx context.Context, s *storage.Session) error {
 	if !s.EndedAt.IsZero() {
 		ended = sql.NullString{String: formatTime(s.EndedAt), Valid: true}
 	}
-	var patient sql.NullInt64
+	var patient, therapist sql.NullInt64
 	if s.PatientID != 0 {
 		patient = sql.NullInt64{Int64: s.PatientID, Valid: true}
+	}
+	if s.TherapistID != 0 {
+		therapist = sql.NullInt64{Int64: s.TherapistID, Valid: true}
 	}
 
 	tx, err := db.db.BeginTx(ctx, nil)
@@ -56,11 +60,12 @@ func (db *DB) CreateSession(ctx context.Context, s *storage.Session) error {
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO sessions (patient_id, type, status, started_at, ended_at,
-		device, protocol, port, rate_hz, channels, labels, scale_uv, resolution_bits, filter, samples, lost, dropped)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		device, protocol, port, rate_hz, channels, labels, scale_uv, resolution_bits, filter, samples, lost, dropped,
+		therapist_id, notes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		patient, string(s.Type), string(s.Status), formatTime(s.StartedAt), ended,
 		s.Device, s.Protocol, s.Port, s.RateHz, s.Channels, labels, scale, s.ResolutionBits, s.Filter,
-		s.Samples, s.Lost, s.Dropped)
+		s.Samples, s.Lost, s.Dropped, therapist, s.Notes)
 	if err != nil {
 		return fmt.Errorf("create session: %w", mapErr(err))
 	}
@@ -111,14 +116,7 @@ func (db *DB) Session(ctx context.Context, id int64) (*storage.Session, error) {
 // ListSessions returns the sessions matching f (zero fields do not filter),
 // newest first, at most f.Limit of them when f.Limit > 0.
 func (db *DB) ListSessions(ctx context.Context, f storage.SessionFilter) ([]*storage.Session, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
-	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+sessionCols+sessionFrom+`
-		WHERE (? = 0 OR s.patient_id = ?) AND (? = '' OR p.code = ?) AND (? = '' OR s.status = ?)
-		ORDER BY s.started_at DESC, s.id DESC LIMIT ?`,
-		f.PatientID, f.PatientID, f.PatientCode, f.PatientCode, string(f.Status), string(f.Status), limit)
+	rows, err := db.querySessions(ctx, "", "", f)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
@@ -135,6 +133,55 @@ func (db *DB) ListSessions(ctx context.Context, f storage.SessionFilter) ([]*sto
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
 	return ss, nil
+}
+
+// querySessions selects the sessions matching f, newest first, with
+// extraCols appended to sessionCols and extraJoin to sessionFrom.
+func (db *DB) querySessions(ctx context.Context, extraCols, extraJoin string, f storage.SessionFilter) (*sql.Rows, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	return db.db.QueryContext(ctx, `SELECT `+sessionCols+extraCols+sessionFrom+extraJoin+`
+		WHERE (?1 = 0 OR s.patient_id = ?1) AND (?2 = '' OR p.code = ?2) AND (?3 = '' OR s.status = ?3)
+		ORDER BY s.started_at DESC, s.id DESC LIMIT ?4`,
+		f.PatientID, f.PatientCode, string(f.Status), limit)
+}
+
+// DeleteSession deletes session id with its recording, annotations and
+// metrics (storage.ErrNotFound). A session still recording cannot be
+// deleted (storage.ErrConflict): close its Writer first. The deletion is
+// audited.
+func (db *DB) DeleteSession(ctx context.Context, id int64) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete session %d: %w", id, mapErr(err))
+	}
+	defer tx.Rollback()
+	var status, started string
+	var patient sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT status, started_at, patient_id FROM sessions WHERE id = ?`, id).
+		Scan(&status, &started, &patient)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("delete session %d: %w", id, storage.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("delete session %d: %w", id, err)
+	}
+	if storage.SessionStatus(status) == storage.StatusRecording {
+		return fmt.Errorf("delete session %d: %w: it is recording", id, storage.ErrConflict)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete session %d: %w", id, mapErr(err))
+	}
+	if err := db.auditTx(ctx, tx, storage.AuditDeleted, storage.ObjectSession, id,
+		fmt.Sprintf("patient %d, started %s", patient.Int64, started)); err != nil {
+		return fmt.Errorf("delete session %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("delete session %d: %w", id, mapErr(err))
+	}
+	return nil
 }
 
 func validStatus(st storage.SessionStatus) bool {
@@ -187,24 +234,25 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func scanSession(sc scanner) (*storage.Session, error) {
+// scanSession scans sessionCols, then the extra columns into extra.
+func scanSession(sc scanner, extra ...any) (*storage.Session, error) {
 	var (
 		s                    storage.Session
-		patient              sql.NullInt64
+		patient, therapist   sql.NullInt64
 		typ, status, started string
 		ended                sql.NullString
 		labels, scale        string
 	)
-	err := sc.Scan(&s.ID, &patient, &s.PatientCode, &typ, &status, &started, &ended,
+	err := sc.Scan(append([]any{&s.ID, &patient, &s.PatientCode, &typ, &status, &started, &ended,
 		&s.Device, &s.Protocol, &s.Port, &s.RateHz, &s.Channels, &labels, &scale, &s.ResolutionBits,
-		&s.Filter, &s.Samples, &s.Lost, &s.Dropped)
+		&s.Filter, &s.Samples, &s.Lost, &s.Dropped, &therapist, &s.Notes}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.PatientID = patient.Int64
+	s.PatientID, s.TherapistID = patient.Int64, therapist.Int64
 	s.Type, s.Status = storage.SessionType(typ), storage.SessionStatus(status)
 	if s.StartedAt, err = parseTime(started); err != nil {
 		return nil, err

@@ -45,6 +45,11 @@ type DB struct {
 	Path string
 	// Now returns the current time; tests may replace it before Open.
 	Now func() time.Time
+	// ReadOnly opens the file read-only (SQLite mode=ro) for tools and
+	// read-only media: the file must exist and be fully migrated, sessions
+	// left recording are not recovered, and every write fails with
+	// storage.ErrReadOnly.
+	ReadOnly bool
 
 	db        *sql.DB
 	lock      *os.File // owner lock; nil when another DB owns the file
@@ -94,14 +99,24 @@ func (db *DB) Open() (err error) {
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", db.Path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
-	}
-	if err := createOwnerOnly(path); err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
+	if db.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("open database %s read-only: %w", path, err)
+		}
+	} else {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("open database %s: %w", path, err)
+		}
+		if err := createOwnerOnly(path); err != nil {
+			return fmt.Errorf("open database %s: %w", path, err)
+		}
 	}
 
-	sqldb, err := sql.Open("sqlite3", dsn(path))
+	source := dsn(path)
+	if db.ReadOnly {
+		source += "&mode=ro"
+	}
+	sqldb, err := sql.Open("sqlite3", source)
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -112,10 +127,17 @@ func (db *DB) Open() (err error) {
 	}()
 	ctx := context.Background()
 	if err := quickCheck(ctx, sqldb); err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
+		return fmt.Errorf("open database %s: %w%s", path, mapErr(err), restoreHint(path, err))
+	}
+	if db.ReadOnly {
+		if err := checkMigrated(ctx, sqldb, migrationFS); err != nil {
+			return fmt.Errorf("open database %s read-only: %w", path, err)
+		}
+		db.db = sqldb
+		return nil
 	}
 	if err := migrate(ctx, sqldb, migrationFS); err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
+		return fmt.Errorf("open database %s: %w", path, mapErr(err))
 	}
 	lock, err := lockOwner(path + "-lock")
 	if err != nil {
@@ -159,10 +181,26 @@ func (db *DB) Recovered() []int64 {
 }
 
 // Check runs SQLite's full PRAGMA integrity_check, which reads every page
-// (seconds per gigabyte). It returns an error describing the first problems
-// when the file is damaged.
+// (seconds per gigabyte). It returns an error wrapping storage.ErrDamaged
+// and describing the first problems when the file is damaged.
 func (db *DB) Check(ctx context.Context) error {
-	return check(ctx, db.db, "PRAGMA integrity_check")
+	if err := check(ctx, db.db, "PRAGMA integrity_check"); err != nil {
+		return fmt.Errorf("check database %s: %w%s", db.Path, mapErr(err), restoreHint(db.Path, err))
+	}
+	return nil
+}
+
+// restoreHint is the path forward appended to a damaged-database error:
+// the newest backup, if any, and how to restore it.
+func restoreHint(path string, err error) string {
+	if !errors.Is(mapErr(err), storage.ErrDamaged) {
+		return ""
+	}
+	bs, _ := ListBackups(path)
+	if len(bs) == 0 {
+		return "; no backup found in " + BackupDir(path) + ": copy the file aside and ask for support"
+	}
+	return fmt.Sprintf("; restore a backup: the newest is %s (%s)", bs[0].Path, bs[0].Time.Local().Format("2006-01-02 15:04"))
 }
 
 // dsn returns the go-sqlite3 data source name for the absolute path.
@@ -208,7 +246,8 @@ func createOwnerOnly(path string) error {
 func quickCheck(ctx context.Context, db *sql.DB) error {
 	var tables []string
 	rows, err := db.QueryContext(ctx,
-		`SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('migrations', 'patients', 'sessions', 'annotations')`)
+		`SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('migrations', 'patients', 'sessions',
+		'annotations', 'therapists', 'channel_setups', 'models', 'session_metric_sums', 'audit_log')`)
 	if err != nil {
 		return err
 	}
@@ -256,7 +295,7 @@ func check(ctx context.Context, db *sql.DB, pragma string) error {
 		return err
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("database is damaged (%s): %s; restore a backup", pragma, strings.Join(problems, "; "))
+		return fmt.Errorf("%w (%s): %s", storage.ErrDamaged, pragma, strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -276,6 +315,26 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 	for _, name := range names {
 		if err := migrateFile(ctx, db, fsys, name); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// checkMigrated returns an error when a migration in fsys is not applied
+// (a read-only open cannot apply it).
+func checkMigrated(ctx context.Context, db *sql.DB, fsys fs.FS) error {
+	names, err := fs.Glob(fsys, "migration/*.sql")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("%w: schema not initialised (open it read-write once): %w", storage.ErrReadOnly, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: migration %s not applied (open it read-write once)", storage.ErrReadOnly, name)
 		}
 	}
 	return nil
@@ -376,11 +435,20 @@ func parseTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// mapErr wraps SQLite constraint errors with the storage error they mean.
+// mapErr wraps SQLite errors with the storage error they mean: constraint
+// violations, read-only, full and damaged files.
 func mapErr(err error) error {
 	var se sqlite3.Error
 	if !errors.As(err, &se) {
 		return err
+	}
+	switch se.Code {
+	case sqlite3.ErrReadonly:
+		return fmt.Errorf("%w: %w", storage.ErrReadOnly, err)
+	case sqlite3.ErrFull:
+		return fmt.Errorf("%w: %w", storage.ErrFull, err)
+	case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
+		return fmt.Errorf("%w: %w", storage.ErrDamaged, err)
 	}
 	switch se.ExtendedCode {
 	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:

@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"myorehab/storage"
+)
+
+// Audit appends e to the audit log and fills e.ID and e.At (the current
+// time). e.Action must be valid (storage.ErrInvalid); an empty e.Actor and
+// zero e.TherapistID are taken from ctx (storage.ActorFrom).
+func (db *DB) Audit(ctx context.Context, e *storage.AuditEntry) error {
+	if !e.Action.Valid() {
+		return fmt.Errorf("audit: %w: action %q", storage.ErrInvalid, e.Action)
+	}
+	if strings.TrimSpace(e.Actor) == "" {
+		a := storage.ActorFrom(ctx)
+		e.Actor = a.Name
+		if e.TherapistID == 0 {
+			e.TherapistID = a.TherapistID
+		}
+	}
+	at := db.now()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("audit: %w", mapErr(err))
+	}
+	defer tx.Rollback()
+	id, err := insertAudit(ctx, tx, at, e)
+	if err != nil {
+		return fmt.Errorf("audit %s %s %d: %w", e.Action, e.ObjectType, e.ObjectID, mapErr(err))
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("audit: %w", mapErr(err))
+	}
+	e.ID, e.At = id, at
+	return nil
+}
+
+// auditTx records, inside tx, that the actor of ctx did action to an
+// object. Store methods that change records call it so that the change and
+// its audit line commit together.
+func (db *DB) auditTx(ctx context.Context, tx *sql.Tx, action storage.AuditAction, objType string, objID int64, detail string) error {
+	a := storage.ActorFrom(ctx)
+	_, err := insertAudit(ctx, tx, db.now(), &storage.AuditEntry{
+		TherapistID: a.TherapistID, Actor: a.Name, Action: action,
+		ObjectType: objType, ObjectID: objID, Detail: detail,
+	})
+	if err != nil {
+		return fmt.Errorf("audit: %w", mapErr(err))
+	}
+	return nil
+}
+
+func insertAudit(ctx context.Context, tx *sql.Tx, at time.Time, e *storage.AuditEntry) (int64, error) {
+	var therapist sql.NullInt64
+	if e.TherapistID != 0 {
+		therapist = sql.NullInt64{Int64: e.TherapistID, Valid: true}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, therapist_id, actor, action, object_type, object_id, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		formatTime(at), therapist, e.Actor, string(e.Action), e.ObjectType, e.ObjectID, e.Detail)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// ListAudit returns the audit entries matching f (zero fields do not
+// filter; ObjectID filters only with ObjectType), newest first, at most
+// f.Limit of them when f.Limit > 0. Text fields match exactly.
+func (db *DB) ListAudit(ctx context.Context, f storage.AuditFilter) ([]*storage.AuditEntry, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	var since, until string
+	if !f.Since.IsZero() {
+		since = formatTime(f.Since)
+	}
+	if !f.Until.IsZero() {
+		until = formatTime(f.Until)
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT id, at, therapist_id, actor, action, object_type, object_id, detail
+		FROM audit_log
+		WHERE (?1 = '' OR object_type = ?1) AND (?1 = '' OR ?2 = 0 OR object_id = ?2)
+			AND (?3 = '' OR actor = ?3) AND (?4 = '' OR action = ?4)
+			AND (?5 = '' OR at >= ?5) AND (?6 = '' OR at < ?6)
+		ORDER BY at DESC, id DESC LIMIT ?7`,
+		f.ObjectType, f.ObjectID, f.Actor, string(f.Action), since, until, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list audit log: %w", err)
+	}
+	defer rows.Close()
+	var es []*storage.AuditEntry
+	for rows.Next() {
+		var (
+			e         storage.AuditEntry
+			at        string
+			therapist sql.NullInt64
+			action    string
+		)
+		if err := rows.Scan(&e.ID, &at, &therapist, &e.Actor, &action, &e.ObjectType, &e.ObjectID, &e.Detail); err != nil {
+			return nil, fmt.Errorf("list audit log: %w", err)
+		}
+		if e.At, err = parseTime(at); err != nil {
+			return nil, fmt.Errorf("list audit log: %w", err)
+		}
+		e.TherapistID, e.Action = therapist.Int64, storage.AuditAction(action)
+		es = append(es, &e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list audit log: %w", err)
+	}
+	return es, nil
+}
