@@ -119,8 +119,8 @@ type Config struct {
 	// have declined by at least MinDeclinePct (default 5 %).
 	MaxSlopePctPerS float64
 	MinDeclinePct   float64
-	// JASASpan (default 5) is the number of trailing windows whose MDF and
-	// RMS trends give a window's Label; JASADeadZone (default 0.5 %/s) is
+	// JASASpan (default 10) is the number of trailing windows whose MDF and
+	// RMS trends give a window's Label; JASADeadZone (default 1 %/s) is
 	// the relative trend below which a quantity counts as unchanged.
 	JASASpan     int
 	JASADeadZone float64
@@ -159,8 +159,8 @@ func (c Config) withDefaults() Config {
 	set(&c.MinActiveFraction, 0.5)
 	set(&c.MaxSlopePctPerS, -0.1)
 	set(&c.MinDeclinePct, 5)
-	seti(&c.JASASpan, 5)
-	set(&c.JASADeadZone, 0.5)
+	seti(&c.JASASpan, 10)
+	set(&c.JASADeadZone, 1)
 	return c
 }
 
