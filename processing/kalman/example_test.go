@@ -14,8 +14,11 @@ func ExampleFilter() {
 		fmt.Println(err)
 		return
 	}
-	for _, p := range []float64{0.1, 0.1, 0.9, 0.1, 0.1} {
-		fmt.Printf("%.3f ", f.Update(p))
+	for i, p := range []float64{0.1, 0.1, 0.9, 0.1, 0.1} {
+		if i > 0 {
+			fmt.Print(" ")
+		}
+		fmt.Printf("%.3f", f.Update(p))
 	}
 	fmt.Printf("\nsteady-state gain %.3f\n", kalman.SteadyStateGain(0.02*0.02, 0.2*0.2))
 	// Output:
