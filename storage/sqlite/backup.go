@@ -42,7 +42,7 @@ func BackupDir(dbPath string) string {
 // "<stem>-<YYYYMMDD-HHMMSS.mmm>[-tag][-n].db".
 func backupName(dbPath string, t time.Time, tag string, n int) string {
 	base := filepath.Base(dbPath)
-	name := strings.TrimSuffix(base, filepath.Ext(base)) + "-" + t.Format(backupStamp)
+	name := strings.TrimSuffix(base, filepath.Ext(base)) + "-" + t.Local().Format(backupStamp)
 	if tag != "" {
 		name += "-" + tag
 	}
@@ -125,7 +125,7 @@ func (db *DB) BackupTo(ctx context.Context, dst string) (err error) {
 		return err
 	}
 	defer sconn.Close()
-	return dconn.Raw(func(d any) error {
+	err = dconn.Raw(func(d any) error {
 		return sconn.Raw(func(s any) error {
 			dc, ok1 := d.(*sqlite3.SQLiteConn)
 			sc, ok2 := s.(*sqlite3.SQLiteConn)
@@ -145,6 +145,13 @@ func (db *DB) BackupTo(ctx context.Context, dst string) (err error) {
 			return b.Finish()
 		})
 	})
+	if err != nil {
+		return err
+	}
+	// The copy has the live file's WAL header: make it one self-contained
+	// file, with no -wal or -shm beside it.
+	var mode string
+	return dconn.QueryRowContext(ctx, `PRAGMA journal_mode = DELETE`).Scan(&mode)
 }
 
 // plainDSN is a file: URI for a database that is not the live one (a
@@ -194,9 +201,24 @@ func ListBackups(dbPath string) ([]BackupInfo, error) {
 		if c := b.Time.Compare(a.Time); c != 0 {
 			return c
 		}
+		if c := backupCounter(b.Path) - backupCounter(a.Path); c != 0 {
+			return c
+		}
 		return strings.Compare(b.Path, a.Path)
 	})
 	return out, nil
+}
+
+// backupCounter returns the collision counter n of a backup name (see
+// backupName), 1 when there is none.
+func backupCounter(path string) int {
+	name := strings.TrimSuffix(filepath.Base(path), ".db")
+	i := strings.LastIndexByte(name, '-')
+	// The stamp's last part holds a '.', so only a counter parses.
+	if n, err := strconv.Atoi(name[i+1:]); err == nil && n > 1 {
+		return n
+	}
+	return 1
 }
 
 // VerifyBackup checks that the file at path is an undamaged MyoRehab

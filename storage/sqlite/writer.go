@@ -445,7 +445,7 @@ func (w *Writer) flush() error {
 	}
 	err := w.commit()
 	if err != nil {
-		err = fmt.Errorf("record session %d: %w", w.sessionID, err)
+		err = fmt.Errorf("record session %d: %w", w.sessionID, mapErr(err))
 		w.setErr(err)
 		return err
 	}
