@@ -1,0 +1,511 @@
+package quality
+
+import (
+	"fmt"
+	"math"
+
+	"myorehab/acquisition"
+	"myorehab/processing/filter"
+)
+
+// Config configures a Monitor. The zero Config is ready to use.
+type Config struct {
+	// WindowSeconds is the sliding window's length in seconds; 0 means
+	// DefaultWindowSeconds. It is rounded up to whole segments.
+	WindowSeconds float64
+	// MainsHz is the mains frequency in hertz to check (50 or 60); 0 checks
+	// both and reports the stronger, for an unknown country.
+	MainsHz float64
+	// MinCount and MaxCount are the ADC rails in raw counts. When both are
+	// 0 they follow from StreamInfo.ResolutionBits as a signed converter,
+	// [−2^(bits−1), 2^(bits−1)−1]; set them for an unsigned one (a 10-bit
+	// BITalino or Arduino: 0 and 1023). With neither, clipping is not
+	// checked.
+	MinCount, MaxCount int64
+}
+
+// segment holds the statistics of one run of consecutive samples of one
+// channel. While it fills, sum and sq are Σ(x−ref) and Σ(x−ref)², shifted by
+// the segment's first value for accuracy; close turns them into the mean
+// and the sum of squared deviations (m2).
+type segment struct {
+	n               int
+	ref, sum, sq    float64 // signal (µV)
+	lref, lsum, lsq float64 // below 20 Hz (µV)
+	band            float64 // Σ EMG band²
+	minRaw, maxRaw  int32
+	clipped         int
+	mean, m2        float64
+	lowMean, lowM2  float64
+}
+
+func (s *segment) add(x, low, band float64, raw int32, clipped bool) {
+	if s.n == 0 {
+		s.ref, s.lref, s.minRaw, s.maxRaw = x, low, raw, raw
+	}
+	s.n++
+	d, l := x-s.ref, low-s.lref
+	s.sum += d
+	s.sq += d * d
+	s.lsum += l
+	s.lsq += l * l
+	s.band += band * band
+	s.minRaw = min(s.minRaw, raw)
+	s.maxRaw = max(s.maxRaw, raw)
+	if clipped {
+		s.clipped++
+	}
+}
+
+func (s *segment) close() {
+	n := float64(s.n)
+	s.mean = s.ref + s.sum/n
+	s.m2 = max(0, s.sq-s.sum*s.sum/n)
+	s.lowMean = s.lref + s.lsum/n
+	s.lowM2 = max(0, s.lsq-s.lsum*s.lsum/n)
+}
+
+// channel is the state of one channel.
+type channel struct {
+	bz    [2][2]float64 // band-pass sections
+	lz    [2]float64    // low-pass section
+	cur   segment
+	ring  []segment
+	head  int // next ring slot to write
+	count int // closed segments in the ring
+	// band holds the latest EMG-band samples (window + one segment);
+	// bandPos is the next slot to write, bandEnd the slot after the last
+	// sample of the latest closed segment.
+	band             []float64
+	bandPos, bandEnd int
+}
+
+// Monitor assesses the quality of every channel of one stream. Feed it
+// every Block with Process; read the verdicts with Status, OKForControl or
+// Statuses. It is not safe for concurrent use.
+type Monitor struct {
+	channels int
+	fs       float64
+	segLen   int
+	nseg     int
+
+	spectral bool
+	bp       [2]filter.Section
+	bpZI     [2][2]float64 // steady state per unit input
+	lp       filter.Section
+	lpZI     [2]float64
+	// Mains: Goertzel over the Hann-windowed EMG band of the window, at
+	// each mains frequency and one bin (1/window Hz) either side.
+	hann    []float64
+	hannSq  float64 // Σ hann²
+	mainsHz [2]float64
+	nmains  int
+	coef    [2][3]float64 // 2·cos ω per bin
+	s1, s2  [2][3]float64 // Goertzel scratch
+
+	clipOn       bool
+	clipLo       int32 // a raw count ≤ clipLo or ≥ clipHi is clipped
+	clipHi       int32
+	ch           []channel
+	status       []Status
+	reasons      [][numCodes]Reason
+	next         uint64
+	started      bool
+	windowSample int
+}
+
+// New returns a Monitor for a stream described by info, or an error when
+// info or cfg cannot be assessed (no channels, no sample rate, a window or
+// mains frequency out of range, rails in the wrong order).
+func New(info acquisition.StreamInfo, cfg Config) (*Monitor, error) {
+	fs := info.SampleRateHz
+	switch {
+	case info.Channels <= 0:
+		return nil, fmt.Errorf("quality: %d channels", info.Channels)
+	case !(fs > 0) || math.IsInf(fs, 0):
+		return nil, fmt.Errorf("quality: sample rate %g Hz", fs)
+	case !(cfg.WindowSeconds >= 0) || math.IsInf(cfg.WindowSeconds, 0):
+		return nil, fmt.Errorf("quality: window %g s", cfg.WindowSeconds)
+	case !(cfg.MainsHz >= 0) || math.IsInf(cfg.MainsHz, 0):
+		return nil, fmt.Errorf("quality: mains frequency %g Hz", cfg.MainsHz)
+	case cfg.MinCount > cfg.MaxCount:
+		return nil, fmt.Errorf("quality: ADC rails %d > %d", cfg.MinCount, cfg.MaxCount)
+	}
+	if cfg.WindowSeconds == 0 {
+		cfg.WindowSeconds = DefaultWindowSeconds
+	}
+	m := &Monitor{channels: info.Channels, fs: fs}
+	m.segLen = max(1, int(math.Round(SegmentSeconds*fs)))
+	m.windowSample = max(1, int(math.Round(cfg.WindowSeconds*fs)))
+	m.nseg = (m.windowSample + m.segLen - 1) / m.segLen
+
+	lo, hi := cfg.MinCount, cfg.MaxCount
+	if lo == 0 && hi == 0 && info.ResolutionBits > 1 && info.ResolutionBits <= 32 {
+		lo, hi = -(int64(1) << (info.ResolutionBits - 1)), int64(1)<<(info.ResolutionBits-1)-1
+	}
+	if hi > lo {
+		margin := int64(ClipMarginFraction * float64(hi-lo))
+		m.clipOn = true
+		m.clipLo = int32(max(math.MinInt32, lo+margin))
+		m.clipHi = int32(min(math.MaxInt32, hi-margin))
+	}
+
+	if err := m.design(cfg.MainsHz); err != nil {
+		return nil, err
+	}
+	m.ch = make([]channel, m.channels)
+	for c := range m.ch {
+		m.ch[c].ring = make([]segment, m.nseg)
+		if m.spectral {
+			m.ch[c].band = make([]float64, (m.nseg+1)*m.segLen)
+		}
+	}
+	m.status = make([]Status, m.channels)
+	m.reasons = make([][numCodes]Reason, m.channels)
+	for c := range m.status {
+		m.status[c].Reasons = m.reasons[c][:0]
+	}
+	return m, nil
+}
+
+// design builds the filters of the spectral checks, if the rate allows.
+func (m *Monitor) design(mainsHz float64) error {
+	if m.fs < MinSpectralRateHz {
+		return nil
+	}
+	hiHz := min(EMGBandHiHz, 0.45*m.fs)
+	bp, err := filter.ButterSOS(2, filter.Bandpass, m.fs, EMGBandLoHz, hiHz)
+	if err != nil {
+		return fmt.Errorf("quality: %w", err)
+	}
+	lp, err := filter.ButterSOS(2, filter.Lowpass, m.fs, MotionCutoffHz)
+	if err != nil {
+		return fmt.Errorf("quality: %w", err)
+	}
+	copy(m.bp[:], bp)
+	copy(m.bpZI[:], filter.SOSFiltZI(bp))
+	m.lp = lp[0]
+	m.lpZI = filter.SOSFiltZI(lp)[0]
+	freqs := []float64{50, 60}
+	if mainsHz != 0 {
+		freqs = []float64{mainsHz}
+	}
+	n := m.nseg * m.segLen
+	df := m.fs / float64(n) // bin spacing: 1 Hz for a 1 s window
+	for _, f := range freqs {
+		if f+df >= hiHz || f-df <= EMGBandLoHz {
+			continue // outside the EMG band at this rate: nothing to compare
+		}
+		for k := range 3 {
+			m.coef[m.nmains][k] = 2 * math.Cos(2*math.Pi*(f+float64(k-1)*df)/m.fs)
+		}
+		m.mainsHz[m.nmains] = f
+		m.nmains++
+	}
+	// Periodic Hann window, as scipy.signal.get_window('hann', n).
+	m.hann = make([]float64, n)
+	for i := range m.hann {
+		w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
+		m.hann[i] = w
+		m.hannSq += w * w
+	}
+	m.spectral = true
+	return nil
+}
+
+// WindowSeconds returns the window's length in seconds (whole segments).
+func (m *Monitor) WindowSeconds() float64 {
+	return float64(m.nseg*m.segLen) / m.fs
+}
+
+// Reset forgets all data, as at the start of a stream: every channel is
+// Unknown until a new window has filled.
+func (m *Monitor) Reset() {
+	for c := range m.ch {
+		ch := &m.ch[c]
+		ring, band := ch.ring, ch.band
+		clear(ring)
+		clear(band)
+		*ch = channel{ring: ring, band: band}
+		m.status[c] = Status{Reasons: m.reasons[c][:0]}
+	}
+	m.started, m.next = false, 0
+}
+
+// Process adds the samples of b and reports whether the statuses were
+// refreshed (each time a segment of SegmentSeconds completes). Samples
+// after a gap in b.Start shorter than the window continue the window as if
+// contiguous; a longer gap, or a Start that goes back, restarts it (Reset).
+// It panics if b.Channels differs from the stream's. It does not allocate.
+func (m *Monitor) Process(b *acquisition.Block) (updated bool) {
+	if b.Channels != m.channels {
+		panic("quality: block channel count mismatch")
+	}
+	if m.started && (b.Start < m.next || b.Start-m.next >= uint64(m.windowSample)) {
+		m.Reset()
+	}
+	if b.Len == 0 {
+		return false
+	}
+	first := !m.started
+	m.started, m.next = true, b.End()
+	closed := false
+	for c := range m.channels {
+		if m.processChannel(c, b.Chan(c), b.RawChan(c), first) {
+			closed = true
+		}
+	}
+	if closed {
+		for c := range m.channels {
+			m.evaluate(c)
+		}
+	}
+	return closed
+}
+
+// processChannel filters and accumulates one channel's samples and reports
+// whether a segment closed.
+func (m *Monitor) processChannel(c int, x []float64, raw []int32, first bool) bool {
+	ch := &m.ch[c]
+	if first && m.spectral {
+		x0 := x[0]
+		for s := range ch.bz {
+			ch.bz[s] = [2]float64{m.bpZI[s][0] * x0, m.bpZI[s][1] * x0}
+		}
+		ch.lz = [2]float64{m.lpZI[0] * x0, m.lpZI[1] * x0}
+	}
+	closed := false
+	for i, v := range x {
+		var band, low float64
+		if m.spectral {
+			band = step(&m.bp[0], &ch.bz[0], v)
+			band = step(&m.bp[1], &ch.bz[1], band)
+			low = step(&m.lp, &ch.lz, v)
+			ch.band[ch.bandPos] = band
+			if ch.bandPos++; ch.bandPos == len(ch.band) {
+				ch.bandPos = 0
+			}
+		}
+		r := raw[i]
+		ch.cur.add(v, low, band, r, m.clipOn && (r <= m.clipLo || r >= m.clipHi))
+		if ch.cur.n == m.segLen {
+			ch.cur.close()
+			ch.ring[ch.head] = ch.cur
+			ch.head = (ch.head + 1) % m.nseg
+			ch.count = min(ch.count+1, m.nseg)
+			ch.cur = segment{}
+			ch.bandEnd = ch.bandPos
+			closed = true
+		}
+	}
+	return closed
+}
+
+// step runs one sample through a second-order section in transposed
+// direct form II.
+func step(s *filter.Section, z *[2]float64, x float64) float64 {
+	y := s[0]*x + z[0]
+	z[0] = s[1]*x - s[4]*y + z[1]
+	z[1] = s[2]*x - s[5]*y
+	return y
+}
+
+// evaluate recomputes channel c's Status from the closed segments.
+func (m *Monitor) evaluate(c int) {
+	ch := &m.ch[c]
+	st := &m.status[c]
+	st.Reasons = st.Reasons[:0]
+	var (
+		n                    int
+		mean, m2, lmean, lm2 float64
+		band                 float64
+		minRaw, maxRaw       int32
+		clipped              int
+	)
+	for k := range ch.count {
+		s := &ch.ring[(ch.head-1-k+2*m.nseg)%m.nseg]
+		if n == 0 {
+			minRaw, maxRaw = s.minRaw, s.maxRaw
+		}
+		// Chan et al.'s pairwise update of mean and sum of squares.
+		na, nb := float64(n), float64(s.n)
+		nt := na + nb
+		d, dl := s.mean-mean, s.lowMean-lmean
+		mean += d * nb / nt
+		m2 += s.m2 + d*d*na*nb/nt
+		lmean += dl * nb / nt
+		lm2 += s.lowM2 + dl*dl*na*nb/nt
+		n += s.n
+		band += s.band
+		minRaw, maxRaw = min(minRaw, s.minRaw), max(maxRaw, s.maxRaw)
+		clipped += s.clipped
+	}
+	met := &st.Metrics
+	*met = Metrics{Seconds: float64(n) / m.fs}
+	if n == 0 {
+		st.Level, st.OKForControl = Unknown, false
+		return
+	}
+	fn := float64(n)
+	met.StdUV = math.Sqrt(m2 / fn)
+	met.RangeCounts = int64(maxRaw) - int64(minRaw)
+	met.ClipFraction = float64(clipped) / fn
+	pBand := band / fn
+	met.BandRMSUV = math.Sqrt(pBand)
+	pLow := lm2 / fn
+	met.LowRMSUV = math.Sqrt(pLow)
+	if pLow+pBand > 0 {
+		met.LowFraction = pLow / (pLow + pBand)
+	}
+	if ch.count < m.nseg {
+		st.Level, st.OKForControl = Unknown, false
+		return
+	}
+	if m.nmains > 0 {
+		m.mains(ch, met)
+	}
+	flat := false
+	switch {
+	case met.RangeCounts == 0:
+		st.Reasons = append(st.Reasons, Reason{Code: Flat, Level: Bad})
+		flat = true
+	case met.StdUV < FlatStdUV:
+		st.Reasons = append(st.Reasons, Reason{Code: Flat, Level: Bad, Value: met.StdUV})
+		flat = true
+	}
+	if m.clipOn {
+		if l := grade(met.ClipFraction, ClipWarnFraction, ClipBadFraction); l != Good {
+			st.Reasons = append(st.Reasons, Reason{Code: Clipping, Level: l, Value: met.ClipFraction})
+		}
+	}
+	if m.spectral && !flat {
+		l := Good
+		switch {
+		case met.MainsFraction >= MainsBadFraction && met.MainsRMSUV >= MainsBadUV:
+			l = Bad
+		case met.MainsFraction >= MainsWarnFraction && met.MainsRMSUV >= MainsWarnUV:
+			l = Warn
+		}
+		if l != Good && m.nmains > 0 {
+			st.Reasons = append(st.Reasons, Reason{Code: Mains, Level: l, Value: met.MainsFraction, Hz: met.MainsHz})
+		}
+		l = Good
+		switch {
+		case met.LowFraction >= MotionBadFraction && met.LowRMSUV >= MotionBadUV:
+			l = Bad
+		case met.LowFraction >= MotionWarnFraction && met.LowRMSUV >= MotionWarnUV:
+			l = Warn
+		}
+		if l != Good {
+			st.Reasons = append(st.Reasons, Reason{Code: Motion, Level: l, Value: met.LowFraction})
+		}
+	}
+	// Worst first, keeping check order among equals (insertion sort).
+	rs := st.Reasons
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && rs[j].Level > rs[j-1].Level; j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+	st.Level = Good
+	if len(rs) > 0 {
+		st.Level = rs[0].Level
+	}
+	st.OKForControl = st.Level != Bad
+}
+
+// mains measures the mains interference of a channel whose window is full:
+// the power within one bin (1/window Hz) of each mains frequency, from a
+// Goertzel filter over the Hann-windowed EMG band, against the
+// Hann-weighted power of the band (the same weighting, so pure mains gives
+// a fraction of 1 and white noise 3 bins' share of the band). The
+// stronger mains frequency is reported.
+func (m *Monitor) mains(ch *channel, met *Metrics) {
+	n := len(m.hann)
+	start := ch.bandEnd - n
+	if start < 0 {
+		start += len(ch.band)
+	}
+	m.s1, m.s2 = [2][3]float64{}, [2][3]float64{}
+	var wsq float64
+	for i, w := range m.hann {
+		j := start + i
+		if j >= len(ch.band) {
+			j -= len(ch.band)
+		}
+		v := w * ch.band[j]
+		wsq += v * v
+		for f := range m.nmains {
+			c, s1, s2 := &m.coef[f], &m.s1[f], &m.s2[f]
+			for k := range 3 {
+				s := v + c[k]*s1[k] - s2[k]
+				s2[k], s1[k] = s1[k], s
+			}
+		}
+	}
+	pBand := wsq / m.hannSq
+	norm := 2 / (float64(n) * m.hannSq) // one-sided power per bin
+	best, bestP := 0, -1.0
+	for f := range m.nmains {
+		var p float64
+		for k := range 3 {
+			s1, s2 := m.s1[f][k], m.s2[f][k]
+			p += (s1*s1 + s2*s2 - m.coef[f][k]*s1*s2) * norm
+		}
+		if p > bestP {
+			best, bestP = f, p
+		}
+	}
+	met.MainsHz = m.mainsHz[best]
+	met.MainsRMSUV = math.Sqrt(bestP)
+	if pBand > 0 {
+		met.MainsFraction = min(1, bestP/pBand)
+	}
+}
+
+// grade returns Bad when v ≥ bad, Warn when v ≥ warn, else Good.
+func grade(v, warn, bad float64) Level {
+	switch {
+	case v >= bad:
+		return Bad
+	case v >= warn:
+		return Warn
+	}
+	return Good
+}
+
+// Channels returns the number of channels.
+func (m *Monitor) Channels() int { return m.channels }
+
+// Status returns channel c's current status. The pointer aliases the
+// Monitor's state: it is valid until the next Process or Reset and must not
+// be modified; copy it (Status.CopyFrom, Statuses) to hand it to another
+// goroutine. It panics if c is out of range.
+func (m *Monitor) Status(c int) *Status { return &m.status[c] }
+
+// OKForControl reports whether channel c may drive the glove now: its
+// window has filled and no check is Bad. It panics if c is out of range.
+func (m *Monitor) OKForControl(c int) bool { return m.status[c].OKForControl }
+
+// Statuses copies every channel's status into dst and returns it. If dst
+// is nil a new slice is allocated; otherwise it must have Channels()
+// elements or Statuses panics. Reasons are deep-copied into dst's own
+// storage, so dst may be handed to another goroutine; reusing a dst from
+// an earlier call does not allocate.
+func (m *Monitor) Statuses(dst []Status) []Status {
+	if dst == nil {
+		dst = make([]Status, m.channels)
+		for i := range dst {
+			dst[i].Reasons = make([]Reason, 0, numCodes)
+		}
+	} else if len(dst) != m.channels {
+		panic("quality: dst length mismatch")
+	}
+	for c := range dst {
+		if cap(dst[c].Reasons) < numCodes {
+			dst[c].Reasons = make([]Reason, 0, numCodes)
+		}
+		dst[c].CopyFrom(&m.status[c])
+	}
+	return dst
+}
