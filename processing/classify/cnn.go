@@ -75,7 +75,10 @@ func TrainCNN(X [][]float64, y []int, cfg CNNConfig) (*CNN, error) {
 	mc := MLPConfig{LearningRate: cfg.LearningRate, L2: cfg.L2, Epochs: cfg.Epochs, BatchSize: cfg.BatchSize,
 		Patience: cfg.Patience, Validation: cfg.Validation}
 	if mc.Epochs == 0 {
-		mc.Epochs = 60
+		mc.Epochs = 100
+	}
+	if mc.LearningRate == 0 {
+		mc.LearningRate = 3e-3
 	}
 	o, err := mc.opts()
 	if err != nil {

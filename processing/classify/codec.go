@@ -156,13 +156,13 @@ func (d *decoder) f64() float64 {
 	return v
 }
 
-// f64s reads a slice whose length must be want.
+// f64s reads a slice whose length must be want (any when want < 0).
 func (d *decoder) f64s(want int) []float64 {
 	n := d.u32(len(d.b) / 8)
 	if d.err != nil {
 		return nil
 	}
-	if n != want {
+	if want >= 0 && n != want {
 		d.fail("slice length %d, want %d", n, want)
 		return nil
 	}
@@ -173,13 +173,13 @@ func (d *decoder) f64s(want int) []float64 {
 	return v
 }
 
-// i32s reads a slice whose length must be want.
+// i32s reads a slice whose length must be want (any when want < 0).
 func (d *decoder) i32s(want int) []int32 {
 	n := d.u32(len(d.b) / 4)
 	if d.err != nil {
 		return nil
 	}
-	if n != want {
+	if want >= 0 && n != want {
 		d.fail("slice length %d, want %d", n, want)
 		return nil
 	}

@@ -276,14 +276,13 @@ func (m *Forest) MarshalBinary() ([]byte, error) {
 func (m *Forest) UnmarshalBinary(b []byte) error {
 	dc := newDecoder(b, KindForest)
 	k, d := dc.dim(), dc.dim()
-	nr := dc.u32(len(dc.b) / 4)
-	roots := dc.i32s(nr)
-	nn := dc.u32(len(dc.b) / 4)
-	feat := dc.i32s(nn)
+	roots := dc.i32s(-1)
+	feat := dc.i32s(-1)
+	nr, nn := len(roots), len(feat)
 	thr := dc.f64s(nn)
 	child := dc.i32s(nn)
-	nl := dc.u32(len(dc.b) / 8)
-	leaf := dc.f64s(nl)
+	leaf := dc.f64s(-1)
+	nl := len(leaf)
 	if err := dc.finish(); err != nil {
 		return err
 	}

@@ -111,33 +111,41 @@ type Config struct {
 func Train(kind Kind, X [][]float64, y []int, cfg Config) (Model, error) {
 	switch kind {
 	case KindLDA:
-		return TrainLDA(X, y, cfg.LDA)
+		return wrap(TrainLDA(X, y, cfg.LDA))
 	case KindQDA:
-		return TrainQDA(X, y, cfg.QDA)
+		return wrap(TrainQDA(X, y, cfg.QDA))
 	case KindKNN:
-		return TrainKNN(X, y, cfg.KNN)
+		return wrap(TrainKNN(X, y, cfg.KNN))
 	case KindLinearSVM:
 		c := cfg.LinearSVM
 		c.Seed = cfg.Seed
-		return TrainLinearSVM(X, y, c)
+		return wrap(TrainLinearSVM(X, y, c))
 	case KindRBFSVM:
 		c := cfg.RBFSVM
 		c.Seed = cfg.Seed
-		return TrainRBFSVM(X, y, c)
+		return wrap(TrainRBFSVM(X, y, c))
 	case KindForest:
 		c := cfg.Forest
 		c.Seed = cfg.Seed
-		return TrainForest(X, y, c)
+		return wrap(TrainForest(X, y, c))
 	case KindMLP:
 		c := cfg.MLP
 		c.Seed = cfg.Seed
-		return TrainMLP(X, y, c)
+		return wrap(TrainMLP(X, y, c))
 	case KindCNN:
 		c := cfg.CNN
 		c.Seed = cfg.Seed
-		return TrainCNN(X, y, c)
+		return wrap(TrainCNN(X, y, c))
 	}
 	return nil, fmt.Errorf("classify: unknown model kind %d", uint8(kind))
+}
+
+// wrap returns a nil Model (not a typed nil) with an error.
+func wrap[M Model](m M, err error) (Model, error) {
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // checkData validates a training set and returns its feature count d, class
