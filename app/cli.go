@@ -45,6 +45,10 @@ func commands() []command {
 			"record N seconds from an amplifier into a session (reconnects by itself)", runRecord},
 		{"filter", "--in F --out F [--fs HZ] (--butter N (--band LO,HI | --highpass F | --lowpass F) [--zero-phase] | --notch F0 --q Q)",
 			"Butterworth or notch filtering of a CSV recording", runFilter},
+		{"spectrum", "--in F --out F [--fs HZ] --nperseg N --noverlap N [--band LO,HI] [--json]", "Welch PSD and median/mean frequency per channel", runSpectrum},
+		{"denoise", "--in F --out F [--fs HZ] --wavelet W --level L --threshold universal|sure (--soft|--hard) [--json]", "wavelet denoising of every channel", runDenoise},
+		{"features", "--in F --out F [--fs HZ] --window N --inc N --features LIST [--param NAME=VALUE] [--json]", "LibEMG features per sliding window", runFeatures},
+		{"fatigue", "--in F [--fs HZ] [--window 1s] [--nperseg 0.2s] [--band 20,450] [--noise-rms X] [--json]", "MDF/MNF/RMS per window, MDF slope and fatigue flag per channel", runFatigue},
 		{"sessions", "--db FILE [--patient CODE] [--json]", "list recorded sessions", runSessions},
 		{"export", "--db FILE --session ID --format csv --out FILE [--raw]", "export a session's samples", runExport},
 	}
