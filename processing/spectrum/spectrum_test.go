@@ -1,6 +1,8 @@
 package spectrum
 
 import (
+	"myorehab/processing/internal/reftest"
+
 	"fmt"
 	"math"
 	"math/cmplx"
@@ -13,8 +15,8 @@ import (
 // TestReferenceWelch checks the welch_hann_256_128 cases: f, PSD and the
 // MDF/MNF scalars over all bins and over 20–450 Hz.
 func TestReferenceWelch(t *testing.T) {
-	ref := refDir(t)
-	m := readManifest(t, ref)
+	ref := reftest.Dir(t)
+	m := reftest.ReadManifest(t, ref)
 	found := 0
 	for _, c := range m.Cases {
 		if c.Kind != "welch_psd" {
@@ -22,7 +24,7 @@ func TestReferenceWelch(t *testing.T) {
 		}
 		found++
 		t.Run(c.ID, func(t *testing.T) {
-			x := readColumn(t, filepath.Join(ref, "inputs", c.Input+".csv"))
+			x := reftest.ReadColumn(t, filepath.Join(ref, "inputs", c.Input+".csv"))
 			w, err := NewWelch(c.Fs, 256, 128)
 			if err != nil {
 				t.Fatal(err)
@@ -30,19 +32,19 @@ func TestReferenceWelch(t *testing.T) {
 			f := w.Freqs(nil)
 			psd := w.PSD(nil, x)
 			out := c.Outputs["psd"]
-			_, rows, _ := readCSV(t, filepath.Join(ref, out.File))
+			_, rows, _ := reftest.ReadCSV(t, filepath.Join(ref, out.File))
 			wantF, wantP := make([]float64, len(rows)), make([]float64, len(rows))
 			for i, r := range rows {
 				wantF[i], wantP[i] = r[0], r[1]
 			}
-			if ok, e := within(f, wantF, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
+			if ok, e := reftest.Within(f, wantF, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
 				t.Errorf("f: max error %.3g", e)
 			}
-			if ok, e := within(psd, wantP, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
+			if ok, e := reftest.Within(psd, wantP, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
 				t.Errorf("psd: len %d (want %d), max error %.3g exceeds rtol %g", len(psd), len(wantP), e, out.Tolerance.Rtol)
 			}
 			sc := c.Outputs["scalars"]
-			s := readScalars(t, filepath.Join(ref, sc.File))
+			s := reftest.ReadScalars(t, filepath.Join(ref, sc.File))
 			inf := math.Inf(1)
 			for _, check := range []struct {
 				name string
@@ -58,7 +60,7 @@ func TestReferenceWelch(t *testing.T) {
 				if !ok {
 					t.Fatalf("scalars lack %s", check.name)
 				}
-				if ok, e := within([]float64{check.got}, []float64{want}, sc.Tolerance.Rtol, sc.Tolerance.Atol); !ok {
+				if ok, e := reftest.Within([]float64{check.got}, []float64{want}, sc.Tolerance.Rtol, sc.Tolerance.Atol); !ok {
 					t.Errorf("%s = %.17g, want %.17g (error %.3g)", check.name, check.got, want, e)
 				}
 			}
@@ -71,8 +73,8 @@ func TestReferenceWelch(t *testing.T) {
 
 // TestReferenceSTFT checks the stft_hann_128_64 cases: f, t and |Z|.
 func TestReferenceSTFT(t *testing.T) {
-	ref := refDir(t)
-	m := readManifest(t, ref)
+	ref := reftest.Dir(t)
+	m := reftest.ReadManifest(t, ref)
 	found := 0
 	for _, c := range m.Cases {
 		if c.Kind != "stft_magnitude" {
@@ -80,7 +82,7 @@ func TestReferenceSTFT(t *testing.T) {
 		}
 		found++
 		t.Run(c.ID, func(t *testing.T) {
-			x := readColumn(t, filepath.Join(ref, "inputs", c.Input+".csv"))
+			x := reftest.ReadColumn(t, filepath.Join(ref, "inputs", c.Input+".csv"))
 			s, err := NewSTFT(c.Fs, 128, 64)
 			if err != nil {
 				t.Fatal(err)
@@ -88,8 +90,8 @@ func TestReferenceSTFT(t *testing.T) {
 			check := func(name string, got []float64) {
 				t.Helper()
 				out := c.Outputs[name]
-				want := readColumn(t, filepath.Join(ref, out.File))
-				if ok, e := within(got, want, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
+				want := reftest.ReadColumn(t, filepath.Join(ref, out.File))
+				if ok, e := reftest.Within(got, want, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
 					t.Errorf("%s: len %d (want %d), max error %.3g exceeds rtol %g", name, len(got), len(want), e, out.Tolerance.Rtol)
 				}
 			}
@@ -97,7 +99,7 @@ func TestReferenceSTFT(t *testing.T) {
 			check("t", s.Times(nil, len(x)))
 			mag := s.Magnitude(nil, x)
 			out := c.Outputs["mag"]
-			header, rows, _ := readCSV(t, filepath.Join(ref, out.File))
+			header, rows, _ := reftest.ReadCSV(t, filepath.Join(ref, out.File))
 			frames, bins := s.Frames(len(x)), s.Bins()
 			if len(rows) != bins || len(header) != frames {
 				t.Fatalf("reference is %d×%d, STFT gives %d bins × %d frames", len(rows), len(header), bins, frames)
@@ -109,7 +111,7 @@ func TestReferenceSTFT(t *testing.T) {
 					want = append(want, rows[k][j])
 				}
 			}
-			if ok, e := within(got, want, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
+			if ok, e := reftest.Within(got, want, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
 				t.Errorf("mag: max error %.3g exceeds rtol %g", e, out.Tolerance.Rtol)
 			}
 		})
@@ -190,7 +192,7 @@ func TestWelchMatchesSlowReference(t *testing.T) {
 			}
 			got := w.PSD(nil, x)
 			want := slowWelch(x, test.fs, test.nperseg, test.noverlap)
-			if ok, e := within(got, want, 1e-11, 0); !ok {
+			if ok, e := reftest.Within(got, want, 1e-11, 0); !ok {
 				t.Errorf("max error %.3g", e)
 			}
 		})
@@ -254,7 +256,7 @@ func TestSTFTMatchesSlowReference(t *testing.T) {
 			for _, f := range want {
 				flat = append(flat, f...)
 			}
-			if ok, e := within(got, flat, 1e-11, 0); !ok {
+			if ok, e := reftest.Within(got, flat, 1e-11, 0); !ok {
 				t.Errorf("max error %.3g", e)
 			}
 			times := s.Times(nil, test.n)

@@ -1,6 +1,8 @@
 package wavelet
 
 import (
+	"myorehab/processing/internal/reftest"
+
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -12,8 +14,8 @@ import (
 // TestReferenceDenoise checks the universal soft-threshold denoiser against
 // the wavelet_denoise_db4_L4_soft_universal cases (y, sigma, threshold).
 func TestReferenceDenoise(t *testing.T) {
-	ref := refDir(t)
-	m := readManifest(t, ref)
+	ref := reftest.Dir(t)
+	m := reftest.ReadManifest(t, ref)
 	w, _ := New("db4")
 	found := 0
 	for _, c := range m.Cases {
@@ -22,19 +24,19 @@ func TestReferenceDenoise(t *testing.T) {
 		}
 		found++
 		t.Run(c.ID, func(t *testing.T) {
-			x := readColumn(t, filepath.Join(ref, "inputs", c.Input+".csv"))
+			x := reftest.ReadColumn(t, filepath.Join(ref, "inputs", c.Input+".csv"))
 			d, err := NewDenoiser(w, len(x), 4, Universal, Soft)
 			if err != nil {
 				t.Fatal(err)
 			}
 			y := d.Denoise(nil, x)
 			out := c.Outputs["y"]
-			want := readColumn(t, filepath.Join(ref, out.File))
-			if ok, e := within(y, want, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
+			want := reftest.ReadColumn(t, filepath.Join(ref, out.File))
+			if ok, e := reftest.Within(y, want, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
 				t.Errorf("y: len %d (want %d), max error %.3g exceeds rtol %g", len(y), len(want), e, out.Tolerance.Rtol)
 			}
 			sc := c.Outputs["scalars"]
-			s := readScalars(t, filepath.Join(ref, sc.File))
+			s := reftest.ReadScalars(t, filepath.Join(ref, sc.File))
 			thr := d.Thresholds(nil)
 			for _, check := range []struct {
 				name string
@@ -50,7 +52,7 @@ func TestReferenceDenoise(t *testing.T) {
 				if !ok {
 					t.Fatalf("scalars lack %s", check.name)
 				}
-				if ok, e := within([]float64{check.got}, []float64{want}, sc.Tolerance.Rtol, sc.Tolerance.Atol); !ok {
+				if ok, e := reftest.Within([]float64{check.got}, []float64{want}, sc.Tolerance.Rtol, sc.Tolerance.Atol); !ok {
 					t.Errorf("%s = %.17g, want %.17g (error %.3g)", check.name, check.got, want, e)
 				}
 			}

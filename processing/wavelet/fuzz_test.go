@@ -1,6 +1,8 @@
 package wavelet
 
 import (
+	"myorehab/processing/internal/reftest"
+
 	"encoding/binary"
 	"math"
 	"testing"
@@ -36,14 +38,14 @@ func FuzzRoundTrip(f *testing.F) {
 		tol := 10 * filterTol(w.Name) * maxAbs * float64(w.Len())
 		a, d := w.DWT(nil, nil, x)
 		wa, wd := slowDWT(w, x)
-		if ok, e := within(a, wa, 0, tol); !ok {
+		if ok, e := reftest.Within(a, wa, 0, tol); !ok {
 			t.Fatalf("%s n=%d: cA differs from slow reference by %.3g", w.Name, len(x), e)
 		}
-		if ok, e := within(d, wd, 0, tol); !ok {
+		if ok, e := reftest.Within(d, wd, 0, tol); !ok {
 			t.Fatalf("%s n=%d: cD differs from slow reference by %.3g", w.Name, len(x), e)
 		}
 		y := w.IDWT(nil, a, d)
-		if ok, e := within(y[:len(x)], x, 0, tol); !ok {
+		if ok, e := reftest.Within(y[:len(x)], x, 0, tol); !ok {
 			t.Fatalf("%s n=%d: single-level round trip error %.3g", w.Name, len(x), e)
 		}
 		if MaxLevel(len(x), w.Len()) < 1 {
@@ -54,7 +56,7 @@ func FuzzRoundTrip(f *testing.F) {
 			t.Fatal(err)
 		}
 		z := tr.Reconstruct(nil, tr.Decompose(nil, x))
-		if ok, e := within(z, x, 0, tol*float64(tr.Level())); !ok {
+		if ok, e := reftest.Within(z, x, 0, tol*float64(tr.Level())); !ok {
 			t.Fatalf("%s n=%d level %d: round trip error %.3g", w.Name, len(x), tr.Level(), e)
 		}
 	})

@@ -1,6 +1,8 @@
 package wavelet
 
 import (
+	"myorehab/processing/internal/reftest"
+
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -230,10 +232,10 @@ func TestDWTMatchesSlowReference(t *testing.T) {
 			}
 			gotA, gotD := w.DWT(nil, nil, x)
 			wantA, wantD := slowDWT(w, x)
-			if ok, e := within(gotA, wantA, 1e-13, 1e-13); !ok {
+			if ok, e := reftest.Within(gotA, wantA, 1e-13, 1e-13); !ok {
 				t.Errorf("%s n=%d: cA error %.3g", name, n, e)
 			}
-			if ok, e := within(gotD, wantD, 1e-13, 1e-13); !ok {
+			if ok, e := reftest.Within(gotD, wantD, 1e-13, 1e-13); !ok {
 				t.Errorf("%s n=%d: cD error %.3g", name, n, e)
 			}
 		}
@@ -262,7 +264,7 @@ func TestPerfectReconstruction(t *testing.T) {
 				}
 				c := tr.Decompose(nil, x)
 				y := tr.Reconstruct(nil, c)
-				if ok, e := within(y, x, 10*filterTol(name), 0); !ok {
+				if ok, e := reftest.Within(y, x, 10*filterTol(name), 0); !ok {
 					t.Errorf("%s n=%d level=%d: reconstruction error %.3g", name, n, level, e)
 				}
 			}
@@ -278,7 +280,7 @@ func TestPerfectReconstruction(t *testing.T) {
 			if len(y) < n {
 				t.Fatalf("%s n=%d: idwt length %d < n", name, n, len(y))
 			}
-			if ok, e := within(y[:n], x, 10*filterTol(name), 0); !ok {
+			if ok, e := reftest.Within(y[:n], x, 10*filterTol(name), 0); !ok {
 				t.Errorf("%s n=%d single level: reconstruction error %.3g", name, n, e)
 			}
 		}
@@ -363,8 +365,8 @@ func TestTransformAllocs(t *testing.T) {
 // TestReferenceWavedec checks pywt.wavedec(x, 'db4', level=4,
 // mode='symmetric') for every reference input.
 func TestReferenceWavedec(t *testing.T) {
-	ref := refDir(t)
-	m := readManifest(t, ref)
+	ref := reftest.Dir(t)
+	m := reftest.ReadManifest(t, ref)
 	w, _ := New("db4")
 	found := 0
 	for _, c := range m.Cases {
@@ -373,7 +375,7 @@ func TestReferenceWavedec(t *testing.T) {
 		}
 		found++
 		t.Run(c.ID, func(t *testing.T) {
-			x := readColumn(t, filepath.Join(ref, "inputs", c.Input+".csv"))
+			x := reftest.ReadColumn(t, filepath.Join(ref, "inputs", c.Input+".csv"))
 			tr, err := NewTransform(w, len(x), 4)
 			if err != nil {
 				t.Fatal(err)
@@ -384,8 +386,8 @@ func TestReferenceWavedec(t *testing.T) {
 				if !ok {
 					t.Fatalf("manifest lacks output %s", key)
 				}
-				want := readColumn(t, filepath.Join(ref, out.File))
-				if ok, e := within(coeffs[i], want, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
+				want := reftest.ReadColumn(t, filepath.Join(ref, out.File))
+				if ok, e := reftest.Within(coeffs[i], want, out.Tolerance.Rtol, out.Tolerance.Atol); !ok {
 					t.Errorf("%s: len %d (want %d), max error %.3g exceeds rtol %g", key, len(coeffs[i]), len(want), e, out.Tolerance.Rtol)
 				}
 			}

@@ -1,4 +1,4 @@
-package spectrum
+package reftest
 
 import (
 	"encoding/csv"
@@ -13,8 +13,8 @@ import (
 // The reference vectors live in ../shared/reference beside the module root
 // (README.md there gives the exact scipy 1.10.1 / PyWavelets 1.1.1 calls).
 
-// refDir returns the reference directory or skips the test when it is absent.
-func refDir(t testing.TB) string {
+// Dir returns the reference directory or skips the test when it is absent.
+func Dir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -37,7 +37,8 @@ func refDir(t testing.TB) string {
 	return ref
 }
 
-type manifest struct {
+// Manifest is the part of manifest.json the tests use.
+type Manifest struct {
 	Inputs []struct {
 		ID   string  `json:"id"`
 		File string  `json:"file"`
@@ -60,22 +61,23 @@ type manifest struct {
 	} `json:"cases"`
 }
 
-func readManifest(t testing.TB, ref string) *manifest {
+// ReadManifest reads manifest.json in the reference folder ref.
+func ReadManifest(t testing.TB, ref string) *Manifest {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(ref, "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m manifest
+	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatalf("manifest.json: %v", err)
 	}
 	return &m
 }
 
-// readCSV returns the header and the numeric rows of a reference CSV file.
+// ReadCSV returns the header and the numeric rows of a reference CSV file.
 // Non-numeric cells (scalar names) are returned in names, column 0.
-func readCSV(t testing.TB, path string) (header []string, rows [][]float64, names []string) {
+func ReadCSV(t testing.TB, path string) (header []string, rows [][]float64, names []string) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -109,10 +111,10 @@ func readCSV(t testing.TB, path string) (header []string, rows [][]float64, name
 	return header, rows, names
 }
 
-// readColumn reads a one-column reference CSV file.
-func readColumn(t testing.TB, path string) []float64 {
+// ReadColumn reads a one-column reference CSV file.
+func ReadColumn(t testing.TB, path string) []float64 {
 	t.Helper()
-	_, rows, _ := readCSV(t, path)
+	_, rows, _ := ReadCSV(t, path)
 	col := make([]float64, len(rows))
 	for i, r := range rows {
 		col[i] = r[0]
@@ -120,10 +122,10 @@ func readColumn(t testing.TB, path string) []float64 {
 	return col
 }
 
-// readScalars reads a name,value reference CSV file.
-func readScalars(t testing.TB, path string) map[string]float64 {
+// ReadScalars reads a name,value reference CSV file.
+func ReadScalars(t testing.TB, path string) map[string]float64 {
 	t.Helper()
-	_, rows, names := readCSV(t, path)
+	_, rows, names := ReadCSV(t, path)
 	m := make(map[string]float64, len(rows))
 	for i, r := range rows {
 		m[names[i]] = r[1]
@@ -131,9 +133,9 @@ func readScalars(t testing.TB, path string) map[string]float64 {
 	return m
 }
 
-// within reports whether max|got−ref| ≤ atol + rtol·max|ref| (the manifest's
+// Within reports whether max|got−ref| ≤ atol + rtol·max|ref| (the manifest's
 // rule) and returns the worst absolute error.
-func within(got, ref []float64, rtol, atol float64) (ok bool, maxErr float64) {
+func Within(got, ref []float64, rtol, atol float64) (ok bool, maxErr float64) {
 	if len(got) != len(ref) {
 		return false, math.Inf(1)
 	}
