@@ -374,3 +374,40 @@ func TestReadOnly(t *testing.T) {
 		}
 	})
 }
+
+func TestFullCheck(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	db := mustOpenPath(t, path)
+	s := mustCreateSession(t, db, &storage.Session{Channels: 1, RateHz: 100})
+	if err := db.AppendChunk(context.Background(), s.ID, 0, 1, make([]int32, 100)); err != nil {
+		t.Fatal(err)
+	}
+	var root, pageSize int64
+	if err := db.db.QueryRow(`SELECT rootpage FROM sqlite_schema WHERE name = 'recording_chunks'`).Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.db.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	corrupt(t, path, root, pageSize)
+
+	// The quick check at open skips the recording chunks...
+	quick := mustOpenPath(t, path)
+	if err := quick.Check(context.Background()); !errors.Is(err, storage.ErrDamaged) {
+		t.Fatalf("Check of damaged chunks: %v", err)
+	}
+	quick.Close()
+	// ...the full check finds the damage.
+	full := NewDB(path)
+	full.FullCheck = true
+	err := full.Open()
+	if err == nil {
+		full.Close()
+		t.Fatal("Open with FullCheck succeeded on damaged chunks")
+	}
+	if !errors.Is(err, storage.ErrDamaged) || !strings.Contains(err.Error(), "no backup found") {
+		t.Fatalf("Open with FullCheck = %v, want ErrDamaged with a path forward", err)
+	}
+	t.Logf("damaged: %v", err)
+}

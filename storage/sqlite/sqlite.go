@@ -50,6 +50,10 @@ type DB struct {
 	// left recording are not recovered, and every write fails with
 	// storage.ErrReadOnly.
 	ReadOnly bool
+	// FullCheck makes Open run the full PRAGMA integrity_check (every page,
+	// seconds per gigabyte of recordings) instead of the quick check of the
+	// small tables.
+	FullCheck bool
 
 	db        *sql.DB
 	lock      *os.File // owner lock; nil when another DB owns the file
@@ -80,8 +84,11 @@ func Open(path string) (*DB, error) {
 // Open opens the database file db.Path:
 //   - creates its directory (0700) and the file (0600); an existing file,
 //     -wal or -shm readable by group or others is made owner-only;
-//   - runs PRAGMA quick_check on the patient, session and annotation tables
-//     (the recording chunks are left to Check, which reads every page);
+//   - runs PRAGMA quick_check on every table but the recording chunks and
+//     per-second metrics (left to Check, which reads every page), or the
+//     full integrity_check when FullCheck is set; a damaged file fails with
+//     storage.ErrDamaged and a message naming the newest backup to restore
+//     (see Restore);
 //   - applies pending migrations;
 //   - if no other open DB holds the owner lock (file Path+"-lock"), takes it
 //     and marks sessions still in status recording as interrupted: their
@@ -126,7 +133,13 @@ func (db *DB) Open() (err error) {
 		}
 	}()
 	ctx := context.Background()
-	if err := quickCheck(ctx, sqldb); err != nil {
+	checkAtOpen := quickCheck
+	if db.FullCheck {
+		checkAtOpen = func(ctx context.Context, sqldb *sql.DB) error {
+			return check(ctx, sqldb, "PRAGMA integrity_check")
+		}
+	}
+	if err := checkAtOpen(ctx, sqldb); err != nil {
 		return fmt.Errorf("open database %s: %w%s", path, mapErr(err), restoreHint(path, err))
 	}
 	if db.ReadOnly {
