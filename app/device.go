@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"myorehab/acquisition"
+	"myorehab/processing/fatigue"
 	"myorehab/processing/pipeline"
 	"myorehab/storage"
 	"myorehab/ui"
@@ -91,7 +92,14 @@ func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
 		return err
 	}
 	blockLen := max(1, int(math.Round(info.SampleRateHz/50))) // 20 ms blocks
-	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, Filter: chain, BlockCap: blockLen})
+	// Fatigue trends of the live view: 1 s windows, up to 2 h of them.
+	tracker, err := fatigue.NewTracker(fatigue.DefaultConfig(info.SampleRateHz), info.Channels, 7200)
+	if err != nil {
+		src.Close()
+		d.setState(ui.Failed, err.Error())
+		return err
+	}
+	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, Filter: chain, BlockCap: blockLen, Fatigue: tracker})
 	reader := acquisition.NewReader(src, blockLen)
 	liveOut := reader.Subscribe("live", 16)
 	// The recording queue holds 10 s of blocks: the writer batches once a

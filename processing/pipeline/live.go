@@ -8,6 +8,7 @@ import (
 
 	"myorehab/acquisition"
 	"myorehab/processing"
+	"myorehab/processing/fatigue"
 )
 
 // LiveConfig configures a Live view of a stream.
@@ -28,6 +29,10 @@ type LiveConfig struct {
 	// PublishHz is how often a Snapshot is published, counted in samples
 	// (so it follows the stream, not the wall clock); default 30.
 	PublishHz float64
+	// Fatigue, when set, tracks median frequency and RMS of the filtered
+	// signal in non-overlapping windows (fatigue.DefaultConfig: 1 s) and
+	// publishes the trends in Snapshot.Fatigue.
+	Fatigue *fatigue.Tracker
 }
 
 // Live turns a stream of Blocks into Snapshots for the UI.
@@ -51,6 +56,10 @@ type Live struct {
 	sinceSnap, publishEach int
 	seq                    uint64
 	snap                   atomic.Pointer[Snapshot]
+	// trends is the last published fatigue trend; it is immutable and
+	// shared by snapshots until a new window completes.
+	trends      []FatigueTrend
+	trendsStale bool
 }
 
 // NewLive returns a Live for cfg. It panics on a programmer error
@@ -157,6 +166,9 @@ func (l *Live) Process(b *acquisition.Block) {
 			l.accN = 0
 		}
 	}
+	if l.cfg.Fatigue != nil && l.cfg.Fatigue.Process(f) > 0 {
+		l.trendsStale = true
+	}
 	l.end = b.End()
 	l.sinceSnap += b.Len
 	if l.sinceSnap >= l.publishEach {
@@ -196,7 +208,37 @@ func (l *Live) publish(at time.Time) {
 			s.RMSUV[c] = math.Sqrt(max(0, l.rmsSum[c]) / float64(l.rmsLen))
 		}
 	}
+	if l.cfg.Fatigue != nil {
+		if l.trendsStale || l.trends == nil {
+			l.trends = l.fatigueTrends()
+			l.trendsStale = false
+		}
+		s.Fatigue = l.trends
+	}
 	l.snap.Store(s)
+}
+
+// fatigueTrends copies the tracker's windows and summaries into a new
+// immutable trend per channel.
+func (l *Live) fatigueTrends() []FatigueTrend {
+	t := l.cfg.Fatigue
+	out := make([]FatigueTrend, t.Channels())
+	for c := range out {
+		w := t.Windows(c)
+		buf := make([]float64, 3*len(w))
+		tr := FatigueTrend{
+			TSeconds: buf[:len(w):len(w)],
+			MDFHz:    buf[len(w) : 2*len(w) : 2*len(w)],
+			RMSUV:    buf[2*len(w):],
+		}
+		for i, x := range w {
+			tr.TSeconds[i], tr.MDFHz[i], tr.RMSUV[i] = x.TStartS, x.MDFHz, x.RMS
+		}
+		sum := t.Summary(c)
+		tr.SlopeHzPerS, tr.DeclinePct, tr.Fatigued = sum.ActiveSlopeHzPerS, sum.DeclinePct, sum.Fatigued
+		out[c] = tr
+	}
+	return out
 }
 
 // Snapshot returns the latest published Snapshot, or nil before the first.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"myorehab/acquisition"
+	"myorehab/processing/fatigue"
 )
 
 // sineBlocks feeds l with n samples of a sine of amplitude amp·(c+1) µV on
@@ -167,4 +168,60 @@ func BenchmarkLiveProcess(b *testing.B) {
 		l.Process(blk)
 	}
 	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N)/0.05, "cpu_fraction")
+}
+
+func TestLiveFatigueTrend(t *testing.T) {
+	t.Parallel()
+	const fs = 1000.0
+	tr, err := fatigue.NewTracker(fatigue.DefaultConfig(fs), 3, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLive(LiveConfig{Info: acquisition.StreamInfo{Channels: 3, SampleRateHz: fs}, BlockCap: 40, Fatigue: tr})
+	sineBlocks(l, fs, 5500, 40, 100)
+	s := l.Snapshot()
+	if len(s.Fatigue) != 3 {
+		t.Fatalf("fatigue trends for %d channels, want 3", len(s.Fatigue))
+	}
+	for c, f := range s.Fatigue {
+		if len(f.TSeconds) != 5 || len(f.MDFHz) != 5 || len(f.RMSUV) != 5 {
+			t.Fatalf("ch %d: %d windows, want 5 complete 1 s windows", c, len(f.TSeconds))
+		}
+		for i := range f.TSeconds {
+			// A 50 Hz sine: MDF within one Welch bin of 50 Hz, RMS amp/√2.
+			if f.TSeconds[i] != float64(i) || math.Abs(f.MDFHz[i]-50) > 5 {
+				t.Errorf("ch %d window %d: t %v MDF %v", c, i, f.TSeconds[i], f.MDFHz[i])
+			}
+			if want := 100 * float64(c+1) / math.Sqrt2; math.Abs(f.RMSUV[i]-want) > 0.01*want {
+				t.Errorf("ch %d window %d: RMS %v, want %v", c, i, f.RMSUV[i], want)
+			}
+		}
+		if f.Fatigued {
+			t.Errorf("ch %d: a steady sine flagged as fatigue", c)
+		}
+	}
+	// Snapshots between windows share the same immutable trend.
+	before := s.Fatigue
+	sineBlocks2 := acquisition.NewBlock(3, 40)
+	sineBlocks2.Start, sineBlocks2.Len = 5500, 40
+	l.Process(sineBlocks2)
+	if got := l.Snapshot(); got != s && &got.Fatigue[0] != &before[0] {
+		t.Error("trend rebuilt although no window completed")
+	}
+}
+
+func TestLiveProcessWithFatigueDoesNotAllocate(t *testing.T) {
+	tr, err := fatigue.NewTracker(fatigue.DefaultConfig(1000), 8, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLive(LiveConfig{Info: acquisition.StreamInfo{Channels: 8, SampleRateHz: 1000}, BlockCap: 50, PublishHz: 1e-9, Fatigue: tr})
+	b := acquisition.NewBlock(8, 50)
+	b.Len = 50
+	for i := range b.Data {
+		b.Data[i] = float64(i%7) - 3
+	}
+	if a := testing.AllocsPerRun(200, func() { l.Process(b) }); a != 0 {
+		t.Fatalf("Process with fatigue tracking allocates %v per block", a)
+	}
 }
