@@ -244,3 +244,49 @@ func TestRecordSim(t *testing.T) {
 		t.Error("a mistyped database path created a file")
 	}
 }
+
+// TestRecordingStoresSecondMetrics: a recording stores, once per second,
+// the filtered RMS and median frequency of every channel, and the history
+// summary averages them.
+func TestRecordingStoresSecondMetrics(t *testing.T) {
+	svc, _ := testServices(t)
+	p := testPatient(t, svc, "P-MET")
+	ctx := context.Background()
+	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "3 s recorded", func() bool {
+		_, _, n := svc.Recorder.State()
+		return n >= 3000
+	})
+	if _, err := svc.Recorder.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc.Device.Disconnect()
+	ms, err := svc.DB.SessionMetrics(ctx, sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) < 3 {
+		t.Fatalf("%d seconds of metrics, want at least 3", len(ms))
+	}
+	for i, m := range ms {
+		if m.Second != int64(i) || len(m.RMS) != 8 || len(m.MDF) != 8 {
+			t.Fatalf("second %d: %+v", i, m)
+		}
+		for c := range m.RMS {
+			// The simulator: ≥ 5 µV of noise everywhere, sEMG between 20 and 450 Hz.
+			if m.RMS[c] < 3 || m.RMS[c] > 1000 || m.MDF[c] < 20 || m.MDF[c] > 450 {
+				t.Errorf("second %d ch %d: RMS %v µV, MDF %v Hz", i, c, m.RMS[c], m.MDF[c])
+			}
+		}
+	}
+	sums, err := svc.DB.SessionSummaries(ctx, storage.SessionFilter{PatientID: p.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].Seconds != int64(len(ms)) || len(sums[0].MeanRMS) != 8 {
+		t.Fatalf("summaries %+v", sums)
+	}
+}

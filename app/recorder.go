@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"myorehab/acquisition"
+	"myorehab/processing/fatigue"
+	"myorehab/processing/filter"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
 )
@@ -36,6 +38,12 @@ type Recorder struct {
 type recording struct {
 	session *storage.Session
 	w       *sqlite.Writer
+	// metrics measures each second of the session (filtered RMS and
+	// median frequency per channel) for the history charts.
+	filter  *filter.Chain
+	scratch *acquisition.Block
+	tracker *fatigue.Tracker
+	stored  int    // tracker windows already stored as metrics
 	base    uint64 // stream index of the session's first sample
 	started bool
 	end     uint64 // session index one past the last sample handed over
@@ -83,7 +91,15 @@ func (r *Recorder) Start(ctx context.Context, patientID int64, typ storage.Sessi
 	if err != nil {
 		return nil, fmt.Errorf("start the recording writer: %w", err)
 	}
-	r.cur = &recording{session: s, w: w, lost0: r.stats().Lost}
+	c := &recording{session: s, w: w, lost0: r.stats().Lost}
+	if c.filter, _, err = liveFilter(info); err == nil {
+		c.tracker, err = fatigue.NewTracker(fatigue.DefaultConfig(info.SampleRateHz), info.Channels, 4*3600)
+	}
+	if err != nil {
+		w.Close(ctx)
+		return nil, fmt.Errorf("set up the session metrics: %w", err)
+	}
+	r.cur = c
 	r.log.Info("recording started", "session", s.ID, "patient", patientID)
 	return s, nil
 }
@@ -106,6 +122,30 @@ func (r *Recorder) take(b *acquisition.Block) {
 		c.errLog = true
 		r.log.Error("recording write", "session", c.session.ID, "err", err)
 	}
+	r.measure(c, b)
+}
+
+// measure feeds the session's per-second metrics and stores each completed
+// second (once a second, so the database write costs little).
+func (r *Recorder) measure(c *recording, b *acquisition.Block) {
+	if c.scratch == nil || c.scratch.Cap < b.Len {
+		c.scratch = acquisition.NewBlock(b.Channels, b.Cap) // once per recording
+	}
+	c.filter.Process(c.scratch, b)
+	if c.tracker.Process(c.scratch) == 0 {
+		return
+	}
+	for k := c.stored; k < len(c.tracker.Windows(0)); k++ {
+		m := &storage.SecondMetrics{Second: int64(k), RMS: make([]float64, b.Channels), MDF: make([]float64, b.Channels)}
+		for ch := range b.Channels {
+			w := c.tracker.Windows(ch)[k]
+			m.RMS[ch], m.MDF[ch] = w.RMS, w.MDFHz
+		}
+		if err := r.db.AddMetrics(context.Background(), c.session.ID, m); err != nil {
+			r.log.Error("session metrics", "session", c.session.ID, "err", err)
+		}
+	}
+	c.stored = len(c.tracker.Windows(0))
 }
 
 // event annotates a disconnection or reconnection in the active recording.
