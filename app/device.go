@@ -189,6 +189,11 @@ func (d *Device) Status() ui.DeviceStatus {
 		st.Dropped = recOut.Dropped() + liveOut.Dropped() + d.recorder.Dropped()
 	}
 	st.MeasuredRateHz = d.rate.hz()
+	if err := d.recorder.Err(); err != nil {
+		// Disk full or read-only database: say so at once; the live view
+		// keeps running and the writer retries.
+		st.Message = "The recording cannot be saved: " + err.Error() + ". The live view continues; free disk space or check the data folder."
+	}
 	return st
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/dialog"
 
 	"myorehab/assets"
 	"myorehab/storage"
@@ -78,6 +79,17 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 	if opts.Demo {
 		go startDemo(ctx, svc, scr)
 	}
+	// The full integrity check reads the whole file: run it in the
+	// background so the app starts at once, and say so if it fails.
+	go func() {
+		if err := db.Check(ctx); err != nil && ctx.Err() == nil {
+			log.Error("integrity check", "err", err)
+			fyne.Do(func() {
+				dialog.ShowError(fmt.Errorf("the database check found a problem: %w. Your recent data is still shown; "+
+					"ask your clinical engineer to restore the latest backup (Settings → Backups)", err), w)
+			})
+		}
+	}()
 	w.ShowAndRun()
 	return nil
 }
