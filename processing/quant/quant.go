@@ -247,12 +247,7 @@ func (m *Model) Infer(dst, x []float64) int {
 		acc := m.acc[:ql.Out]
 		zin := int32(ql.InZero)
 		for o := range acc {
-			row := ql.W[o*ql.In : (o+1)*ql.In : (o+1)*ql.In]
-			var s int32
-			for i, w := range row {
-				s += int32(w) * int32(in[i])
-			}
-			acc[o] = s - zin*ql.wsum[o] + ql.Bias[o]
+			acc[o] = dot8(ql.W[o*ql.In:(o+1)*ql.In:(o+1)*ql.In], in) - zin*ql.wsum[o] + ql.Bias[o]
 		}
 		if ql.deq != nil {
 			best := 0
@@ -484,4 +479,21 @@ func u32Raw(p []byte) uint32 {
 		return 0
 	}
 	return binary.LittleEndian.Uint32(p)
+}
+
+// dot8 returns Σ w_i·x_i in int32 (len(x) ≥ len(w)), four lanes at a time.
+func dot8(w, x []int8) int32 {
+	x = x[:len(w)]
+	var s0, s1, s2, s3 int32
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		s0 += int32(w[i]) * int32(x[i])
+		s1 += int32(w[i+1]) * int32(x[i+1])
+		s2 += int32(w[i+2]) * int32(x[i+2])
+		s3 += int32(w[i+3]) * int32(x[i+3])
+	}
+	for ; i < len(w); i++ {
+		s0 += int32(w[i]) * int32(x[i])
+	}
+	return s0 + s1 + s2 + s3
 }
