@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"myorehab/storage"
 )
 
 // simProtocol is the protocol that needs no port.
@@ -24,6 +26,13 @@ type DevicePanel struct {
 	Disconnect *widget.Button
 	State      *widget.Label // state, device, rate and loss counters
 	Message    *widget.Label // the app's message or the last error
+	// Warning is the hobby-sensor SafetyWarning, shown while a hobby
+	// protocol is chosen or streams.
+	Warning *widget.Label
+	// SetupButton opens the device set-up dialog (Setup).
+	SetupButton *widget.Button
+	// Setup is the open device set-up dialog, nil when closed.
+	Setup *DeviceSetup
 
 	shared
 	svc       DeviceService
@@ -32,13 +41,16 @@ type DevicePanel struct {
 	busy      string // "connect" or "disconnect" while that call runs
 	errMsg    string // the last Connect/Disconnect error, until the next attempt
 	recording bool   // Disconnect is locked while a session records
+	probe     ProbeService        // nil: no Probe buttons
+	chans     ChannelSetupService // nil: no channel set-up
+	patient   func() *storage.Patient
 	// changed is called after Connect or Disconnect returned (set by MainScreen).
 	changed func()
 	content fyne.CanvasObject
 }
 
-func newDevicePanel(sh shared, svc DeviceService) *DevicePanel {
-	p := &DevicePanel{shared: sh, svc: svc}
+func newDevicePanel(sh shared, svc DeviceService, probe ProbeService, chans ChannelSetupService, patient func() *storage.Patient) *DevicePanel {
+	p := &DevicePanel{shared: sh, svc: svc, probe: probe, chans: chans, patient: patient}
 	p.Protocol = widget.NewSelect(svc.Protocols(), p.onProtocolChanged)
 	p.Port = widget.NewSelectEntry(nil)
 	p.Port.SetPlaceHolder("Serial port, e.g. /dev/ttyUSB0")
@@ -54,15 +66,21 @@ func newDevicePanel(sh shared, svc DeviceService) *DevicePanel {
 	p.State.Truncation = fyne.TextTruncateEllipsis
 	p.Message = widget.NewLabel("")
 	p.Message.Wrapping = fyne.TextWrapWord
+	p.Warning = widget.NewLabel(SafetyWarning)
+	p.Warning.Importance = widget.DangerImportance
+	p.Warning.TextStyle.Bold = true
+	p.Warning.Wrapping = fyne.TextWrapWord
+	p.Warning.Hide()
+	p.SetupButton = widget.NewButtonWithIcon("Set up…", theme.SettingsIcon(), p.onSetupTapped)
 
 	p.onRescanTapped()
 	if len(p.Protocol.Options) > 0 {
 		p.Protocol.SetSelectedIndex(0)
 	}
 	protocol := container.NewHBox(widget.NewLabelWithStyle("Device", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Protocol)
-	buttons := container.NewHBox(p.Rescan, p.Connect, p.Disconnect)
+	buttons := container.NewHBox(p.Rescan, p.Connect, p.Disconnect, p.SetupButton)
 	row := container.NewBorder(nil, nil, protocol, buttons, p.Port)
-	p.content = container.NewVBox(row, p.PortHint, p.State, p.Message)
+	p.content = container.NewVBox(row, p.Warning, p.PortHint, p.State, p.Message)
 	p.update()
 	return p
 }
@@ -96,9 +114,20 @@ func (p *DevicePanel) config() DeviceConfig {
 	return cfg
 }
 
-func (p *DevicePanel) onProtocolChanged(string) {
+func (p *DevicePanel) onProtocolChanged(proto string) {
 	p.errMsg = ""
+	if p.Setup != nil && p.Setup.Protocol.Selected != proto {
+		p.Setup.Protocol.SetSelected(proto)
+	}
 	p.update()
+}
+
+func (p *DevicePanel) onSetupTapped() {
+	if p.Setup != nil {
+		return
+	}
+	p.Setup = newDeviceSetup(p)
+	p.Setup.dialog.Show()
 }
 
 func (p *DevicePanel) onRescanTapped() {
@@ -201,6 +230,14 @@ func (p *DevicePanel) update() {
 	enable(p.Port, idle && p.Protocol.Selected != simProtocol)
 	enable(p.Rescan, idle)
 	p.updateHint()
+	if hobbyProtocol(p.Protocol.Selected) || (st != Disconnected && hobbyProtocol(p.status.Info.Protocol)) {
+		p.Warning.Show()
+	} else {
+		p.Warning.Hide()
+	}
+	if p.Setup != nil {
+		p.Setup.update()
+	}
 
 	switch p.busy {
 	case "connect":

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"myorehab/processing/pipeline"
 	"myorehab/storage"
 	"myorehab/ui/plot"
 )
@@ -19,10 +21,15 @@ const (
 	modeRaw      = "Raw"
 )
 
-// LivePanel shows the live scope and records sessions. Its widgets are
+// LivePanel shows the live scope (with per-channel quality lights), the
+// RMS bars, the fatigue trend, and records sessions. Its widgets are
 // exported so tests can drive them; touch them on the Fyne goroutine only.
 type LivePanel struct {
 	Scope      *plot.Scope
+	Levels     *plot.Levels       // per-channel RMS bars beside the scope
+	Fatigue    *plot.Chart        // per-channel median-frequency trend of the session
+	Notice     *widget.Label      // the fatigue notice; hidden when no channel is fatigued
+	Tabs       *container.AppTabs // "Signal" (scope and bars) and "Fatigue"
 	Mode       *widget.RadioGroup // "Filtered" or "Raw"
 	Record     *widget.Button     // "Record", or "Stop" while recording
 	RecordInfo *widget.Label      // elapsed time and samples, or why Record is disabled
@@ -38,6 +45,8 @@ type LivePanel struct {
 	sessionID  int64
 	samples    int64
 	note       string // shown when idle: the last saved session or error
+	snap       *pipeline.Snapshot
+	trendKey   [2]int // points and fatigued channels of the fatigue chart shown
 	// changed is called after recording starts or stops (set by MainScreen).
 	changed func()
 	content fyne.CanvasObject
@@ -54,8 +63,19 @@ func newLivePanel(sh shared, rec RecordingService) *LivePanel {
 	p.Record.Importance = widget.HighImportance
 	p.RecordInfo = widget.NewLabel("")
 	p.RecordInfo.Truncation = fyne.TextTruncateEllipsis
+	p.Levels = plot.NewLevels()
+	p.Fatigue = plot.NewChart("No fatigue trend yet: it starts after the first seconds of signal.")
+	p.Notice = widget.NewLabel("")
+	p.Notice.Importance = widget.DangerImportance
+	p.Notice.TextStyle.Bold = true
+	p.Notice.Wrapping = fyne.TextWrapWord
+	p.Notice.Hide()
+	p.Tabs = container.NewAppTabs(
+		container.NewTabItem("Signal", container.NewBorder(nil, nil, nil, p.Levels, p.Scope)),
+		container.NewTabItem("Fatigue", p.Fatigue),
+	)
 	bar := container.NewBorder(nil, nil, container.NewHBox(p.Mode, p.Record), nil, p.RecordInfo)
-	p.content = container.NewBorder(bar, nil, nil, nil, p.Scope)
+	p.content = container.NewBorder(container.NewVBox(bar, p.Notice), nil, nil, nil, p.Tabs)
 	p.update()
 	return p
 }
@@ -76,12 +96,60 @@ func (p *LivePanel) setPatient(pt *storage.Patient) {
 	p.update()
 }
 
-// setStreaming says whether the device streams.
+// setStreaming says whether the device streams. A new stream resets the
+// RMS bars' "largest seen" reference.
 func (p *LivePanel) setStreaming(on bool) {
 	if on != p.streaming {
 		p.streaming = on
+		if on {
+			p.Levels.Reset()
+		}
 		p.update()
 	}
+}
+
+// SetMVC sets the per-channel MVC RMS in µV that full RMS bars stand for
+// (nil or 0: the largest RMS seen). Call it on the Fyne goroutine.
+func (p *LivePanel) SetMVC(mvcUV []float64) { p.Levels.SetMVC(mvcUV) }
+
+// setSnapshot shows snap (nil: none) in the scope, the RMS bars and, when
+// the trend gained a point or a channel's fatigue flag changed, the
+// fatigue chart and notice. It is called every frame; an unchanged
+// snapshot costs nothing.
+func (p *LivePanel) setSnapshot(snap *pipeline.Snapshot) {
+	p.Scope.SetSnapshot(snap)
+	if snap == p.snap {
+		return
+	}
+	p.snap = snap
+	if snap == nil {
+		return
+	}
+	p.Levels.SetRMS(snap.RMSUV)
+	key := [2]int{0, 0}
+	for c, f := range snap.Fatigue {
+		key[0] += len(f.TSeconds)
+		if f.Fatigued {
+			key[1] |= 1 << (c % 31)
+		}
+	}
+	if key == p.trendKey && p.Fatigue.Series() != nil {
+		return
+	}
+	p.trendKey = key
+	series, lo, hi, fatigued := fatigueSeries(snap)
+	xLabel := ""
+	if len(series) > 0 {
+		xLabel = fmt.Sprintf("median frequency, 1 s points, %s to %s since the stream began", formatSeconds(lo), formatSeconds(hi))
+	}
+	p.Fatigue.SetSeries(series, lo, hi, xLabel)
+	if len(fatigued) == 0 {
+		p.Notice.Hide()
+		return
+	}
+	setLabel(p.Notice, "⚠ Muscle fatigue: "+strings.Join(fatigued, ", ")+
+		" — the median frequency keeps falling while the muscle works. Consider a rest.")
+	p.Notice.Show()
 }
 
 // poll takes the recorder's state (RecordingService.Recording); a

@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"myorehab/storage"
+	"myorehab/ui/plot"
 )
 
 // callTimeout bounds every database call the UI makes.
@@ -49,25 +52,42 @@ type PatientPanel struct {
 	List      *widget.List   // the patients matching Search
 	AddButton *widget.Button // opens Form
 	Current   *widget.Label  // the selected patient
-	Sessions  *widget.Table  // the selected patient's sessions
+	Sessions  *widget.Table  // the selected patient's sessions with their metrics
 	Message   *widget.Label  // the last error, empty when none
+	// Trend charts mean RMS and MDF across the sessions, oldest to newest;
+	// hidden without a HistoryService.
+	Trend *plot.Chart
+	// Open reviews the selected session (hidden without a ReviewService);
+	// ExportButton exports it and ImportButton imports a file as a new
+	// session of the patient (both hidden without a TransferService).
+	Open, ExportButton, ImportButton *widget.Button
 	// Form is the open "Add patient" form, nil when closed.
 	Form *PatientForm
+	// Review, Export and Import are the open review screen and transfer
+	// forms, nil when closed.
+	Review *ReviewScreen
+	Export *ExportForm
+	Import *ImportForm
 
 	shared
 	svc      PatientService
 	rec      RecordingService
+	hist     HistoryService  // nil: sessions from rec, without metrics
+	review   ReviewService   // nil: no review
+	xfer     TransferService // nil: no export/import
 	patients []storage.Patient
 	sessions []storage.Session
+	metrics  []SessionSummary // parallel to sessions when hist != nil
 	selected *storage.Patient
+	session  int // selected row of Sessions, -1 when none
 	listGen  uint64 // drops list results older than the last request
 	sessGen  uint64
 	onSelect func(p *storage.Patient)
 	content  fyne.CanvasObject
 }
 
-func newPatientPanel(sh shared, svc PatientService, rec RecordingService) *PatientPanel {
-	p := &PatientPanel{shared: sh, svc: svc, rec: rec}
+func newPatientPanel(sh shared, svc PatientService, rec RecordingService, d Deps) *PatientPanel {
+	p := &PatientPanel{shared: sh, svc: svc, rec: rec, hist: d.History, review: d.Review, xfer: d.Transfer, session: -1}
 	p.Search = widget.NewEntry()
 	p.Search.SetPlaceHolder("Search code or name")
 	p.Search.OnChanged = func(string) { p.Reload() }
@@ -87,29 +107,57 @@ func newPatientPanel(sh shared, svc PatientService, rec RecordingService) *Patie
 	p.Message.Hide()
 
 	p.Sessions = widget.NewTableWithHeaders(
-		func() (int, int) { return len(p.sessions), len(sessionColumns) },
+		func() (int, int) { return len(p.sessions), len(historyColumns) },
 		func() fyne.CanvasObject { return widget.NewLabel("2006-01-02 15:04") },
 		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(sessionCells(p.sessions[id.Row])[id.Col])
+			o.(*widget.Label).SetText(p.cells(id.Row)[id.Col])
 		},
 	)
+	p.Sessions.OnSelected = func(id widget.TableCellID) {
+		p.session = id.Row
+		p.updateButtons()
+	}
+	p.Sessions.OnUnselected = func(widget.TableCellID) {
+		p.session = -1
+		p.updateButtons()
+	}
 	p.Sessions.ShowHeaderColumn = false
 	p.Sessions.CreateHeader = func() fyne.CanvasObject {
 		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 	p.Sessions.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 {
-			o.(*widget.Label).SetText(sessionColumns[id.Col])
+			o.(*widget.Label).SetText(historyColumns[id.Col])
 		}
 	}
-	for i, w := range []float32{160, 105, 85, 110, 100} {
+	for i, w := range []float32{160, 105, 85, 110, 100, 95, 95} {
 		p.Sessions.SetColumnWidth(i, w)
 	}
+	p.Trend = plot.NewChart("No session metrics yet.")
+	p.Open = widget.NewButtonWithIcon("Review", theme.VisibilityIcon(), p.onOpenTapped)
+	p.ExportButton = widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), p.onExportTapped)
+	p.ImportButton = widget.NewButtonWithIcon("Import…", theme.DownloadIcon(), p.onImportTapped)
+	if p.hist == nil {
+		p.Trend.Hide()
+	}
+	if p.review == nil {
+		p.Open.Hide()
+	}
+	if p.xfer == nil {
+		p.ExportButton.Hide()
+		p.ImportButton.Hide()
+	}
+	p.updateButtons()
 
 	patients := container.NewBorder(
 		container.NewVBox(widget.NewLabelWithStyle("Patients", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Search),
 		container.NewVBox(p.AddButton, p.Message), nil, nil, p.List)
-	sessions := container.NewBorder(p.Current, nil, nil, nil, p.Sessions)
+	trend := container.NewGridWrap(fyne.NewSize(560, 170), p.Trend)
+	if p.hist == nil {
+		trend.Hide()
+	}
+	sessionButtons := container.NewHBox(p.Open, p.ExportButton, p.ImportButton)
+	sessions := container.NewBorder(p.Current, container.NewVBox(sessionButtons, trend), nil, nil, p.Sessions)
 	split := container.NewVSplit(patients, sessions)
 	split.Offset = 0.5
 	p.content = split
@@ -163,19 +211,50 @@ func (p *PatientPanel) Reload() {
 	})
 }
 
-// ReloadSessions lists the selected patient's sessions again, in the background.
+// Summaries returns the sessions with their metrics shown (do not
+// modify); nil without a HistoryService.
+func (p *PatientPanel) Summaries() []SessionSummary { return p.metrics }
+
+// SelectedSession returns the session of the selected history row, nil when none.
+func (p *PatientPanel) SelectedSession() *storage.Session {
+	if p.session < 0 || p.session >= len(p.sessions) {
+		return nil
+	}
+	return &p.sessions[p.session]
+}
+
+// cells returns the history row i.
+func (p *PatientPanel) cells(i int) [len(historyColumns)]string {
+	if i < len(p.metrics) {
+		return historyCells(p.metrics[i])
+	}
+	return historyCells(SessionSummary{Session: p.sessions[i], MeanRMSUV: math.NaN(), MeanMDFHz: math.NaN()})
+}
+
+// ReloadSessions lists the selected patient's sessions again (with their
+// metrics when a HistoryService is set), in the background.
 func (p *PatientPanel) ReloadSessions() {
 	p.sessGen++
 	if p.selected == nil {
-		p.sessions = nil
-		p.Sessions.Refresh()
+		p.setSessions(nil, nil)
 		return
 	}
 	gen, id := p.sessGen, p.selected.ID
 	p.run.do(func() func() {
 		ctx, cancel := p.call()
 		defer cancel()
-		list, err := p.rec.ListSessions(ctx, id)
+		var list []storage.Session
+		var sums []SessionSummary
+		var err error
+		if p.hist != nil {
+			sums, err = p.hist.SessionSummaries(ctx, id)
+			list = make([]storage.Session, len(sums))
+			for i := range sums {
+				list[i] = sums[i].Session
+			}
+		} else {
+			list, err = p.rec.ListSessions(ctx, id)
+		}
 		return func() {
 			if gen != p.sessGen {
 				return
@@ -185,10 +264,85 @@ func (p *PatientPanel) ReloadSessions() {
 				p.setMessage(userMessage("Could not load the sessions", err))
 				return
 			}
-			p.sessions = list
-			p.Sessions.Refresh()
+			p.setSessions(list, sums)
 		}
 	})
+}
+
+// setSessions shows list (with their metrics sums, or nil), keeping the
+// selected row on the same session when it is still listed.
+func (p *PatientPanel) setSessions(list []storage.Session, sums []SessionSummary) {
+	var keep int64 = -1
+	if s := p.SelectedSession(); s != nil {
+		keep = s.ID
+	}
+	p.sessions, p.metrics = list, sums
+	p.session = slices.IndexFunc(list, func(s storage.Session) bool { return s.ID == keep })
+	if p.session < 0 {
+		p.Sessions.UnselectAll()
+	}
+	p.Sessions.Refresh()
+	if p.hist != nil {
+		series, n := historySeries(sums)
+		p.Trend.SetSeries(series, 0.5, float64(n)+0.5, fmt.Sprintf("%d sessions, oldest to newest", n))
+	}
+	p.updateButtons()
+}
+
+// updateButtons enables the session buttons for the selection.
+func (p *PatientPanel) updateButtons() {
+	sel := p.SelectedSession() != nil && p.SelectedSession().Status != storage.StatusRecording
+	enable(p.Open, sel)
+	enable(p.ExportButton, sel)
+	enable(p.ImportButton, p.selected != nil)
+}
+
+func (p *PatientPanel) onOpenTapped() {
+	s := p.SelectedSession()
+	if s == nil || p.review == nil || p.Review != nil {
+		return
+	}
+	var onExport func(storage.Session)
+	if p.xfer != nil {
+		onExport = p.openExport
+	}
+	p.Review = newReviewScreen(p.shared, p.review, *s, onExport, func() { p.Review = nil })
+	p.Review.dialog.Show()
+}
+
+func (p *PatientPanel) onExportTapped() {
+	if s := p.SelectedSession(); s != nil {
+		p.openExport(*s)
+	}
+}
+
+func (p *PatientPanel) openExport(s storage.Session) {
+	if p.xfer == nil || p.Export != nil {
+		return
+	}
+	if s.PatientCode == "" && p.selected != nil {
+		s.PatientCode = p.selected.Code
+	}
+	p.Export = newExportForm(p.shared, p.xfer, s, func() { p.Export = nil })
+	p.Export.dialog.Show()
+}
+
+func (p *PatientPanel) onImportTapped() {
+	if p.xfer == nil || p.selected == nil || p.Import != nil {
+		return
+	}
+	p.Import = newImportForm(p.shared, p.xfer, *p.selected, func(int64) { p.ReloadSessions() }, func() { p.Import = nil })
+	p.Import.dialog.Show()
+}
+
+// poll shows the progress of a running export or import; called every frame.
+func (p *PatientPanel) poll() {
+	if p.Export != nil {
+		p.Export.poll()
+	}
+	if p.Import != nil {
+		p.Import.poll()
+	}
 }
 
 func (p *PatientPanel) setMessage(msg string) {
@@ -217,8 +371,7 @@ func (p *PatientPanel) choose(pt storage.Patient) {
 	if p.onSelect != nil {
 		p.onSelect(p.selected)
 	}
-	p.sessions = nil
-	p.Sessions.Refresh()
+	p.setSessions(nil, nil)
 	p.ReloadSessions()
 }
 

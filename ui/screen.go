@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"myorehab/storage"
@@ -30,6 +31,11 @@ type MainScreen struct {
 	Device    *DevicePanel
 	Live      *LivePanel
 	StatusBar *widget.Label
+	// SettingsButton opens Settings (backup and restore); hidden without
+	// a BackupService.
+	SettingsButton *widget.Button
+	// Settings is the open settings dialog, nil when closed.
+	Settings *SettingsDialog
 
 	deps    Deps
 	run     runner
@@ -61,8 +67,8 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 	m := &MainScreen{deps: d, done: make(chan struct{})}
 	m.run.deferred = isTestDriver(a.Driver())
 	sh := shared{win: w, log: d.Log, run: &m.run, ctx: m.context, now: time.Now}
-	m.Patients = newPatientPanel(sh, d.Patients, d.Recorder)
-	m.Device = newDevicePanel(sh, d.Device)
+	m.Patients = newPatientPanel(sh, d.Patients, d.Recorder, d)
+	m.Device = newDevicePanel(sh, d.Device, d.Probe, d.Channels, func() *storage.Patient { return m.Patients.selected })
 	m.Live = newLivePanel(sh, d.Recorder)
 	m.StatusBar = widget.NewLabel("")
 	m.StatusBar.Truncation = fyne.TextTruncateEllipsis
@@ -78,10 +84,16 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 		m.updateStatusBar()
 	}
 
+	m.SettingsButton = widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.onSettingsTapped)
+	if d.Backup == nil {
+		m.SettingsButton.Hide()
+	}
+
 	split := container.NewHSplit(m.Patients.content, m.Live.content)
 	split.Offset = 0.35
+	top := container.NewBorder(nil, nil, nil, container.NewVBox(m.SettingsButton), m.Device.content)
 	m.content = container.NewBorder(
-		container.NewVBox(m.Device.content, widget.NewSeparator()),
+		container.NewVBox(top, widget.NewSeparator()),
 		container.NewVBox(widget.NewSeparator(), m.StatusBar),
 		nil, nil, split)
 
@@ -149,10 +161,26 @@ func (m *MainScreen) frame() {
 	m.update(m.frames%slowEvery == 0)
 }
 
-// update refreshes the scope and, when full or the device state changed,
-// the text and buttons.
+func (m *MainScreen) onSettingsTapped() {
+	if m.deps.Backup == nil || m.Settings != nil {
+		return
+	}
+	sh := shared{win: m.Patients.win, log: m.deps.Log, run: &m.run, ctx: m.context, now: time.Now}
+	m.Settings = newSettingsDialog(sh, m.deps.Backup, m.Live.Recording,
+		func() { // restored: everything shown may be stale
+			m.Patients.Reload()
+			m.Patients.ReloadSessions()
+		},
+		func() { m.Settings = nil })
+	m.Settings.dialog.Show()
+}
+
+// update refreshes the scope, the RMS bars, the fatigue trend and any
+// transfer progress and, when full or the device state changed, the text
+// and buttons.
 func (m *MainScreen) update(full bool) {
-	m.Live.Scope.SetSnapshot(m.deps.Device.Snapshot())
+	m.Live.setSnapshot(m.deps.Device.Snapshot())
+	m.Patients.poll()
 	st := m.deps.Device.Status()
 	if !full && st.State == m.Device.status.State {
 		return

@@ -120,10 +120,155 @@ type RecordingService interface {
 }
 
 // Deps are the services the screens use. Patients, Device and Recorder are
-// required; Log may be nil (discard).
+// required; Log may be nil (discard). The other services are optional: when
+// one is nil, the feature it serves is hidden or disabled.
 type Deps struct {
 	Patients PatientService
 	Device   DeviceService
 	Recorder RecordingService
 	Log      *slog.Logger
+
+	// Probe identifies devices in the device set-up screen ("Probe").
+	Probe ProbeService
+	// Channels loads and saves per-patient channel set-ups.
+	Channels ChannelSetupService
+	// History adds metrics and a trend chart to the session history.
+	History HistoryService
+	// Review opens stored sessions in the review screen.
+	Review ReviewService
+	// Transfer exports and imports EDF+/BDF+/CSV files.
+	Transfer TransferService
+	// Backup backs up and restores the database (settings dialog).
+	Backup BackupService
+}
+
+// ProbeEvidence is what probing a port found for one protocol.
+type ProbeEvidence struct {
+	// Protocol is one of DeviceService.Protocols.
+	Protocol string
+	// Matched is set when the device answered as this protocol expects.
+	Matched bool
+	// Lines are short human-readable findings, e.g. "banner \"OpenBCI V3
+	// 8-16 channel\" received" or "no answer to 'v' within 2 s".
+	Lines []string
+}
+
+// ProbeResult is the outcome of probing one serial port.
+type ProbeResult struct {
+	// Suggested is the protocol that matched best, "" when none did.
+	Suggested string
+	// Evidence lists, per protocol tried, what was seen.
+	Evidence []ProbeEvidence
+}
+
+// ProbeService identifies the amplifier on a serial port.
+type ProbeService interface {
+	// Probe tries each protocol's handshake on the port at path, without
+	// disturbing a device that does not answer, and suggests the match.
+	// It may block for several seconds; the UI calls it off the Fyne
+	// goroutine and cancels it with ctx. The port must not be in use.
+	Probe(ctx context.Context, path string) (ProbeResult, error)
+}
+
+// ChannelConfig is the set-up of one amplifier channel for a patient.
+type ChannelConfig struct {
+	// Label names the muscle or electrode site, e.g. "FDS".
+	Label string
+	// Enabled is false for a channel that is not recorded or shown.
+	Enabled bool
+	// Gain is the amplifier's programmable gain (e.g. 1–24 on the Cyton);
+	// 0 means the device's default.
+	Gain int
+}
+
+// ChannelSetup is a patient's channel set-up, one entry per amplifier
+// channel in channel order.
+type ChannelSetup struct {
+	Channels []ChannelConfig
+}
+
+// ChannelSetupService loads and saves the channel set-up of each patient.
+type ChannelSetupService interface {
+	// LoadSetup returns the saved set-up of patient patientID; an empty
+	// ChannelSetup (no channels) and a nil error when none was saved.
+	LoadSetup(ctx context.Context, patientID int64) (ChannelSetup, error)
+	// SaveSetup stores s as the set-up of patient patientID, replacing the
+	// previous one.
+	SaveSetup(ctx context.Context, patientID int64, s ChannelSetup) error
+}
+
+// SessionSummary is a session with the key metrics of its history row.
+type SessionSummary struct {
+	Session storage.Session
+	// MeanRMSUV is the mean RMS over the session's channels and seconds,
+	// in µV; MeanMDFHz the mean median frequency, in Hz. NaN when unknown
+	// (e.g. an interrupted session without per-second metrics).
+	MeanRMSUV, MeanMDFHz float64
+}
+
+// HistoryService summarises a patient's sessions for the history table
+// and trend chart.
+type HistoryService interface {
+	// SessionSummaries returns the sessions of patient patientID with
+	// their metrics, newest first. It should answer in well under 200 ms
+	// for a few hundred sessions.
+	SessionSummaries(ctx context.Context, patientID int64) ([]SessionSummary, error)
+}
+
+// Annotation is an event in a stored recording.
+type Annotation struct {
+	// Sample is the index of the sample the annotation starts at; Duration
+	// its length in samples (0: an instant).
+	Sample, Duration int64
+	// Kind classifies it (e.g. "prompt", "gesture", "fault", "gap"); Text
+	// is shown to the user.
+	Kind, Text string
+}
+
+// Recording is a stored session loaded for review.
+type Recording struct {
+	// RateHz is the sample rate in hertz; Labels name the channels.
+	RateHz float64
+	Labels []string
+	// Channels are the samples per channel in µV, equal lengths.
+	Channels [][]float32
+	// Annotations are the session's events, in any order.
+	Annotations []Annotation
+}
+
+// ReviewService loads stored sessions for the review screen.
+type ReviewService interface {
+	// LoadSession reads every sample and annotation of session sessionID.
+	LoadSession(ctx context.Context, sessionID int64) (*Recording, error)
+}
+
+// Export formats accepted by TransferService.Export.
+const (
+	FormatEDF = "edf" // EDF+ (16-bit)
+	FormatBDF = "bdf" // BDF+ (24-bit)
+	FormatCSV = "csv"
+)
+
+// TransferService exports and imports recordings as files.
+type TransferService interface {
+	// Export writes session sessionID to the file at path in format
+	// (FormatEDF, FormatBDF or FormatCSV), without the patient's name and
+	// birth date when deidentify is set. It calls progress from any
+	// goroutine with the fraction done, 0 to 1, increasing.
+	Export(ctx context.Context, sessionID int64, format, path string, deidentify bool, progress func(done float64)) error
+	// Import reads the EDF+/BDF+ file at path as a new session of patient
+	// patientID and returns its ID; progress as for Export.
+	Import(ctx context.Context, patientID int64, path string, progress func(done float64)) (sessionID int64, err error)
+}
+
+// BackupService backs the database up and restores it.
+type BackupService interface {
+	// Backup writes a consistent copy of the database (online backup) and
+	// returns its path.
+	Backup(ctx context.Context) (path string, err error)
+	// ListBackups returns the paths of the existing backups, newest first.
+	ListBackups(ctx context.Context) ([]string, error)
+	// Restore replaces the database with the backup at path. The app then
+	// reloads its data (or restarts); the UI tells the user so first.
+	Restore(ctx context.Context, path string) error
 }

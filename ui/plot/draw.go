@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/color"
 	"math"
+
+	"myorehab/processing/pipeline"
 )
 
 // Scope colours: a dark background with bright traces, for contrast under
@@ -20,6 +22,38 @@ func CenterColor() color.RGBA { return color.RGBA{R: 0x26, G: 0x2b, B: 0x31, A: 
 
 // LabelColor returns the colour of the channel labels.
 func LabelColor() color.RGBA { return color.RGBA{R: 0xf2, G: 0xf2, B: 0xf2, A: 0xff} }
+
+// LabelBoxColor returns the dark translucent colour of the boxes behind the
+// scope's texts, so labels stay legible over a trace.
+func LabelBoxColor() color.NRGBA { return color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0xc8} }
+
+// QualityColor returns the colour of a signal-quality light: green for
+// good, amber for warn, red for bad, grey when unknown.
+func QualityColor(l pipeline.QualityLevel) color.RGBA {
+	switch l {
+	case pipeline.QualityGood:
+		return color.RGBA{R: 0x2e, G: 0xd1, B: 0x4b, A: 0xff}
+	case pipeline.QualityWarn:
+		return color.RGBA{R: 0xff, G: 0xb0, B: 0x00, A: 0xff}
+	case pipeline.QualityBad:
+		return color.RGBA{R: 0xff, G: 0x3b, B: 0x30, A: 0xff}
+	}
+	return color.RGBA{R: 0x80, G: 0x80, B: 0x80, A: 0xff}
+}
+
+// AlertColor returns the background of alert notes (e.g. "FATIGUE"): the
+// red of a bad quality light.
+func AlertColor() color.RGBA { return QualityColor(pipeline.QualityBad) }
+
+// qualityTextColor is the colour of a quality reason on the label box:
+// the light's colour for warn and bad (legible on the dark box), the label
+// colour otherwise.
+func qualityTextColor(l pipeline.QualityLevel) color.Color {
+	if l == pipeline.QualityWarn || l == pipeline.QualityBad {
+		return QualityColor(l)
+	}
+	return LabelColor()
+}
 
 // TraceColor returns the trace colour of channel c (c ≥ 0); the palette
 // repeats every eight channels.

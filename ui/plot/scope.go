@@ -17,7 +17,9 @@ import (
 // Scope is a live multi-channel EMG scope. It shows the last
 // Snapshot.SpanSeconds of every channel as a min/max envelope trace in its
 // own lane, with the channel label, the lane's half-range (±µV, chosen per
-// channel by an Autoscale) and the channel's RMS.
+// channel by an Autoscale), the channel's signal-quality light and reason
+// (Snapshot.Quality) and the channel's RMS. The texts sit on dark
+// translucent boxes so they stay legible over the trace.
 //
 // Scope is a Fyne widget: call its methods on the Fyne goroutine only.
 type Scope struct {
@@ -92,6 +94,42 @@ func (s *Scope) LaneLabel(c int) string {
 		name = s.snap.Info.Labels[c]
 	}
 	return name + "  ±" + formatUV(s.HalfRangeUV(c)) + " µV"
+}
+
+// Quality returns the signal quality of channel c, the zero value
+// (QualityUnknown) when the snapshot does not assess it.
+func (s *Scope) Quality(c int) pipeline.ChannelQuality {
+	if s.snap == nil || c < 0 || c >= len(s.snap.Quality) {
+		return pipeline.ChannelQuality{}
+	}
+	return s.snap.Quality[c]
+}
+
+// QualityText returns the short text shown beside channel c's quality
+// light: "" when unknown, "OK" when good, else the reason (or a generic
+// "Check electrode" / "Bad signal" when the pipeline gave none).
+func (s *Scope) QualityText(c int) string {
+	return QualityText(s.Quality(c))
+}
+
+// QualityText returns the short clinician-facing text of q: "" when
+// unknown, "OK" when good, else q.Reason or a generic sentence.
+func QualityText(q pipeline.ChannelQuality) string {
+	switch q.Level {
+	case pipeline.QualityGood:
+		return "OK"
+	case pipeline.QualityWarn:
+		if q.Reason == "" {
+			return "Check electrode"
+		}
+		return q.Reason
+	case pipeline.QualityBad:
+		if q.Reason == "" {
+			return "Bad signal"
+		}
+		return q.Reason
+	}
+	return ""
 }
 
 // RMSLabel returns the RMS text of channel c, e.g. "RMS 35.2 µV", or "" if
@@ -207,6 +245,9 @@ type scopeRenderer struct {
 	empty   *canvas.Text
 	names   []*canvas.Text
 	rms     []*canvas.Text
+	reasons []*canvas.Text      // quality text beside the light
+	dots    []*canvas.Circle    // quality lights
+	boxes   []*canvas.Rectangle // 2 per lane: behind the name and behind the RMS
 	objects []fyne.CanvasObject
 }
 
@@ -226,11 +267,27 @@ func (r *scopeRenderer) Layout(size fyne.Size) {
 	n := len(r.names)
 	for i := range n {
 		top := size.Height * float32(i) / float32(n)
-		r.names[i].Resize(r.names[i].MinSize())
-		r.names[i].Move(fyne.NewPos(2*pad, top+pad))
+		ns := r.names[i].MinSize()
+		d := ns.Height * 0.6 // light diameter
+		x, y := 2*pad, top+pad
+		r.dots[i].Resize(fyne.NewSize(d, d))
+		r.dots[i].Move(fyne.NewPos(x+pad, y+(ns.Height-d)/2))
+		r.names[i].Resize(ns)
+		r.names[i].Move(fyne.NewPos(x+2*pad+d, y))
+		end := x + 2*pad + d + ns.Width
+		if r.reasons[i].Text != "" {
+			qs := r.reasons[i].MinSize()
+			r.reasons[i].Resize(qs)
+			r.reasons[i].Move(fyne.NewPos(end+2*pad, y))
+			end += 2*pad + qs.Width
+		}
+		r.boxes[2*i].Resize(fyne.NewSize(end+pad-x, ns.Height))
+		r.boxes[2*i].Move(fyne.NewPos(x, y))
 		rs := r.rms[i].MinSize()
 		r.rms[i].Resize(rs)
-		r.rms[i].Move(fyne.NewPos(size.Width-rs.Width-2*pad, top+pad))
+		r.rms[i].Move(fyne.NewPos(size.Width-rs.Width-2*pad, y))
+		r.boxes[2*i+1].Resize(fyne.NewSize(rs.Width+2*pad, rs.Height))
+		r.boxes[2*i+1].Move(fyne.NewPos(size.Width-rs.Width-3*pad, y))
 	}
 }
 
@@ -240,13 +297,21 @@ func (r *scopeRenderer) sync() (relayout bool) {
 	n := r.s.Channels()
 	size := r.s.Theme().Size(theme.SizeNameText)
 	if len(r.names) != n || len(r.objects) == 0 {
-		r.names, r.rms = make([]*canvas.Text, n), make([]*canvas.Text, n)
-		r.objects = append(make([]fyne.CanvasObject, 0, 2+2*n), r.raster, r.empty)
+		r.names, r.rms, r.reasons = make([]*canvas.Text, n), make([]*canvas.Text, n), make([]*canvas.Text, n)
+		r.dots, r.boxes = make([]*canvas.Circle, n), make([]*canvas.Rectangle, 2*n)
+		r.objects = append(make([]fyne.CanvasObject, 0, 2+6*n), r.raster, r.empty)
 		for i := range n {
+			for j := range 2 {
+				b := canvas.NewRectangle(LabelBoxColor())
+				b.CornerRadius = 4
+				r.boxes[2*i+j] = b
+			}
+			r.dots[i] = canvas.NewCircle(QualityColor(pipeline.QualityUnknown))
 			r.names[i] = canvas.NewText("", LabelColor())
 			r.names[i].TextStyle.Bold = true
+			r.reasons[i] = canvas.NewText("", LabelColor())
 			r.rms[i] = canvas.NewText("", LabelColor())
-			r.objects = append(r.objects, r.names[i], r.rms[i])
+			r.objects = append(r.objects, r.boxes[2*i], r.boxes[2*i+1], r.dots[i], r.names[i], r.reasons[i], r.rms[i])
 		}
 		relayout = true
 	}
@@ -258,6 +323,16 @@ func (r *scopeRenderer) sync() (relayout bool) {
 	for i := range n {
 		relayout = setText(r.names[i], r.s.LaneLabel(i), size) || relayout
 		relayout = setText(r.rms[i], r.s.RMSLabel(i), size) || relayout
+		relayout = setText(r.reasons[i], r.s.QualityText(i), size) || relayout
+		q := r.s.Quality(i).Level
+		if c := QualityColor(q); r.dots[i].FillColor != c {
+			r.dots[i].FillColor = c
+			r.dots[i].Refresh()
+		}
+		if c := qualityTextColor(q); r.reasons[i].Color != c {
+			r.reasons[i].Color = c
+			r.reasons[i].Refresh()
+		}
 	}
 	return relayout
 }

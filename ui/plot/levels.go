@@ -1,0 +1,232 @@
+package plot
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// DrawLevels clears dst to BackgroundColor and draws one vertical bar per
+// channel, stacked in lanes exactly like Draw's (LaneBounds), so a Levels
+// placed beside a Scope of the same height lines up with its traces. Bar c
+// fills fraction[c] (clamped to [0, 1]; NaN draws nothing) of its lane from
+// the bottom, in colors[c % len(colors)]. DrawLevels allocates nothing. It
+// panics if dst's bounds do not start at (0, 0) or colors is empty while
+// fraction is not.
+func DrawLevels(dst *image.RGBA, fraction []float64, colors []color.RGBA) {
+	b := dst.Bounds()
+	if b.Min != (image.Point{}) {
+		panic("plot: image origin not at (0, 0)")
+	}
+	fill(dst, BackgroundColor())
+	w, h := b.Dx(), b.Dy()
+	n := len(fraction)
+	if n == 0 {
+		return
+	}
+	if len(colors) == 0 {
+		panic("plot: no level colours")
+	}
+	x0, x1 := w/4, w-w/4
+	for c, f := range fraction {
+		top, bottom := LaneBounds(c, n, h)
+		if c > 0 {
+			hline(dst, top, GridColor())
+		}
+		inner := bottom - top - 4
+		if inner <= 0 || math.IsNaN(f) {
+			continue
+		}
+		f = math.Min(math.Max(f, 0), 1)
+		px := int(math.Round(f * float64(inner)))
+		col := colors[c%len(colors)]
+		for x := x0; x < x1; x++ {
+			// the empty part as a dim frame, the filled part in colour
+			vline(dst, x, bottom-2-inner, bottom-3, CenterColor())
+			if px > 0 {
+				vline(dst, x, bottom-2-px, bottom-3, col)
+			}
+		}
+	}
+}
+
+// Levels shows per-channel RMS bars beside the scope. Each bar is the
+// channel's RMS as a fraction of a reference: the channel's MVC (maximum
+// voluntary contraction RMS, µV) when one was set with SetMVC, else the
+// largest RMS seen since the last Reset. Under each bar the fraction is
+// printed in per cent ("%MVC" or "% max").
+//
+// Levels is a Fyne widget: call its methods on the Fyne goroutine only.
+type Levels struct {
+	widget.BaseWidget
+
+	rms, peak, mvc, frac []float64
+	colors               []color.RGBA
+	img                  *image.RGBA
+}
+
+// NewLevels returns empty levels.
+func NewLevels() *Levels {
+	l := &Levels{}
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// SetRMS shows rms (µV per channel; copied) and raises each channel's
+// largest RMS seen. A change in the number of channels resets the largest
+// values. It allocates only when the number of channels changes.
+func (l *Levels) SetRMS(rms []float64) {
+	n := len(rms)
+	if len(l.rms) != n {
+		l.rms, l.peak, l.frac = make([]float64, n), make([]float64, n), make([]float64, n)
+		l.colors = make([]color.RGBA, n)
+		for c := range l.colors {
+			l.colors[c] = TraceColor(c)
+		}
+	}
+	copy(l.rms, rms)
+	for c, v := range rms {
+		if v > l.peak[c] {
+			l.peak[c] = v
+		}
+		ref := l.Reference(c)
+		switch {
+		case math.IsNaN(v) || !(ref > 0):
+			l.frac[c] = math.NaN()
+		default:
+			l.frac[c] = v / ref
+		}
+	}
+	l.Refresh()
+}
+
+// SetMVC sets the per-channel MVC RMS in µV (copied); a value ≤ 0 or a
+// missing channel falls back to the largest RMS seen. nil clears all.
+func (l *Levels) SetMVC(mvcUV []float64) {
+	l.mvc = append(l.mvc[:0], mvcUV...)
+	l.SetRMS(l.rms)
+}
+
+// Reset forgets the largest RMS values seen (a new session or stream).
+func (l *Levels) Reset() {
+	clear(l.peak)
+	l.SetRMS(l.rms)
+}
+
+// Reference returns the µV value a full bar of channel c stands for: its
+// MVC when set, else the largest RMS seen; 0 when neither is known.
+func (l *Levels) Reference(c int) float64 {
+	if c < len(l.mvc) && l.mvc[c] > 0 {
+		return l.mvc[c]
+	}
+	if c < len(l.peak) {
+		return l.peak[c]
+	}
+	return 0
+}
+
+// Fraction returns the bar height of channel c in [0, 1] (unclamped:
+// above 1 when the RMS exceeds the MVC), NaN when unknown.
+func (l *Levels) Fraction(c int) float64 {
+	if c < 0 || c >= len(l.frac) {
+		return math.NaN()
+	}
+	return l.frac[c]
+}
+
+// Label returns the text under channel c's bar, e.g. "42 %MVC" or
+// "80 % max", "" when unknown.
+func (l *Levels) Label(c int) string {
+	f := l.Fraction(c)
+	if math.IsNaN(f) {
+		return ""
+	}
+	unit := " % max"
+	if c < len(l.mvc) && l.mvc[c] > 0 {
+		unit = " %MVC"
+	}
+	return strconv.Itoa(int(math.Round(f*100))) + unit
+}
+
+// Image renders the bars into the reused w×h buffer and returns it; it
+// allocates only when the size changes.
+func (l *Levels) Image(w, h int) *image.RGBA {
+	w, h = max(w, 1), max(h, 1)
+	if l.img == nil || l.img.Rect.Dx() != w || l.img.Rect.Dy() != h {
+		l.img = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	DrawLevels(l.img, l.frac, l.colors)
+	return l.img
+}
+
+// MinSize returns a narrow column wide enough for "100 % max".
+func (l *Levels) MinSize() fyne.Size {
+	l.ExtendBaseWidget(l)
+	return fyne.NewSize(96, 100)
+}
+
+// CreateRenderer implements fyne.Widget.
+func (l *Levels) CreateRenderer() fyne.WidgetRenderer {
+	l.ExtendBaseWidget(l)
+	r := &levelsRenderer{l: l}
+	r.raster = canvas.NewRaster(func(w, h int) image.Image { return l.Image(w, h) })
+	r.raster.ScaleMode = canvas.ImageScalePixels
+	r.sync()
+	return r
+}
+
+type levelsRenderer struct {
+	l       *Levels
+	raster  *canvas.Raster
+	texts   []*canvas.Text
+	objects []fyne.CanvasObject
+}
+
+func (r *levelsRenderer) Destroy() {}
+
+func (r *levelsRenderer) MinSize() fyne.Size { return r.l.MinSize() }
+
+func (r *levelsRenderer) Objects() []fyne.CanvasObject { return r.objects }
+
+func (r *levelsRenderer) Layout(size fyne.Size) {
+	r.raster.Resize(size)
+	r.raster.Move(fyne.NewPos(0, 0))
+	n := len(r.texts)
+	for i, t := range r.texts {
+		top := size.Height * float32(i) / float32(n)
+		ts := t.MinSize()
+		t.Resize(ts)
+		t.Move(fyne.NewPos((size.Width-ts.Width)/2, top+2))
+	}
+}
+
+func (r *levelsRenderer) sync() (relayout bool) {
+	n := len(r.l.frac)
+	if len(r.texts) != n || len(r.objects) == 0 {
+		r.texts = make([]*canvas.Text, n)
+		r.objects = append(make([]fyne.CanvasObject, 0, 1+n), r.raster)
+		for i := range r.texts {
+			r.texts[i] = canvas.NewText("", LabelColor())
+			r.objects = append(r.objects, r.texts[i])
+		}
+		relayout = true
+	}
+	size := r.l.Theme().Size(theme.SizeNameCaptionText)
+	for i, t := range r.texts {
+		relayout = setText(t, r.l.Label(i), size) || relayout
+	}
+	return relayout
+}
+
+func (r *levelsRenderer) Refresh() {
+	if r.sync() {
+		r.Layout(r.l.Size())
+	}
+	r.raster.Refresh()
+}
