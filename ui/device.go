@@ -38,9 +38,9 @@ type DevicePanel struct {
 	svc       DeviceService
 	ports     []PortInfo
 	status    DeviceStatus
-	busy      string // "connect" or "disconnect" while that call runs
-	errMsg    string // the last Connect/Disconnect error, until the next attempt
-	recording bool   // Disconnect is locked while a session records
+	busy      string              // "connect" or "disconnect" while that call runs
+	errMsg    string              // the last Connect/Disconnect error, until the next attempt
+	recording bool                // Disconnect is locked while a session records
 	probe     ProbeService        // nil: no Probe buttons
 	chans     ChannelSetupService // nil: no channel set-up
 	patient   func() *storage.Patient

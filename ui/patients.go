@@ -79,7 +79,7 @@ type PatientPanel struct {
 	sessions []storage.Session
 	metrics  []SessionSummary // parallel to sessions when hist != nil
 	selected *storage.Patient
-	session  int // selected row of Sessions, -1 when none
+	session  int    // selected row of Sessions, -1 when none
 	listGen  uint64 // drops list results older than the last request
 	sessGen  uint64
 	onSelect func(p *storage.Patient)
