@@ -50,7 +50,8 @@ func commands() []command {
 		{"features", "--in F --out F [--fs HZ] --window N --inc N --features LIST [--param NAME=VALUE] [--json]", "LibEMG features per sliding window", runFeatures},
 		{"fatigue", "--in F [--fs HZ] [--window 1s] [--nperseg 0.2s] [--band 20,450] [--noise-rms X] [--json]", "MDF/MNF/RMS per window, MDF slope and fatigue flag per channel", runFatigue},
 		{"sessions", "--db FILE [--patient CODE] [--json]", "list recorded sessions", runSessions},
-		{"export", "--db FILE --session ID --format csv --out FILE [--raw]", "export a session's samples", runExport},
+		{"export", "--db FILE --session ID --format csv|edf|bdf --out FILE [--raw] [--deidentify]", "export a session's samples (CSV, EDF+ or BDF+ with annotations)", runExport},
+		{"import", "--db FILE --patient CODE FILE.edf|FILE.bdf", "import an EDF+/BDF+ recording with its annotations as a new session", runImport},
 	}
 }
 

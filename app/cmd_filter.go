@@ -118,12 +118,13 @@ func (r *signalFile) Len() int {
 	return len(r.Channels[0])
 }
 
-// readRecording reads a CSV (or, later, EDF+/BDF+) recording. fsHz is the
-// rate of a CSV file, which does not carry one.
+// readRecording reads a CSV or EDF+/BDF+ recording (by extension; see
+// readEDFRecording). fsHz is the rate of a CSV file, which does not carry
+// one.
 func readRecording(path string, fsHz float64) (*signalFile, error) {
 	switch ext := strings.ToLower(path[strings.LastIndexByte(path, '.')+1:]); ext {
 	case "edf", "bdf":
-		return nil, fmt.Errorf("%s: EDF+/BDF+ input is not supported yet; export the recording as CSV", path)
+		return readEDFRecording(path)
 	}
 	if fsHz <= 0 {
 		return nil, usagef("--fs must be positive")

@@ -66,23 +66,27 @@ func runSessions(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 // runExport implements `myorehab export` (CLI.md) for CSV: `sample,t_s,
 // <channels...>` in µV, or raw counts with --raw. Gaps (lost samples) are
-// visible as jumps in the sample column.
+// visible as jumps in the sample column. EDF+/BDF+: see exportEDF.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", stderr)
 	dbPath := fs.String("db", "", "SQLite database file")
 	id := fs.Int64("session", 0, "session id")
-	format := fs.String("format", "csv", "csv (edf and bdf: not yet)")
+	format := fs.String("format", "csv", "csv, edf (EDF+, 16-bit) or bdf (BDF+, 24-bit)")
 	out := fs.String("out", "", "output file")
 	raw := fs.Bool("raw", false, "raw device counts instead of µV")
-	fs.Bool("deidentify", false, "leave out name and birth date (CSV carries neither)")
+	deidentify := fs.Bool("deidentify", false, "EDF/BDF: write the patient's code only (CSV carries no identity)")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
 	if *dbPath == "" || *id == 0 || *out == "" {
 		return usagef("export needs --db, --session and --out")
 	}
-	if *format != "csv" {
-		return fmt.Errorf("export format %q is not available yet; use --format csv", *format)
+	switch *format {
+	case "csv":
+	case "edf", "bdf":
+		return exportEDFFile(ctx, *dbPath, *id, *format == "bdf", *deidentify, *out, stdout)
+	default:
+		return usagef("unknown export format %q (csv, edf or bdf)", *format)
 	}
 	db, err := openExisting(*dbPath)
 	if err != nil {
