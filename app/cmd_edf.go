@@ -135,6 +135,7 @@ func exportEDF(ctx context.Context, db *sqlite.DB, s *storage.Session, bdf, deid
 	}
 	narrow := format == edf.EDF && s.ResolutionBits > 16
 	sigs := make([]edf.Signal, s.Channels)
+	scales := make([]float64, s.Channels) // µV per stored count
 	lo, hi := format.DigitalRange()
 	for c := range sigs {
 		label := fmt.Sprintf("ch%d", c+1)
@@ -149,6 +150,7 @@ func exportEDF(ctx context.Context, db *sqlite.DB, s *storage.Session, bdf, deid
 		if c < len(s.ScaleUV) && s.ScaleUV[c] > 0 {
 			scale = s.ScaleUV[c]
 		}
+		scales[c] = scale
 		switch {
 		case narrow:
 			sig.PhysicalDim, sig.PhysicalMin, sig.PhysicalMax = "uV", -edfNarrowUV, edfNarrowUV
@@ -207,7 +209,7 @@ func exportEDF(ctx context.Context, db *sqlite.DB, s *storage.Session, bdf, deid
 			}
 			for c := range chans {
 				var k int
-				narrowd[c], k = sigs[c].Requantize(narrowd[c][:n], chans[c], s.ScaleUV[c])
+				narrowd[c], k = sigs[c].Requantize(narrowd[c][:n], chans[c], scales[c])
 				clipped += int64(k)
 			}
 			chans = narrowd
