@@ -230,11 +230,7 @@ func (p *DevicePanel) update() {
 	enable(p.Port, idle && p.Protocol.Selected != simProtocol)
 	enable(p.Rescan, idle)
 	p.updateHint()
-	if hobbyProtocol(p.Protocol.Selected) || (st != Disconnected && hobbyProtocol(p.status.Info.Protocol)) {
-		p.Warning.Show()
-	} else {
-		p.Warning.Hide()
-	}
+	setVisible(p.Warning, hobbyProtocol(p.Protocol.Selected) || (st != Disconnected && hobbyProtocol(p.status.Info.Protocol)), p.win.Content())
 	if p.Setup != nil {
 		p.Setup.update()
 	}
@@ -287,6 +283,23 @@ func enable(w disabler, on bool) {
 		w.Enable()
 	case !on && !w.Disabled():
 		w.Disable()
+	}
+}
+
+// setVisible shows or hides o, only on a change, and then lays out
+// parent again (nil: not built yet; typically the window's or the dialog's
+// root) so the space o takes follows.
+func setVisible(o fyne.CanvasObject, on bool, parent fyne.CanvasObject) {
+	if o.Visible() == on {
+		return
+	}
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+	if parent != nil {
+		parent.Refresh()
 	}
 }
 

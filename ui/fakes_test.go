@@ -212,3 +212,183 @@ func (f *fakeRecorder) ListSessions(_ context.Context, patientID int64) ([]stora
 	}
 	return out, nil
 }
+
+// fakeProbe is a ProbeService answering res (or err) for every port; with
+// gate set, Probe waits for it or for ctx.
+type fakeProbe struct {
+	mu    sync.Mutex
+	res   ProbeResult
+	err   error
+	gate  chan struct{}
+	paths []string
+}
+
+func (f *fakeProbe) Probe(ctx context.Context, path string) (ProbeResult, error) {
+	f.mu.Lock()
+	f.paths = append(f.paths, path)
+	gate, res, err := f.gate, f.res, f.err
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ProbeResult{}, ctx.Err()
+		}
+	}
+	return res, err
+}
+
+func (f *fakeProbe) probed() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.paths)
+}
+
+// fakeChannels is an in-memory ChannelSetupService.
+type fakeChannels struct {
+	mu      sync.Mutex
+	setups  map[int64]ChannelSetup
+	saveErr error
+	saves   int
+}
+
+func (f *fakeChannels) LoadSetup(_ context.Context, id int64) (ChannelSetup, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.setups[id], nil
+}
+
+func (f *fakeChannels) SaveSetup(_ context.Context, id int64, s ChannelSetup) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.saves++
+	if f.saveErr != nil {
+		return f.saveErr
+	}
+	if f.setups == nil {
+		f.setups = map[int64]ChannelSetup{}
+	}
+	f.setups[id] = ChannelSetup{Channels: slices.Clone(s.Channels)}
+	return nil
+}
+
+func (f *fakeChannels) get(id int64) (ChannelSetup, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.setups[id], f.saves
+}
+
+// fakeHistory is a HistoryService over fixed summaries per patient.
+type fakeHistory struct {
+	sums map[int64][]SessionSummary
+}
+
+func (f *fakeHistory) SessionSummaries(_ context.Context, id int64) ([]SessionSummary, error) {
+	return slices.Clone(f.sums[id]), nil
+}
+
+// fakeReview is a ReviewService returning rec (or err).
+type fakeReview struct {
+	rec *Recording
+	err error
+}
+
+func (f *fakeReview) LoadSession(context.Context, int64) (*Recording, error) { return f.rec, f.err }
+
+// exportCall records one TransferService.Export call.
+type exportCall struct {
+	session      int64
+	format, path string
+	deidentify   bool
+}
+
+// fakeTransfer is a TransferService that reports progress 0.5, then waits
+// for gate (when set) or ctx, then reports 1 and returns err.
+type fakeTransfer struct {
+	mu      sync.Mutex
+	gate    chan struct{}
+	halfway chan struct{} // closed when progress 0.5 was reported, when set
+	err     error
+	exports []exportCall
+	imports []string
+}
+
+func (f *fakeTransfer) work(ctx context.Context, progress func(float64)) error {
+	progress(0.5)
+	if f.halfway != nil {
+		close(f.halfway)
+	}
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	progress(1)
+	return f.err
+}
+
+func (f *fakeTransfer) Export(ctx context.Context, id int64, format, path string, deid bool, progress func(float64)) error {
+	f.mu.Lock()
+	f.exports = append(f.exports, exportCall{id, format, path, deid})
+	f.mu.Unlock()
+	return f.work(ctx, progress)
+}
+
+func (f *fakeTransfer) Import(ctx context.Context, _ int64, path string, progress func(float64)) (int64, error) {
+	f.mu.Lock()
+	f.imports = append(f.imports, path)
+	f.mu.Unlock()
+	if err := f.work(ctx, progress); err != nil {
+		return 0, err
+	}
+	return 99, nil
+}
+
+func (f *fakeTransfer) calls() ([]exportCall, []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.exports), slices.Clone(f.imports)
+}
+
+// fakeBackup is an in-memory BackupService.
+type fakeBackup struct {
+	mu       sync.Mutex
+	backups  []string
+	restored []string
+	err      error
+}
+
+func (f *fakeBackup) Backup(context.Context) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return "", f.err
+	}
+	p := "/data/backups/myorehab-" + string(rune('a'+len(f.backups))) + ".db"
+	f.backups = append([]string{p}, f.backups...)
+	return p, nil
+}
+
+func (f *fakeBackup) ListBackups(context.Context) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.backups), nil
+}
+
+func (f *fakeBackup) Restore(_ context.Context, path string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	f.restored = append(f.restored, path)
+	return nil
+}
+
+func (f *fakeBackup) restores() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.restored)
+}

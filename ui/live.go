@@ -144,12 +144,12 @@ func (p *LivePanel) setSnapshot(snap *pipeline.Snapshot) {
 	}
 	p.Fatigue.SetSeries(series, lo, hi, xLabel)
 	if len(fatigued) == 0 {
-		p.Notice.Hide()
+		setVisible(p.Notice, false, p.content)
 		return
 	}
 	setLabel(p.Notice, "⚠ Muscle fatigue: "+strings.Join(fatigued, ", ")+
 		" — the median frequency keeps falling while the muscle works. Consider a rest.")
-	p.Notice.Show()
+	setVisible(p.Notice, true, p.content)
 }
 
 // poll takes the recorder's state (RecordingService.Recording); a

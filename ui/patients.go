@@ -159,7 +159,7 @@ func newPatientPanel(sh shared, svc PatientService, rec RecordingService, d Deps
 	sessionButtons := container.NewHBox(p.Open, p.ExportButton, p.ImportButton)
 	sessions := container.NewBorder(p.Current, container.NewVBox(sessionButtons, trend), nil, nil, p.Sessions)
 	split := container.NewVSplit(patients, sessions)
-	split.Offset = 0.5
+	split.Offset = 0.4
 	p.content = split
 	return p
 }

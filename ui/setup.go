@@ -61,6 +61,8 @@ type DeviceSetup struct {
 
 	panel   *DevicePanel
 	ports   *fyne.Container
+	box     *fyne.Container // the Device tab
+	root    *fyne.Container // the dialog's content
 	probing string      // path being probed
 	result  ProbeResult // last result
 	resPath string      // port of result
@@ -95,16 +97,17 @@ func newDeviceSetup(p *DevicePanel) *DeviceSetup {
 	s.listPorts()
 
 	protocol := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Device type", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, s.Protocol)
-	devices := container.NewVBox(
+	s.box = container.NewVBox(
 		protocol, s.Warning, widget.NewSeparator(),
 		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Serial ports", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.Rescan),
 		s.ports, s.Evidence, s.Apply)
-	tabs := container.NewAppTabs(container.NewTabItem("Device", container.NewVScroll(devices)))
+	tabs := container.NewAppTabs(container.NewTabItem("Device", container.NewVScroll(s.box)))
 	if p.chans != nil {
 		s.Channels = newChannelForm(p.shared, p.chans, p.patient(), p.status)
 		tabs.Append(container.NewTabItem("Channels", s.Channels.content))
 	}
 	content := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), s.Close), nil, nil, tabs)
+	s.root = content
 	s.dialog = dialog.NewCustomWithoutButtons("Device set-up", content, p.win)
 	s.dialog.Resize(fyne.NewSize(860, 620))
 	s.update()
@@ -139,7 +142,6 @@ func (s *DeviceSetup) probe(path string) {
 	}
 	s.probing = path
 	s.Evidence.SetText("Probing " + path + "… (a few seconds)")
-	s.Apply.Hide()
 	ctx, cancel := p.call()
 	s.cancel = cancel
 	s.update()
@@ -207,19 +209,23 @@ func (s *DeviceSetup) update() {
 	}
 	enable(s.Protocol, idle)
 	enable(s.Rescan, idle)
-	if hobbyProtocol(s.Protocol.Selected) {
-		s.Warning.Show()
-	} else {
-		s.Warning.Hide()
-	}
+	setVisible(s.Warning, hobbyProtocol(s.Protocol.Selected), s.rootObject())
 	proto := s.result.Suggested
 	if proto != "" && s.probing == "" && slices.Contains(p.Protocol.Options, proto) {
 		s.Apply.SetText("Use " + proto + " on " + s.resPath)
 		enable(s.Apply, idle)
-		s.Apply.Show()
+		setVisible(s.Apply, true, s.rootObject())
 	} else {
-		s.Apply.Hide()
+		setVisible(s.Apply, false, s.rootObject())
 	}
+}
+
+// rootObject returns the dialog's content, nil before it is built.
+func (s *DeviceSetup) rootObject() fyne.CanvasObject {
+	if s.root == nil {
+		return nil
+	}
+	return s.root
 }
 
 func (s *DeviceSetup) close() {

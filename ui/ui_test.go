@@ -32,7 +32,10 @@ var seedPatients = []storage.Patient{
 	{ID: 2, Code: "P-002", Name: "Bruno Weiss", BirthDate: "1971-09-30", Sex: "M", AffectedSide: "right"},
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith is newHarness with the optional services set by opt.
+func newHarnessWith(t *testing.T, opt func(*Deps)) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	h := &harness{
@@ -43,7 +46,11 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.w = test.NewWindow(nil)
 	t.Cleanup(h.w.Close)
-	h.m = New(a, h.w, Deps{Patients: h.patients, Device: h.dev, Recorder: h.rec})
+	d := Deps{Patients: h.patients, Device: h.dev, Recorder: h.rec}
+	if opt != nil {
+		opt(&d)
+	}
+	h.m = New(a, h.w, d)
 	h.m.WaitIdle() // New loads the patients in the background
 	h.w.SetContent(h.m.Content())
 	h.w.Resize(fyne.NewSize(1280, 800))

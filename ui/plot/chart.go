@@ -229,6 +229,7 @@ func (c *Chart) CreateRenderer() fyne.WidgetRenderer {
 	r.empty = canvas.NewText(c.empty, LabelColor())
 	r.empty.Alignment = fyne.TextAlignCenter
 	r.x = canvas.NewText("", LabelColor())
+	r.bg = canvas.NewRectangle(BackgroundColor())
 	r.sync()
 	return r
 }
@@ -241,6 +242,7 @@ type chartLane struct {
 
 type chartRenderer struct {
 	c       *Chart
+	bg      *canvas.Rectangle // behind the x label
 	raster  *canvas.Raster
 	empty   *canvas.Text
 	x       *canvas.Text
@@ -261,6 +263,8 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	if r.x.Text != "" {
 		plotH -= xs.Height
 	}
+	r.bg.Resize(size)
+	r.bg.Move(fyne.NewPos(0, 0))
 	r.raster.Resize(fyne.NewSize(size.Width, plotH))
 	r.raster.Move(fyne.NewPos(0, 0))
 	r.x.Resize(xs)
@@ -299,7 +303,7 @@ func (r *chartRenderer) sync() (relayout bool) {
 	size, small := th.Size(theme.SizeNameText), th.Size(theme.SizeNameCaptionText)
 	if len(r.lanes) != n || len(r.objects) == 0 {
 		r.lanes = make([]chartLane, n)
-		r.objects = append(make([]fyne.CanvasObject, 0, 3+6*n), r.raster, r.empty, r.x)
+		r.objects = append(make([]fyne.CanvasObject, 0, 4+6*n), r.bg, r.raster, r.empty, r.x)
 		for i := range r.lanes {
 			l := &r.lanes[i]
 			l.titleBox = canvas.NewRectangle(LabelBoxColor())

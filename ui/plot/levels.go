@@ -185,6 +185,7 @@ type levelsRenderer struct {
 	l       *Levels
 	raster  *canvas.Raster
 	texts   []*canvas.Text
+	boxes   []*canvas.Rectangle
 	objects []fyne.CanvasObject
 }
 
@@ -203,17 +204,26 @@ func (r *levelsRenderer) Layout(size fyne.Size) {
 		ts := t.MinSize()
 		t.Resize(ts)
 		t.Move(fyne.NewPos((size.Width-ts.Width)/2, top+2))
+		r.boxes[i].Resize(fyne.NewSize(ts.Width+4, ts.Height))
+		r.boxes[i].Move(fyne.NewPos((size.Width-ts.Width)/2-2, top+2))
+		if t.Text == "" {
+			r.boxes[i].Hide()
+		} else {
+			r.boxes[i].Show()
+		}
 	}
 }
 
 func (r *levelsRenderer) sync() (relayout bool) {
 	n := len(r.l.frac)
 	if len(r.texts) != n || len(r.objects) == 0 {
-		r.texts = make([]*canvas.Text, n)
-		r.objects = append(make([]fyne.CanvasObject, 0, 1+n), r.raster)
+		r.texts, r.boxes = make([]*canvas.Text, n), make([]*canvas.Rectangle, n)
+		r.objects = append(make([]fyne.CanvasObject, 0, 1+2*n), r.raster)
 		for i := range r.texts {
+			r.boxes[i] = canvas.NewRectangle(LabelBoxColor())
+			r.boxes[i].CornerRadius = 3
 			r.texts[i] = canvas.NewText("", LabelColor())
-			r.objects = append(r.objects, r.texts[i])
+			r.objects = append(r.objects, r.boxes[i], r.texts[i])
 		}
 		relayout = true
 	}
