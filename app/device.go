@@ -13,6 +13,7 @@ import (
 	"myorehab/acquisition"
 	"myorehab/processing/fatigue"
 	"myorehab/processing/pipeline"
+	"myorehab/processing/quality"
 	"myorehab/storage"
 	"myorehab/ui"
 )
@@ -99,7 +100,14 @@ func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
 		d.setState(ui.Failed, err.Error())
 		return err
 	}
-	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, Filter: chain, BlockCap: blockLen, Fatigue: tracker})
+	// Signal quality of the raw signal (mains checked at 50 and 60 Hz).
+	monitor, err := quality.New(info, quality.Config{})
+	if err != nil {
+		src.Close()
+		d.setState(ui.Failed, err.Error())
+		return err
+	}
+	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, Filter: chain, BlockCap: blockLen, Fatigue: tracker, Quality: monitor})
 	reader := acquisition.NewReader(src, blockLen)
 	liveOut := reader.Subscribe("live", 16)
 	// The recording queue holds 10 s of blocks: the writer batches once a

@@ -9,6 +9,7 @@ import (
 	"myorehab/acquisition"
 	"myorehab/processing"
 	"myorehab/processing/fatigue"
+	"myorehab/processing/quality"
 )
 
 // LiveConfig configures a Live view of a stream.
@@ -33,6 +34,9 @@ type LiveConfig struct {
 	// signal in non-overlapping windows (fatigue.DefaultConfig: 1 s) and
 	// publishes the trends in Snapshot.Fatigue.
 	Fatigue *fatigue.Tracker
+	// Quality, when set, judges the raw signal of every channel (electrode
+	// off, clipping, mains, motion) and publishes it in Snapshot.Quality.
+	Quality *quality.Monitor
 }
 
 // Live turns a stream of Blocks into Snapshots for the UI.
@@ -60,6 +64,10 @@ type Live struct {
 	// shared by snapshots until a new window completes.
 	trends      []FatigueTrend
 	trendsStale bool
+	// verdicts is the last published quality, shared like trends.
+	verdicts      []ChannelQuality
+	verdictsStale bool
+	statuses      []quality.Status
 }
 
 // NewLive returns a Live for cfg. It panics on a programmer error
@@ -166,6 +174,9 @@ func (l *Live) Process(b *acquisition.Block) {
 			l.accN = 0
 		}
 	}
+	if l.cfg.Quality != nil && l.cfg.Quality.Process(b) {
+		l.verdictsStale = true
+	}
 	if l.cfg.Fatigue != nil && l.cfg.Fatigue.Process(f) > 0 {
 		l.trendsStale = true
 	}
@@ -215,7 +226,41 @@ func (l *Live) publish(at time.Time) {
 		}
 		s.Fatigue = l.trends
 	}
+	if l.cfg.Quality != nil {
+		if l.verdictsStale || l.verdicts == nil {
+			l.verdicts = l.qualityVerdicts()
+			l.verdictsStale = false
+		}
+		s.Quality = l.verdicts
+	}
 	l.snap.Store(s)
+}
+
+// qualityVerdicts turns the monitor's statuses into the UI's verdicts,
+// with the worst reason as the plain-language explanation.
+func (l *Live) qualityVerdicts() []ChannelQuality {
+	l.statuses = l.cfg.Quality.Statuses(l.statuses)
+	out := make([]ChannelQuality, len(l.statuses))
+	for c, st := range l.statuses {
+		q := ChannelQuality{OKForControl: st.OKForControl}
+		switch st.Level {
+		case quality.Good:
+			q.Level = QualityGood
+		case quality.Warn:
+			q.Level = QualityWarn
+		case quality.Bad:
+			q.Level = QualityBad
+		}
+		if len(st.Reasons) > 0 {
+			label := ""
+			if c < len(l.cfg.Info.Labels) {
+				label = l.cfg.Info.Labels[c]
+			}
+			q.Reason = st.Reasons[0].Message(c, label)
+		}
+		out[c] = q
+	}
+	return out
 }
 
 // fatigueTrends copies the tracker's windows and summaries into a new

@@ -3,11 +3,13 @@ package pipeline
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"myorehab/acquisition"
 	"myorehab/processing/fatigue"
+	"myorehab/processing/quality"
 )
 
 // sineBlocks feeds l with n samples of a sine of amplitude amp·(c+1) µV on
@@ -223,5 +225,40 @@ func TestLiveProcessWithFatigueDoesNotAllocate(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(200, func() { l.Process(b) }); a != 0 {
 		t.Fatalf("Process with fatigue tracking allocates %v per block", a)
+	}
+}
+
+func TestLiveQuality(t *testing.T) {
+	t.Parallel()
+	info := acquisition.StreamInfo{Channels: 2, SampleRateHz: 1000, Labels: []string{"FDS", "EDC"}, ScaleUV: []float64{1, 1}, ResolutionBits: 24}
+	mon, err := quality.New(info, quality.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLive(LiveConfig{Info: info, BlockCap: 50, Quality: mon})
+	// Channel 0 carries broadband noise of 50 µV; channel 1 is flat (electrode off).
+	b := acquisition.NewBlock(2, 50)
+	var x uint64 = 1
+	for start := 0; start < 3000; start += 50 {
+		b.Start, b.Len = uint64(start), 50
+		for i := 0; i < 50; i++ {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			v := float64(int64(x%2001)-1000) / 20
+			b.Data[i], b.Raw[i] = v, int32(v)
+			b.Data[b.Cap+i], b.Raw[b.Cap+i] = 0, 0
+		}
+		l.Process(b)
+	}
+	q := l.Snapshot().Quality
+	if len(q) != 2 {
+		t.Fatalf("quality for %d channels", len(q))
+	}
+	if q[0].Level != QualityGood || !q[0].OKForControl || q[0].Reason != "" {
+		t.Errorf("noise channel: %+v, want good", q[0])
+	}
+	if q[1].Level != QualityBad || q[1].OKForControl || !strings.Contains(q[1].Reason, "EDC") {
+		t.Errorf("flat channel: %+v, want bad with a reason naming EDC", q[1])
 	}
 }
