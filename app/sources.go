@@ -15,12 +15,14 @@ import (
 
 // Protocols lists the sources MyoRehab can open: the simulated amplifier
 // and the serial protocols.
-func Protocols() []string { return []string{"sim", "cyton"} }
+func Protocols() []string { return []string{"sim", "replay", "cyton"} }
 
 // openSource opens the source cfg names. Serial sources reopen by
 // themselves when the cable is pulled (onEvent hears about it).
 func openSource(cfg ui.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error) {
 	switch cfg.Protocol {
+	case "replay":
+		return openReplay(strings.TrimSpace(cfg.Port), nil)
 	case "sim", "":
 		c := sim.DefaultConfig()
 		return sim.NewSource(sim.SourceConfig{Config: c, Paced: true})
