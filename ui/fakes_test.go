@@ -73,9 +73,15 @@ type fakeDevice struct {
 	configs    []DeviceConfig
 	snap       atomic.Pointer[pipeline.Snapshot]
 	snapCalls  chan struct{} // receives (without blocking) on each Snapshot call, when set
+	protocols  []string      // nil: sim and cyton
 }
 
-func (f *fakeDevice) Protocols() []string { return []string{"sim", "cyton"} }
+func (f *fakeDevice) Protocols() []string {
+	if f.protocols != nil {
+		return f.protocols
+	}
+	return []string{"sim", "cyton"}
+}
 func (f *fakeDevice) Ports() []PortInfo   { return f.ports }
 
 func (f *fakeDevice) Connect(cfg DeviceConfig) error {

@@ -63,9 +63,9 @@ type DeviceSetup struct {
 	ports   *fyne.Container
 	box     *fyne.Container // the Device tab
 	root    *fyne.Container // the dialog's content
-	probing string      // path being probed
-	result  ProbeResult // last result
-	resPath string      // port of result
+	probing string          // path being probed
+	result  ProbeResult     // last result
+	resPath string          // port of result
 	cancel  context.CancelFunc
 	dialog  *dialog.CustomDialog
 }

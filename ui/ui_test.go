@@ -35,7 +35,7 @@ var seedPatients = []storage.Patient{
 func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
 
 // newHarnessWith is newHarness with the optional services set by opt.
-func newHarnessWith(t *testing.T, opt func(*Deps)) *harness {
+func newHarnessWith(t *testing.T, opt func(*harness, *Deps)) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	h := &harness{
@@ -48,7 +48,7 @@ func newHarnessWith(t *testing.T, opt func(*Deps)) *harness {
 	t.Cleanup(h.w.Close)
 	d := Deps{Patients: h.patients, Device: h.dev, Recorder: h.rec}
 	if opt != nil {
-		opt(&d)
+		opt(h, &d)
 	}
 	h.m = New(a, h.w, d)
 	h.m.WaitIdle() // New loads the patients in the background
