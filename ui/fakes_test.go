@@ -82,7 +82,7 @@ func (f *fakeDevice) Protocols() []string {
 	}
 	return []string{"sim", "cyton"}
 }
-func (f *fakeDevice) Ports() []PortInfo   { return f.ports }
+func (f *fakeDevice) Ports() []PortInfo { return f.ports }
 
 func (f *fakeDevice) Connect(cfg DeviceConfig) error {
 	f.mu.Lock()
