@@ -61,11 +61,12 @@ func (d *device) Command(em *link.Emulator, b []byte) error {
 	return nil
 }
 
-func (d *device) Sample(n uint64, counts []int32) {
+func (d *device) Sample(n uint64, counts []int32) int {
 	d.gen.Next(d.uv[:])
 	for c, v := range d.uv {
 		counts[c] = link.Quantize(v, d.scale, 0, -Mid, Mid-1)
 	}
+	return Channels
 }
 
 func (d *device) Encode(dst []byte, n uint64, counts []int32) []byte {

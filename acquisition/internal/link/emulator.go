@@ -16,9 +16,10 @@ type Device interface {
 	// Command handles bytes received from the host; it may start or stop
 	// the stream, change the rate and reply through em.
 	Command(em *Emulator, b []byte) error
-	// Sample fills counts (len = EmulatorConfig.Channels) with the next
-	// sample's raw counts; n is its index since the stream started.
-	Sample(n uint64, counts []int32)
+	// Sample fills counts[:k] with the next sample's raw counts and returns
+	// k ≤ EmulatorConfig.Channels, the channels being sent; n is its index
+	// since the stream started.
+	Sample(n uint64, counts []int32) (k int)
 	// Encode appends the wire form of sample n to dst.
 	Encode(dst []byte, n uint64, counts []int32) []byte
 }
@@ -27,7 +28,7 @@ type Device interface {
 type EmulatorConfig struct {
 	// Name prefixes errors, e.g. "bitalino emulator".
 	Name string
-	// Channels is the number of counts per sample (dump columns).
+	// Channels is the largest number of counts per sample.
 	Channels int
 	// RateHz is the initial sample rate in hertz.
 	RateHz float64
@@ -38,8 +39,9 @@ type EmulatorConfig struct {
 	Corrupt float64
 	// Seed seeds the corruption.
 	Seed uint64
-	// Dump, when not nil, receives CSV `sample,ch1,…,chN` of the clean
-	// counts of every sample sent.
+	// Dump, when not nil, receives CSV `sample,ch1,…,chK` of the clean
+	// counts of every sample sent (K from the first sample; Channels when
+	// nothing was sent).
 	Dump io.Writer
 	// OnCorrupt, when not nil, is called for every corrupted byte with its
 	// sample index and offset within that sample's wire bytes.
@@ -60,6 +62,7 @@ type Emulator struct {
 	counts []int32
 	wire   []byte
 	dump   *bufio.Writer
+	header bool
 	line   []byte
 }
 
@@ -113,14 +116,12 @@ func Run(ctx context.Context, port io.ReadWriter, cfg EmulatorConfig, dev Device
 	}
 	if cfg.Dump != nil {
 		e.dump = bufio.NewWriter(cfg.Dump)
-		e.line = append(e.line, "sample"...)
-		for c := range cfg.Channels {
-			e.line = append(e.line, ",ch"...)
-			e.line = strconv.AppendInt(e.line, int64(c+1), 10)
-		}
-		e.line = append(e.line, '\n')
-		e.dump.Write(e.line)
-		defer e.dump.Flush()
+		defer func() {
+			if !e.header {
+				e.dumpHeader(cfg.Channels)
+			}
+			e.dump.Flush()
+		}()
 	}
 	if cfg.Seconds > 0 && e.total == 0 {
 		return 0, nil
@@ -186,6 +187,17 @@ func readCommands(port io.Reader, in chan<- []byte, readErr chan<- error, stop <
 	}
 }
 
+func (e *Emulator) dumpHeader(k int) {
+	e.header = true
+	e.line = append(e.line[:0], "sample"...)
+	for c := range k {
+		e.line = append(e.line, ",ch"...)
+		e.line = strconv.AppendInt(e.line, int64(c+1), 10)
+	}
+	e.line = append(e.line, '\n')
+	e.dump.Write(e.line)
+}
+
 func (e *Emulator) due(n uint64) time.Time {
 	return e.t0.Add(time.Duration(float64(n+1) / e.rate * float64(time.Second)))
 }
@@ -195,10 +207,13 @@ func (e *Emulator) sendDue(dev Device) (done bool, err error) {
 	now := time.Now()
 	e.wire = e.wire[:0]
 	for !e.due(e.n).After(now) && !done {
-		dev.Sample(e.n, e.counts)
+		k := dev.Sample(e.n, e.counts)
 		if e.dump != nil {
+			if !e.header {
+				e.dumpHeader(k)
+			}
 			e.line = strconv.AppendUint(e.line[:0], e.n, 10)
-			for _, c := range e.counts {
+			for _, c := range e.counts[:k] {
 				e.line = append(e.line, ',')
 				e.line = strconv.AppendInt(e.line, int64(c), 10)
 			}
@@ -208,7 +223,7 @@ func (e *Emulator) sendDue(dev Device) (done bool, err error) {
 			}
 		}
 		at := len(e.wire)
-		e.wire = dev.Encode(e.wire, e.n, e.counts)
+		e.wire = dev.Encode(e.wire, e.n, e.counts[:k])
 		if e.cfg.Corrupt > 0 {
 			for i := at; i < len(e.wire); i++ {
 				if e.rng.Float64() < e.cfg.Corrupt {
