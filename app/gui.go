@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"sync/atomic"
+	"syscall"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -56,16 +59,29 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 		log.Warn("sessions interrupted by a crash were marked interrupted", "sessions", ids)
 	}
 	svc := NewServices(log, db)
+	var restart atomic.Bool
 	defer func() {
 		if err := svc.Close(); err != nil {
 			log.Error("shutdown", "err", err)
 		}
 		log.Info("stopped")
+		if restart.Load() {
+			// A restored database: start again on it, in this process's place.
+			logFile.Close()
+			if exe, err := os.Executable(); err == nil {
+				err = syscall.Exec(exe, os.Args, os.Environ())
+				fmt.Fprintln(os.Stderr, "myorehab: restart after restore failed:", err, "- start MyoRehab again")
+			}
+		}
 	}()
 
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	w := a.NewWindow("MyoRehab")
+	svc.restart = func() {
+		restart.Store(true)
+		fyne.Do(a.Quit)
+	}
 	scr := BuildUI(a, w, svc)
 	w.Resize(fyne.NewSize(1280, 800))
 

@@ -16,6 +16,9 @@ type Services struct {
 	DB       *sqlite.DB
 	Device   *Device
 	Recorder *Recorder
+	// restart, when set (by the GUI), quits and restarts the app, e.g. on
+	// a restored database.
+	restart func()
 }
 
 // NewServices builds the device and recording services on db.
@@ -30,7 +33,18 @@ func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
 
 // Deps returns the UI's view of the services.
 func (s *Services) Deps() ui.Deps {
-	return ui.Deps{Patients: patientService{s.DB}, Device: s.Device, Recorder: recordingService{s}, Log: s.Log}
+	return ui.Deps{
+		Patients: patientService{s.DB},
+		Device:   s.Device,
+		Recorder: recordingService{s},
+		Log:      s.Log,
+		Probe:    probeService{},
+		Channels: channelSetups{s.DB},
+		History:  history{s.DB},
+		Review:   review{s.DB},
+		Transfer: transfer{s.DB},
+		Backup:   &backups{svc: s},
+	}
 }
 
 // Close stops any recording, disconnects the device and closes the
