@@ -109,7 +109,9 @@ func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
 	}
 	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, Filter: chain, BlockCap: blockLen, Fatigue: tracker, Quality: monitor})
 	reader := acquisition.NewReader(src, blockLen)
-	liveOut := reader.Subscribe("live", 16)
+	// The live view may lag behind for up to about a second (a busy
+	// machine, a GC pause) before it drops blocks; drops are shown.
+	liveOut := reader.Subscribe("live", int(info.SampleRateHz)/blockLen+1)
 	// The recording queue holds 10 s of blocks: the writer batches once a
 	// second, so only a stalled disk can fill it, and then it is reported.
 	recOut := reader.Subscribe("record", int(10*info.SampleRateHz)/blockLen+1)
@@ -194,7 +196,8 @@ func (d *Device) Status() ui.DeviceStatus {
 		st.Lost, st.CorruptPackets = stats.Lost, stats.CorruptPackets
 	}
 	if recOut != nil {
-		st.Dropped = recOut.Dropped() + liveOut.Dropped() + d.recorder.Dropped()
+		st.Dropped = recOut.Dropped() + d.recorder.Dropped()
+		st.LiveDropped = liveOut.Dropped()
 	}
 	st.MeasuredRateHz = d.rate.hz()
 	if err := d.recorder.Err(); err != nil {

@@ -59,7 +59,7 @@ func TestCytonThroughFilterIntoSQLite(t *testing.T) {
 		t.Fatalf("session %+v", done)
 	}
 	if st.Lost != 0 || st.CorruptPackets != 0 || st.Dropped != 0 {
-		t.Fatalf("device counted lost %d corrupt %d dropped %d", st.Lost, st.CorruptPackets, st.Dropped)
+		t.Fatalf("device counted lost %d corrupt %d dropped %d (live view dropped %d)", st.Lost, st.CorruptPackets, st.Dropped, st.LiveDropped)
 	}
 	if done.Filter == "" || !strings.Contains(done.Filter, "hp 20 Hz") {
 		t.Errorf("session filter %q, want the live high-pass (250 Hz stream)", done.Filter)
@@ -129,7 +129,7 @@ func TestCablePulledKeepsRecording(t *testing.T) {
 	p := testPatient(t, svc, "P-PULL")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, dump := emulateCyton(t, ctx, pipe.A, 0, true)
+	sent, dump := emulateCyton(t, ctx, pipe.A, 0, true)
 	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +152,11 @@ func TestCablePulledKeepsRecording(t *testing.T) {
 	svc.Device.Disconnect()
 	if done.Status != storage.StatusCompleted || done.Samples < 250 {
 		t.Fatalf("session after the pull: %+v", done)
+	}
+	select {
+	case <-sent: // the emulator saw the port vanish and flushed its dump
+	case <-time.After(10 * time.Second):
+		t.Fatal("the emulator did not stop after the cable was pulled")
 	}
 	want := parseDump(t, strings.NewReader(dump.String()))
 	got := storedSamples(t, svc.DB, sess.ID)

@@ -136,6 +136,9 @@ func deviceLine(st DeviceStatus) string {
 	}
 	if st.State == Streaming || st.State == Reconnecting {
 		fmt.Fprintf(&b, " · lost %d · dropped %d · corrupt %d", st.Lost, st.Dropped, st.CorruptPackets)
+		if st.LiveDropped > 0 {
+			fmt.Fprintf(&b, " · display skipped %d", st.LiveDropped)
+		}
 	}
 	return b.String()
 }

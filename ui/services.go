@@ -75,9 +75,10 @@ type DeviceStatus struct {
 	// MeasuredRateHz is the sample rate measured over the last seconds, in hertz.
 	MeasuredRateHz float64
 	// Lost counts samples the device sent that never arrived; Dropped
-	// samples discarded because processing fell behind; CorruptPackets
-	// frames rejected by the decoder.
-	Lost, Dropped, CorruptPackets uint64
+	// samples the recording failed to keep; CorruptPackets frames rejected
+	// by the decoder; LiveDropped samples the live view skipped because it
+	// fell behind (the recording is not affected).
+	Lost, Dropped, CorruptPackets, LiveDropped uint64
 	// Message is a clinician-friendly note written by the app (why the
 	// device failed, a reconnect in progress, …); empty when all is well.
 	Message string
