@@ -34,6 +34,10 @@ type LivePanel struct {
 	Record     *widget.Button     // "Record", or "Stop" while recording
 	RecordInfo *widget.Label      // elapsed time and samples, or why Record is disabled
 
+	// Calibrate opens the calibration wizard; hidden without a
+	// CalibrationService.
+	Calibrate *widget.Button
+
 	shared
 	rec        RecordingService
 	patient    *storage.Patient // selected patient
@@ -49,7 +53,9 @@ type LivePanel struct {
 	trendKey   [2]int // points and fatigued channels of the fatigue chart shown
 	// changed is called after recording starts or stops (set by MainScreen).
 	changed func()
-	content fyne.CanvasObject
+	// calibrate opens the calibration wizard (set by MainScreen; nil hides Calibrate).
+	calibrate func()
+	content   fyne.CanvasObject
 }
 
 func newLivePanel(sh shared, rec RecordingService) *LivePanel {
@@ -74,7 +80,13 @@ func newLivePanel(sh shared, rec RecordingService) *LivePanel {
 		container.NewTabItem("Signal", container.NewBorder(nil, nil, nil, p.Levels, p.Scope)),
 		container.NewTabItem("Fatigue", p.Fatigue),
 	)
-	bar := container.NewBorder(nil, nil, container.NewHBox(p.Mode, p.Record), nil, p.RecordInfo)
+	p.Calibrate = widget.NewButtonWithIcon("Calibrate…", theme.ListIcon(), func() {
+		if p.calibrate != nil {
+			p.calibrate()
+		}
+	})
+	p.Calibrate.Hide()
+	bar := container.NewBorder(nil, nil, container.NewHBox(p.Mode, p.Record, p.Calibrate), nil, p.RecordInfo)
 	p.content = container.NewBorder(container.NewVBox(bar, p.Notice), nil, nil, nil, p.Tabs)
 	p.update()
 	return p
@@ -281,4 +293,5 @@ func (p *LivePanel) update() {
 		enable(p.Record, !p.busy && p.patient != nil && p.streaming)
 	}
 	setLabel(p.RecordInfo, p.recordText())
+	enable(p.Calibrate, !p.busy && !p.recording && p.patient != nil && p.streaming)
 }

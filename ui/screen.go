@@ -36,6 +36,9 @@ type MainScreen struct {
 	SettingsButton *widget.Button
 	// Settings is the open settings dialog, nil when closed.
 	Settings *SettingsDialog
+	// Calibration is the open calibration wizard, nil when closed
+	// (LivePanel.Calibrate opens it; hidden without a CalibrationService).
+	Calibration *CalibrationWizard
 
 	deps    Deps
 	run     runner
@@ -82,6 +85,11 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 		m.Device.setRecording(m.Live.recording)
 		m.Patients.ReloadSessions()
 		m.updateStatusBar()
+	}
+
+	if d.Calibration != nil {
+		m.Live.calibrate = m.onCalibrateTapped
+		m.Live.Calibrate.Show()
 	}
 
 	m.SettingsButton = widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), m.onSettingsTapped)
@@ -175,11 +183,26 @@ func (m *MainScreen) onSettingsTapped() {
 	m.Settings.dialog.Show()
 }
 
+func (m *MainScreen) onCalibrateTapped() {
+	pt := m.Patients.selected
+	if m.deps.Calibration == nil || m.Calibration != nil || pt == nil {
+		return
+	}
+	sh := shared{win: m.Patients.win, log: m.deps.Log, run: &m.run, ctx: m.context, now: time.Now}
+	m.Calibration = newCalibrationWizard(sh, m.deps.Calibration, m.deps.Device, m.deps.Channels, *pt,
+		func(sm *SavedModel) { m.Live.SetMVC(sm.MVCUV) },
+		func() { m.Calibration = nil })
+	m.Calibration.dialog.Show()
+}
+
 // update refreshes the scope, the RMS bars, the fatigue trend and any
 // transfer progress and, when full or the device state changed, the text
 // and buttons.
 func (m *MainScreen) update(full bool) {
 	m.Live.setSnapshot(m.deps.Device.Snapshot())
+	if m.Calibration != nil {
+		m.Calibration.poll()
+	}
 	m.Patients.poll()
 	st := m.deps.Device.Status()
 	if !full && st.State == m.Device.status.State {

@@ -141,6 +141,8 @@ type Deps struct {
 	Transfer TransferService
 	// Backup backs up and restores the database (settings dialog).
 	Backup BackupService
+	// Calibration runs the calibration wizard ("Calibrate…").
+	Calibration CalibrationService
 }
 
 // ProbeEvidence is what probing a port found for one protocol.
