@@ -21,7 +21,7 @@ import (
 // on a serial port, fed by the simulator.
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("emulate", stderr)
-	protocol := fs.String("protocol", "", "protocol to speak: cyton")
+	protocol := fs.String("protocol", "", "protocol to speak: cyton, cyton-daisy, bitalino, ascii, p2")
 	portPath := fs.String("port", "", "serial port (or pseudo-terminal) to serve")
 	seconds := fs.String("seconds", "0", "stream this long after the start command, then exit (0: until interrupted)")
 	rate := fs.Float64("rate", 0, "sample rate in Hz (default: the device's, 250 for the Cyton)")
@@ -52,14 +52,23 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if *rate == 0 {
 			*rate = 250
 		}
+	case "cyton-daisy", "bitalino", "ascii", "p2":
+		r, n, err := emulatorSetup(*protocol, *rate, *channels)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		*rate, *channels = r, n
 	case "":
-		return usagef("emulate needs --protocol (cyton)")
+		return usagef("emulate needs --protocol (cyton, cyton-daisy, bitalino, ascii, p2)")
 	default:
-		return usagef("unknown or not yet emulated protocol %q (available: cyton)", *protocol)
+		return usagef("unknown or not yet emulated protocol %q (available: cyton, cyton-daisy, bitalino, ascii, p2)", *protocol)
+	}
+	if *channels == 0 {
+		*channels = cyton.Channels
 	}
 
 	cfg := sim.DefaultConfig()
-	cfg.Channels, cfg.RateHz, cfg.Seed = cyton.Channels, *rate, *seed
+	cfg.Channels, cfg.RateHz, cfg.Seed = *channels, *rate, *seed
 	if *script != "" {
 		f, err := os.Open(*script)
 		if err != nil {
@@ -89,14 +98,20 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	sent, err := cyton.RunEmulator(ctx, port, cyton.EmulatorConfig{
-		Generator: gen,
-		RateHz:    *rate,
-		Seconds:   secs.Seconds(),
-		Corrupt:   *corrupt,
-		Seed:      *seed,
-		Dump:      dumpW,
-	})
+	var sent int
+	if *protocol == "cyton" {
+		sent, err = cyton.RunEmulator(ctx, port, cyton.EmulatorConfig{
+			Generator: gen,
+			RateHz:    *rate,
+			Seconds:   secs.Seconds(),
+			Corrupt:   *corrupt,
+			Seed:      *seed,
+			Dump:      dumpW,
+		})
+	} else {
+		sent, err = runSerialEmulator(ctx, *protocol, port, gen, emulateOptions{
+			rateHz: *rate, channels: *channels, seconds: secs.Seconds(), corrupt: *corrupt, seed: *seed, dump: dumpW})
+	}
 	port.Close()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("emulator: %w", err)
@@ -131,7 +146,7 @@ type recordResult struct {
 func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("record", stderr)
 	portPath := fs.String("port", "", "serial port of the amplifier")
-	protocol := fs.String("protocol", "", "amplifier protocol: cyton, or sim for the simulator")
+	protocol := fs.String("protocol", "", "amplifier protocol: cyton, cyton-daisy, bitalino, ascii, p2, or sim for the simulator")
 	seconds := fs.String("seconds", "", "how long to record (wall clock)")
 	dbPath := fs.String("db", "", "SQLite database file (created if missing)")
 	patient := fs.String("patient", "HEADLESS", "clinic code of the patient (created if missing)")

@@ -15,7 +15,9 @@ import (
 
 // Protocols lists the sources MyoRehab can open: the simulated amplifier
 // and the serial protocols.
-func Protocols() []string { return []string{"sim", "replay", "cyton"} }
+func Protocols() []string {
+	return []string{"sim", "replay", "cyton", "cyton-daisy", "bitalino", "ascii", "p2"}
+}
 
 // openSource opens the source cfg names. Serial sources reopen by
 // themselves when the cable is pulled (onEvent hears about it).
@@ -37,6 +39,9 @@ func openSource(cfg ui.DeviceConfig, onEvent func(acquisition.Event)) (acquisiti
 			},
 			OnEvent: onEvent,
 		})
+	}
+	if src, ok, err := openSerialProtocol(cfg.Protocol, strings.TrimSpace(cfg.Port), onEvent); ok {
+		return src, err
 	}
 	return nil, fmt.Errorf("unknown protocol %q (choose one of %s)", cfg.Protocol, strings.Join(Protocols(), ", "))
 }
@@ -66,7 +71,7 @@ func listPorts(log *slog.Logger) []ui.PortInfo {
 func friendly(err error) string {
 	var pe *serialport.Error
 	switch {
-	case errors.As(err, &pe), errors.Is(err, cyton.ErrNoAnswer), errors.Is(err, cyton.ErrBoardOff):
+	case errors.As(err, &pe), errors.Is(err, cyton.ErrNoAnswer), errors.Is(err, cyton.ErrBoardOff), serialDriverMessage(err):
 		return err.Error()
 	case serialport.IsGone(err):
 		return "The amplifier stopped answering (cable pulled or device switched off): " + err.Error()

@@ -2,6 +2,7 @@ package link
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -130,7 +131,9 @@ func (d *Driver) Stats() acquisition.Stats {
 }
 
 // ReadBlock implements acquisition.Source: consecutive samples into dst,
-// a gap in the counter ends the block and leaves a gap in the index. It
+// a gap in the counter ends the block and leaves a gap in the index; so
+// does a read timeout (serialport.ReadTimeout) with nothing new, so the
+// last samples of a stream that stops are delivered at once. It
 // panics if dst.Channels differs from Info().Channels. It does not
 // allocate.
 func (d *Driver) ReadBlock(dst *acquisition.Block) error {
@@ -142,7 +145,10 @@ func (d *Driver) ReadBlock(dst *acquisition.Block) error {
 		if d.closed.Load() {
 			break
 		}
-		i, idx, err := d.peek()
+		i, idx, err := d.peek(dst.Len > 0)
+		if err == errIdle {
+			return nil
+		}
 		if err != nil {
 			if dst.Len > 0 {
 				return nil
@@ -175,8 +181,14 @@ func (d *Driver) ReadBlock(dst *acquisition.Block) error {
 	return nil
 }
 
+// errIdle tells ReadBlock to return the partial block it holds: the
+// device sent nothing for a read timeout (a stream that ended or
+// stalled), so waiting to fill the block would only add latency.
+var errIdle = errors.New("link: idle")
+
 // peek returns the position of the next frame to deliver and its index.
-func (d *Driver) peek() (int, uint64, error) {
+// With partial set, an idle read with nothing pending returns errIdle.
+func (d *Driver) peek(partial bool) (int, uint64, error) {
 	m := d.cfg.Modulus
 	for {
 		if d.closed.Load() {
@@ -208,7 +220,9 @@ func (d *Driver) peek() (int, uint64, error) {
 		} else if d.gone != nil {
 			return 0, 0, d.gone
 		}
-		d.fill()
+		if idle := d.fill(); idle && partial && d.ph == d.pt {
+			return 0, 0, errIdle
+		}
 	}
 }
 
@@ -218,8 +232,9 @@ func (d *Driver) dropPending() {
 	d.corrupt.Add(1)
 }
 
-// fill reads once and decodes what arrived.
-func (d *Driver) fill() {
+// fill reads once and decodes what arrived; idle reports a read that
+// timed out with nothing.
+func (d *Driver) fill() (idle bool) {
 	if d.ph == d.pt {
 		d.ph, d.pt = 0, 0
 	} else if d.ph > 0 && d.pt == len(d.fr) {
@@ -244,7 +259,7 @@ func (d *Driver) fill() {
 				d.gone = fmt.Errorf("%s: read from %s: %w", d.cfg.Name, d.info.Port, err)
 			}
 		case n == 0:
-			atEOF = true
+			atEOF, idle = true, true
 		}
 	}
 	now := time.Now()
@@ -257,6 +272,7 @@ func (d *Driver) fill() {
 	corrupt, skipped := d.cfg.Decoder.Counters()
 	d.corrupt.Store(corrupt + d.drops)
 	d.skipped.Store(skipped)
+	return idle
 }
 
 // Close writes the stop bytes (waiting at most 0.5 s) and closes the
