@@ -65,8 +65,15 @@ func TestCytonThroughFilterIntoSQLite(t *testing.T) {
 		t.Errorf("session filter %q, want the live high-pass (250 Hz stream)", done.Filter)
 	}
 	// The live view saw the stream through the filter.
-	if snap == nil || snap.End != 2500 || len(snap.FilteredMin) != 8 {
-		t.Fatalf("live snapshot %+v", snap)
+	// Snapshots are published about every 33 ms of signal, so the last one
+	// may be a few samples short of the end.
+	if snap == nil || snap.End > 2500 || snap.End < 2400 || len(snap.FilteredMin) != 8 {
+		t.Fatalf("live snapshot missing or stale (end %v)", func() any {
+			if snap == nil {
+				return nil
+			}
+			return snap.End
+		}())
 	}
 	want := parseDump(t, strings.NewReader(dump.String()))
 	got := storedSamples(t, svc.DB, sess.ID)
