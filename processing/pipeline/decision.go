@@ -1,0 +1,339 @@
+package pipeline
+
+import (
+	"math"
+	"time"
+
+	"myorehab/acquisition"
+	"myorehab/processing"
+	"myorehab/processing/classify"
+	"myorehab/processing/features"
+)
+
+// Decision is the output of the real-time recognition path for one window.
+//
+// Latency terms (all durations):
+//
+//   - TSync is the buffering/alignment delay: from the arrival of the
+//     window's last sample at the host to the start of compute. The arrival
+//     time of sample j of a block is estimated as Block.Received minus the
+//     samples after j in the block divided by the sampling rate; TSync is 0
+//     when the block carries no Received time.
+//   - TComp is the compute time of this decision: features, model and
+//     post-processing, measured with time.Now around them.
+//   - TTrans is the transfer and decode time of a sample from the
+//     amplifier to the host, an estimate supplied by the source
+//     (DeciderConfig.TTrans, e.g. SerialTransfer).
+//
+// TTrans + TSync + TComp is the delay from the amplifier's last sample of
+// the window to the decision; the window itself (Window samples) and the
+// vote (classify.Vote.Delay) add their known algorithmic delay on top.
+type Decision struct {
+	// Sample is the window end: the stream index one past the window's
+	// last sample.
+	Sample uint64
+	// Class is the decided class, or classify.NoDecision (−1) when the
+	// window was rejected or the vote settled on no decision.
+	Class int
+	// Confidence is the model's probability of Class for this window (0 for
+	// no decision).
+	Confidence float64
+	// Level is the proportional output in [0, 1]: the mean over channels
+	// of the window RMS divided by the channel's MVC RMS (or, without MVC,
+	// the largest window RMS seen so far on that channel), clamped to 1.
+	Level float64
+	// TComp, TTrans and TSync are the latency terms described above.
+	TComp, TTrans, TSync time.Duration
+}
+
+// Classifier is the model a Decider runs: classify.Model and
+// *quant.Model satisfy it.
+type Classifier interface {
+	// Predict returns the class of x and writes the class probabilities to
+	// probs (not nil); it must not allocate.
+	Predict(probs, x []float64) int
+	// Features is the length of x.
+	Features() int
+}
+
+// DeciderConfig configures a Decider.
+type DeciderConfig struct {
+	// Channels and RateHz describe the stream (required).
+	Channels int
+	RateHz   float64
+	// BlockCap is the largest block Process will be given (samples per
+	// channel; required when Filter is set).
+	BlockCap int
+	// Filter conditions the stream before windowing; nil means none.
+	Filter processing.Stage
+	// Window and Increment are the window length and the decision step in
+	// samples. Decisions fall on windows [k·Increment, k·Increment+Window)
+	// from the start of the stream (sample index 0).
+	Window, Increment int
+	// Features extracts the feature vector of a window; it must be built
+	// for Channels channels of Window samples.
+	Features *features.Set
+	// Transform, when not nil, is applied in place to each feature vector
+	// before the model (it must not allocate).
+	Transform func(v []float64)
+	// Model classifies feature vectors of Features.Len() values into
+	// Classes classes.
+	Model   Classifier
+	Classes int
+	// Reject is the rejection threshold (classify.Reject); 0 never rejects.
+	Reject float64
+	// Votes is the majority vote length (classify.Vote); 0 or 1 is none.
+	Votes int
+	// MVC holds each channel's RMS at maximum voluntary contraction, in the
+	// units of the (filtered) samples; nil normalises the level by the
+	// largest window RMS seen so far on each channel.
+	MVC []float64
+	// TTrans is the source's transfer + decode estimate per sample,
+	// reported in each Decision.
+	TTrans time.Duration
+}
+
+// SerialTransfer returns the time to send bytesPerSample bytes over a UART
+// at baud bits per second with 10 bits per byte (start, 8 data, stop):
+// bytesPerSample·10/baud seconds.
+func SerialTransfer(bytesPerSample int, baud float64) time.Duration {
+	return time.Duration(float64(bytesPerSample) * 10 / baud * float64(time.Second))
+}
+
+// Decider is the real-time recognition path: Block in → filter → per-channel
+// ring → every Increment samples a window → features → model →
+// rejection and vote → Decision with proportional level and latencies.
+// One goroutine owns it; Process allocates nothing.
+//
+// When the feature set holds only Hudgins' time-domain features (MAV, ZC,
+// SSC, WL, e.g. the TD group) they are kept as running sums updated per
+// sample, so a decision costs O(channels) for them; other sets are
+// extracted from the window at each decision (features.Set.Extract).
+type Decider struct {
+	cfg      DeciderConfig
+	filtered *acquisition.Block
+	// ring holds each channel twice over (length 2·Window) so that the
+	// latest window is always the contiguous slice ring[c][pos:pos+Window].
+	ring    [][]float64
+	win     [][]float64
+	sumSq   []float64 // Σx² over the ring, per channel
+	maxRMS  []float64
+	pos     int
+	filled  int
+	next    uint64 // stream index of the next expected sample
+	started bool
+	feat    []float64
+	probs   []float64
+	td      *streamTD // running TD features, when the set is MAV/ZC/SSC/WL only
+	vote    *classify.Vote
+}
+
+// NewDecider returns a Decider for cfg. It panics on a programmer error
+// (shape mismatch between the stream, the feature set and the model, or a
+// bad window, increment, class count or MVC length).
+func NewDecider(cfg DeciderConfig) *Decider {
+	switch {
+	case cfg.Channels < 1 || !(cfg.RateHz > 0):
+		panic("pipeline: DeciderConfig needs channels and rate")
+	case cfg.Window < 1 || cfg.Increment < 1:
+		panic("pipeline: DeciderConfig needs a positive window and increment")
+	case cfg.Features == nil || cfg.Features.Channels() != cfg.Channels || cfg.Features.WindowLen() != cfg.Window:
+		panic("pipeline: feature set does not match the stream and window")
+	case cfg.Model == nil || cfg.Model.Features() != cfg.Features.Len():
+		panic("pipeline: model input does not match the feature set")
+	case cfg.Classes < 1:
+		panic("pipeline: DeciderConfig needs the class count")
+	case cfg.MVC != nil && len(cfg.MVC) != cfg.Channels:
+		panic("pipeline: MVC length mismatch")
+	case cfg.Filter != nil && cfg.BlockCap < 1:
+		panic("pipeline: DeciderConfig with a filter needs BlockCap")
+	}
+	d := &Decider{
+		cfg:    cfg,
+		ring:   make([][]float64, cfg.Channels),
+		win:    make([][]float64, cfg.Channels),
+		sumSq:  make([]float64, cfg.Channels),
+		maxRMS: make([]float64, cfg.Channels),
+		feat:   make([]float64, cfg.Features.Len()),
+		probs:  make([]float64, cfg.Classes),
+	}
+	buf := make([]float64, 2*cfg.Window*cfg.Channels)
+	for c := range d.ring {
+		d.ring[c] = buf[2*c*cfg.Window : 2*(c+1)*cfg.Window : 2*(c+1)*cfg.Window]
+	}
+	if cfg.Filter != nil {
+		d.filtered = acquisition.NewBlock(cfg.Channels, cfg.BlockCap)
+	}
+	d.td = newStreamTD(cfg.Features)
+	if cfg.Votes > 1 {
+		d.vote = classify.NewVote(cfg.Votes, cfg.Classes)
+	}
+	return d
+}
+
+// Reset forgets the stream (filter state, ring, vote, maximum RMS), as for
+// a new stream starting at sample 0.
+func (d *Decider) Reset() {
+	if d.cfg.Filter != nil {
+		d.cfg.Filter.Reset()
+	}
+	d.restart(0)
+	clear(d.maxRMS)
+	if d.vote != nil {
+		d.vote.Reset()
+	}
+}
+
+// restart empties the ring; the next window starts at stream index start.
+func (d *Decider) restart(start uint64) {
+	for _, r := range d.ring {
+		clear(r)
+	}
+	clear(d.sumSq)
+	if d.td != nil {
+		d.td.reset()
+	}
+	d.pos, d.filled, d.next, d.started = 0, 0, start, true
+}
+
+// VoteDelay returns the delay the majority vote adds, in decisions.
+func (d *Decider) VoteDelay() int {
+	if d.vote == nil {
+		return 0
+	}
+	return d.vote.Delay()
+}
+
+// Process feeds block b (Channels channels) and appends the decisions of
+// the windows that end inside it to dst, returning the extended slice; it
+// allocates nothing when dst has room (one decision per Increment samples).
+// After lost samples (b.Start beyond the previous block's end) the ring
+// refills first: no window spans a gap, and the grid restarts at b.Start.
+// It panics if b has the wrong channel count or (with a filter) exceeds
+// BlockCap.
+func (d *Decider) Process(dst []Decision, b *acquisition.Block) []Decision {
+	if b.Channels != d.cfg.Channels {
+		panic("pipeline: block channel count mismatch")
+	}
+	src := b
+	if d.cfg.Filter != nil {
+		d.cfg.Filter.Process(d.filtered, b)
+		src = d.filtered
+	}
+	if !d.started || b.Start != d.next {
+		if d.started && b.Start < d.next {
+			panic("pipeline: blocks out of order")
+		}
+		d.restart(b.Start)
+	}
+	w, inc := d.cfg.Window, d.cfg.Increment
+	for i := range src.Len {
+		for c := range d.ring {
+			v := src.Data[c*src.Cap+i]
+			r := d.ring[c]
+			old := r[d.pos]
+			r[d.pos], r[d.pos+w] = v, v
+			d.sumSq[c] += v*v - old*old
+			if d.td != nil {
+				d.td.push(c, d.pos, v)
+			}
+		}
+		if d.td != nil {
+			d.td.advance(d.pos)
+		}
+		d.pos++
+		if d.pos == w {
+			d.pos = 0
+			d.resum()
+		}
+		d.filled++
+		d.next++
+		if d.filled >= w && (d.filled-w)%inc == 0 {
+			dst = append(dst, d.decide(b, i))
+		}
+	}
+	return dst
+}
+
+// resum recomputes the sums of squares exactly (once per Window samples),
+// so rounding errors of the running update do not accumulate.
+func (d *Decider) resum() {
+	w := d.cfg.Window
+	for c, r := range d.ring {
+		var s float64
+		for _, v := range r[:w] {
+			s += v * v
+		}
+		d.sumSq[c] = s
+	}
+}
+
+// decide classifies the window ending at sample i of block b.
+func (d *Decider) decide(b *acquisition.Block, i int) Decision {
+	start := time.Now()
+	dec := Decision{Sample: d.next, TTrans: d.cfg.TTrans}
+	if !b.Received.IsZero() {
+		after := time.Duration(float64(b.Len-1-i) / d.cfg.RateHz * float64(time.Second))
+		if s := start.Sub(b.Received.Add(-after)); s > 0 {
+			dec.TSync = s
+		}
+	}
+	if d.td != nil {
+		d.td.write(d.feat)
+	} else {
+		w := d.cfg.Window
+		for c, r := range d.ring {
+			d.win[c] = r[d.pos : d.pos+w]
+		}
+		d.cfg.Features.Extract(d.feat, d.win)
+	}
+	if d.cfg.Transform != nil {
+		d.cfg.Transform(d.feat)
+	}
+	class := classify.NoDecision
+	if firstBad(d.feat) < 0 {
+		class = d.cfg.Model.Predict(d.probs, d.feat)
+		if d.cfg.Reject > 0 {
+			class = classify.Reject(class, d.probs, d.cfg.Reject)
+		}
+	}
+	if d.vote != nil {
+		class = d.vote.Push(class)
+	}
+	dec.Class = class
+	if class >= 0 {
+		dec.Confidence = d.probs[class]
+	}
+	dec.Level = d.level()
+	dec.TComp = time.Since(start)
+	return dec
+}
+
+// level returns the proportional output of the current window.
+func (d *Decider) level() float64 {
+	inv := 1 / float64(d.cfg.Window)
+	var sum float64
+	for c, s := range d.sumSq {
+		rms := math.Sqrt(max(s, 0) * inv)
+		norm := d.maxRMS[c]
+		if d.cfg.MVC != nil {
+			norm = d.cfg.MVC[c]
+		} else if rms > norm {
+			norm, d.maxRMS[c] = rms, rms
+		}
+		if norm > 0 {
+			sum += min(rms/norm, 1)
+		}
+	}
+	return sum / float64(len(d.sumSq))
+}
+
+// firstBad returns the index of the first non-finite value, or −1.
+func firstBad(v []float64) int {
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return i
+		}
+	}
+	return -1
+}

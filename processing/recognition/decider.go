@@ -1,0 +1,72 @@
+package recognition
+
+import (
+	"fmt"
+	"time"
+
+	"myorehab/processing/pipeline"
+)
+
+// LiveOptions are the stream-specific settings of the live path.
+type LiveOptions struct {
+	// BlockCap is the largest block the Decider will be given (samples per
+	// channel).
+	BlockCap int
+	// MVC is each channel's RMS at maximum voluntary contraction (in the
+	// units of the filtered samples), or nil.
+	MVC []float64
+	// TTrans is the source's transfer + decode estimate
+	// (pipeline.SerialTransfer).
+	TTrans time.Duration
+}
+
+// NewDecider returns the real-time path of p (its filter, window grid,
+// features, transform, model — INT8 when p has one — rejection and vote)
+// for a stream of p.Channels channels at p.RateHz.
+func (p *Pipeline) NewDecider(o LiveOptions) (*pipeline.Decider, error) {
+	if err := p.Spec.Validate(p.Channels, p.RateHz); err != nil {
+		return nil, err
+	}
+	if o.BlockCap < 1 {
+		return nil, fmt.Errorf("recognition: block capacity %d, need at least 1", o.BlockCap)
+	}
+	if o.MVC != nil && len(o.MVC) != p.Channels {
+		return nil, fmt.Errorf("%w: %d MVC values for %d channels", ErrChannels, len(o.MVC), p.Channels)
+	}
+	set, err := p.Spec.NewSet(p.Channels)
+	if err != nil {
+		return nil, err
+	}
+	m := p.Classifier()
+	if m.Features() != set.Len() {
+		return nil, fmt.Errorf("%w: the model reads %d features, the spec yields %d", ErrSpec, m.Features(), set.Len())
+	}
+	chain, err := p.Spec.NewFilter(p.RateHz, p.Channels)
+	if err != nil {
+		return nil, err
+	}
+	cfg := pipeline.DeciderConfig{
+		Channels:  p.Channels,
+		RateHz:    p.RateHz,
+		BlockCap:  o.BlockCap,
+		Window:    p.Spec.Window,
+		Increment: p.Spec.Increment,
+		Features:  set,
+		Model:     m,
+		Classes:   len(p.Classes),
+		Reject:    p.Spec.Reject,
+		Votes:     p.Spec.Votes,
+		MVC:       o.MVC,
+		TTrans:    o.TTrans,
+	}
+	if chain != nil {
+		cfg.Filter = chain
+	}
+	if p.Spec.Transform == TransformLog {
+		cfg.Transform = logTransform
+	}
+	return pipeline.NewDecider(cfg), nil
+}
+
+// logTransform is TransformLog in place.
+func logTransform(v []float64) { transform(TransformLog, v) }
