@@ -1,6 +1,8 @@
 package recognition
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -214,4 +216,20 @@ func transform(t string, v []float64) {
 			v[i] = -math.Log1p(-x)
 		}
 	}
+}
+
+// ParseSpec decodes a Spec encoded with encoding/json and refuses another
+// version or unknown fields (a Spec from a newer build).
+func ParseSpec(b []byte) (Spec, error) {
+	type plain Spec
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Spec{}, fmt.Errorf("%w: %v", ErrSpec, err)
+	}
+	if p.Version != SpecVersion {
+		return Spec{}, fmt.Errorf("%w: version %d, this build reads version %d", ErrSpec, p.Version, SpecVersion)
+	}
+	return Spec(p), nil
 }
