@@ -41,6 +41,10 @@ type Device struct {
 	live     atomic.Pointer[pipeline.Live]
 	received atomic.Uint64 // samples that reached the live pipeline
 	rate     rateMeter
+
+	// trial, when set, also takes every live block on the live goroutine
+	// (the calibration wizard's live decisions).
+	trial atomic.Pointer[trial]
 }
 
 // NewDevice returns a disconnected Device. open builds a source for a
@@ -147,6 +151,9 @@ func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
 		defer d.wg.Done()
 		for b := range liveOut.C() {
 			live.Process(b)
+			if t := d.trial.Load(); t != nil {
+				t.take(b)
+			}
 			d.received.Add(uint64(b.Len))
 			d.rate.add(b.Len, b.Received)
 			liveOut.Release(b)

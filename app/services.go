@@ -16,6 +16,9 @@ type Services struct {
 	DB       *sqlite.DB
 	Device   *Device
 	Recorder *Recorder
+	// Calibration is the calibration wizard's service (tests may replace
+	// it, e.g. with shorter holds, before building the UI).
+	Calibration *Calibration
 	// restart, when set (by the GUI), quits and restarts the app, e.g. on
 	// a restored database.
 	restart func()
@@ -28,6 +31,7 @@ func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
 		func() acquisition.Stats { return s.Device.SourceStats() })
 	s.Device = NewDevice(log, s.Recorder, openSource)
 	s.Recorder.streamEnd = s.Device.streamEnd
+	s.Calibration = NewCalibration(s, DefaultCalibrationOptions())
 	return s
 }
 
@@ -44,6 +48,8 @@ func (s *Services) Deps() ui.Deps {
 		Review:   review{s.DB},
 		Transfer: transfer{s.DB},
 		Backup:   &backups{svc: s},
+
+		Calibration: s.Calibration,
 	}
 }
 

@@ -1,0 +1,508 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"myorehab/acquisition"
+	"myorehab/processing/classify"
+	"myorehab/processing/filter"
+	"myorehab/processing/quant"
+	"myorehab/processing/recognition"
+	"myorehab/storage"
+	"myorehab/ui"
+)
+
+// trainedModel is the outcome of Calibration.Train.
+type trainedModel struct {
+	pipe     *recognition.Pipeline
+	result   *ui.CalibrationResult
+	labels   []string // channel labels
+	mvcUV    []float64
+	baseUV   []float64
+	sessions []int64
+}
+
+// calData is a calibration session loaded for training.
+type calData struct {
+	session *storage.Session
+	// channels are the samples in µV; lost samples are zero and listed
+	// in gaps as [start, end).
+	channels [][]float64
+	gaps     [][2]int
+	anns     []*storage.Annotation
+}
+
+// loadCalibration reads the samples and annotations of session id.
+func loadCalibration(ctx context.Context, c *Calibration, id int64) (*calData, error) {
+	db := c.svc.DB
+	s, err := db.Session(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &calData{session: s, channels: make([][]float64, s.Channels)}
+	err = db.ReadSamples(ctx, id, func(start uint64, chans [][]int32) error {
+		if len(chans) != s.Channels {
+			return fmt.Errorf("session %d: a chunk has %d channels, the session %d", id, len(chans), s.Channels)
+		}
+		if n := len(d.channels[0]); uint64(n) < start {
+			d.gaps = append(d.gaps, [2]int{n, int(start)})
+		}
+		for ch, x := range chans {
+			for uint64(len(d.channels[ch])) < start {
+				d.channels[ch] = append(d.channels[ch], 0)
+			}
+			scale := 1.0
+			if ch < len(s.ScaleUV) {
+				scale = s.ScaleUV[ch]
+			}
+			for _, v := range x {
+				d.channels[ch] = append(d.channels[ch], float64(v)*scale)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d.anns, err = db.ListAnnotations(ctx, id); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// spans returns the [start, end) sample spans of the annotations of kind
+// (and text, when not empty) that lie inside the recording and clear of
+// its gaps.
+func (d *calData) spans(kind, text string) [][2]int {
+	var out [][2]int
+	n := len(d.channels[0])
+	for _, a := range d.anns {
+		if a.Kind != kind || (text != "" && a.Text != text) || a.Duration <= 0 {
+			continue
+		}
+		s, e := int(a.Sample), int(a.Sample+a.Duration)
+		if s < 0 || e > n || d.inGap(s, e) {
+			continue
+		}
+		out = append(out, [2]int{s, e})
+	}
+	return out
+}
+
+// inGap reports whether [s, e) overlaps a gap.
+func (d *calData) inGap(s, e int) bool {
+	for _, g := range d.gaps {
+		if s < g[1] && g[0] < e {
+			return true
+		}
+	}
+	return false
+}
+
+// labelled is a training segment with its repetition number.
+type labelled struct {
+	seg recognition.Segment
+	rep int
+}
+
+// gestureSegments returns the labelled segments of each recording: every
+// gesture from the latest session that recorded it (a redo replaces the
+// earlier repetitions), numbered by repetition in recording order.
+func gestureSegments(data []*calData) [][]labelled {
+	owner := map[string]int{}
+	for i, d := range data {
+		for _, a := range d.anns {
+			if a.Kind == annLabel {
+				owner[a.Text] = i
+			}
+		}
+	}
+	out := make([][]labelled, len(data))
+	for i, d := range data {
+		rep := map[string]int{}
+		anns := slices.Clone(d.anns)
+		slices.SortStableFunc(anns, func(a, b *storage.Annotation) int { return int(a.Sample - b.Sample) })
+		for _, a := range anns {
+			if a.Kind != annLabel || owner[a.Text] != i {
+				continue
+			}
+			rep[a.Text]++
+			s, e := int(a.Sample), int(a.Sample+a.Duration)
+			if a.Duration <= 0 || s < 0 || e > len(d.channels[0]) || d.inGap(s, e) {
+				continue
+			}
+			out[i] = append(out[i], labelled{seg: recognition.Segment{Start: s, End: e, Label: a.Text}, rep: rep[a.Text]})
+		}
+	}
+	return out
+}
+
+// recordings returns the recordings of data with the segments keep accepts.
+func recordings(data []*calData, segs [][]labelled, keep func(labelled) bool) []recognition.Recording {
+	var out []recognition.Recording
+	for i, d := range data {
+		r := recognition.Recording{Name: fmt.Sprintf("session %d", d.session.ID), RateHz: d.session.RateHz, Channels: d.channels}
+		for _, l := range segs[i] {
+			if keep(l) {
+				r.Segments = append(r.Segments, l.seg)
+			}
+		}
+		if len(r.Segments) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// levels returns, per channel, the largest RMS (µV) of the live-filtered
+// signal over the annotated spans of kind, or nil when there are none;
+// with mean set, the mean over the spans instead.
+func levels(data []*calData, kind string, mean bool) []float64 {
+	var out []float64
+	count := 0
+	for _, d := range data {
+		spans := d.spans(kind, "")
+		if len(spans) == 0 {
+			continue
+		}
+		info := acquisition.StreamInfo{SampleRateHz: d.session.RateHz, Channels: d.session.Channels}
+		chain, _, err := liveFilter(info)
+		if err != nil {
+			continue
+		}
+		if out == nil {
+			out = make([]float64, d.session.Channels)
+		}
+		sos := chain.Sections()
+		for ch, x := range d.channels {
+			if ch >= len(out) {
+				break
+			}
+			y := filter.SOSFilt(nil, sos, x)
+			for _, sp := range spans {
+				ss := 0.0
+				for _, v := range y[sp[0]:sp[1]] {
+					ss += v * v
+				}
+				rms := math.Sqrt(ss / float64(sp[1]-sp[0]))
+				if mean {
+					out[ch] += rms
+				} else {
+					out[ch] = max(out[ch], rms)
+				}
+			}
+		}
+		count += len(spans)
+	}
+	if mean && count > 0 {
+		for i := range out {
+			out[i] /= float64(count)
+		}
+	}
+	return out
+}
+
+// Train trains the model on the calibration's gestures and
+// cross-validates it by leaving one repetition out.
+func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*ui.CalibrationResult, error) {
+	c.mu.Lock()
+	sessions := slices.Clone(c.sessions)
+	recording := c.recording != nil
+	c.mu.Unlock()
+	if recording {
+		return nil, errors.New("the calibration is still recording")
+	}
+	if len(sessions) == 0 {
+		return nil, errors.New("nothing recorded yet: run the calibration first")
+	}
+	var data []*calData
+	for _, s := range sessions {
+		d, err := loadCalibration(ctx, c, s.id)
+		if err != nil {
+			return nil, fmt.Errorf("read calibration session %d: %w", s.id, err)
+		}
+		if d.session.Channels == 0 || len(d.channels[0]) == 0 {
+			continue // empty: nothing was recorded
+		}
+		data = append(data, d)
+	}
+	if len(data) == 0 {
+		return nil, errors.New("the calibration recording is empty: check the device and record the gestures again")
+	}
+	for _, d := range data[1:] {
+		if d.session.Channels != data[0].session.Channels || d.session.RateHz != data[0].session.RateHz {
+			return nil, fmt.Errorf("session %d has %d channels at %g Hz, session %d %d at %g Hz: the device changed; start the calibration again",
+				d.session.ID, d.session.Channels, d.session.RateHz, data[0].session.ID, data[0].session.Channels, data[0].session.RateHz)
+		}
+	}
+	segs := gestureSegments(data)
+	reps, classes := 0, map[string]bool{}
+	for _, ss := range segs {
+		for _, l := range ss {
+			reps = max(reps, l.rep)
+			classes[l.seg.Label] = true
+		}
+	}
+	switch len(classes) {
+	case 0:
+		return nil, errors.New("the recording holds no complete gesture: record the gestures again")
+	case 1:
+		for g := range classes {
+			return nil, fmt.Errorf("only one gesture (%s) was recorded: a model needs at least two, e.g. rest and power grip", g)
+		}
+	}
+	spec := c.opts.Spec
+	steps := float64(reps + 1)
+	all := recordings(data, segs, func(labelled) bool { return true })
+	pipe, err := recognition.Train(spec, all)
+	if err != nil {
+		return nil, trainError(err)
+	}
+	progress(1 / steps)
+
+	k := len(pipe.Classes)
+	cols := k
+	if spec.Reject > 0 {
+		cols++
+	}
+	conf := make([][]int, k)
+	for i := range conf {
+		conf[i] = make([]int, cols)
+	}
+	folds, note := 0, ""
+	if reps < 2 {
+		note = "Cross-validation needs at least two repetitions of each gesture: record more repetitions to measure the accuracy."
+	}
+	for r := 1; reps >= 2 && r <= reps; r++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		foldPipe, err := recognition.Train(spec, recordings(data, segs, func(l labelled) bool { return l.rep != r }))
+		if err != nil {
+			progress(float64(r+1) / steps)
+			continue // e.g. one class left in the fold
+		}
+		test := recordings(data, segs, func(l labelled) bool { return l.rep == r && slices.Contains(foldPipe.Classes, l.seg.Label) })
+		if len(test) == 0 {
+			continue
+		}
+		res, err := foldPipe.Evaluate(test)
+		if err != nil {
+			c.log.Warn("calibration fold", "rep", r, "err", err)
+			continue
+		}
+		folds++
+		for i, row := range res.Confusion {
+			ti := slices.Index(pipe.Classes, foldPipe.Classes[i])
+			for j, n := range row {
+				tj := k // rejected
+				if j < len(foldPipe.Classes) {
+					tj = slices.Index(pipe.Classes, foldPipe.Classes[j])
+				}
+				if tj < cols {
+					conf[ti][tj] += n
+				}
+			}
+		}
+		progress(float64(r+1) / steps)
+	}
+
+	result := &ui.CalibrationResult{
+		Classes:  slices.Clone(pipe.Classes),
+		Accuracy: math.NaN(),
+		Recall:   make([]float64, k),
+		Windows:  pipe.TrainWindows,
+		Folds:    folds,
+		MVCUV:    levels(data, annMVC, false),
+		Pipeline: spec.String(),
+		Note:     note,
+	}
+	correct, total := 0, 0
+	for i, row := range conf {
+		n := 0
+		for _, v := range row {
+			n += v
+		}
+		total += n
+		correct += row[i]
+		result.Recall[i] = math.NaN()
+		if n > 0 {
+			result.Recall[i] = float64(row[i]) / float64(n)
+		}
+	}
+	if folds > 0 && total > 0 {
+		result.Accuracy = float64(correct) / float64(total)
+		result.Confusion = conf
+	} else if note == "" {
+		result.Note = "Cross-validation was not possible (a repetition left too few gestures to train on)."
+	}
+	ids := make([]int64, len(data))
+	for i, d := range data {
+		ids[i] = d.session.ID
+	}
+	c.mu.Lock()
+	c.trained = &trainedModel{pipe: pipe, result: result, labels: data[0].session.Labels, mvcUV: result.MVCUV,
+		baseUV: levels(data, annBaseline, true), sessions: ids}
+	c.saved = nil
+	c.mu.Unlock()
+	progress(1)
+	c.log.Info("calibration trained", "classes", len(pipe.Classes), "windows", pipe.TrainWindows, "folds", folds, "accuracy", result.Accuracy)
+	return result, nil
+}
+
+// trainError words a training error for the therapist.
+func trainError(err error) error {
+	switch {
+	case errors.Is(err, recognition.ErrOneClass):
+		return fmt.Errorf("only one gesture has usable windows: record at least two gestures (%w)", err)
+	case errors.Is(err, recognition.ErrNoWindows), errors.Is(err, recognition.ErrNoLabels):
+		return fmt.Errorf("the gesture holds are too short or were interrupted: record them again with longer holds (%w)", err)
+	case errors.Is(err, recognition.ErrNotFinite):
+		return fmt.Errorf("the recording holds invalid samples: check the device and record again (%w)", err)
+	}
+	return err
+}
+
+// modelExtra is the calibration-specific part of a stored model's
+// metadata (storage.ModelMeta.Extra): with the Spec, the model can be
+// rebuilt and run on a stream exactly as it was trained.
+type modelExtra struct {
+	Spec     recognition.Spec `json:"spec"`
+	Channels int              `json:"n_channels"`
+	// MVCUV and BaselineUV are the per-channel maximum voluntary
+	// contraction and rest RMS of the live-filtered signal, in µV.
+	MVCUV      []float64 `json:"mvc_uv,omitempty"`
+	BaselineUV []float64 `json:"baseline_uv,omitempty"`
+	// CV is the leave-one-repetition-out cross-validation.
+	CV struct {
+		// Accuracy is nil when not measured; Recall entries are -1 for a
+		// class without test windows.
+		Accuracy  *float64  `json:"accuracy,omitempty"`
+		Folds     int       `json:"folds"`
+		Recall    []float64 `json:"recall"`
+		Confusion [][]int   `json:"confusion,omitempty"`
+	} `json:"cv"`
+	TrainWindows int     `json:"n_train_windows"`
+	Sessions     []int64 `json:"sessions"`
+	// Int8 is the quantised model (quant.Model.MarshalBinary) when
+	// Spec.Int8 is set.
+	Int8 []byte `json:"int8,omitempty"`
+}
+
+// Save stores the last trained model as the patient's next version.
+func (c *Calibration) Save(ctx context.Context, name string) (*ui.SavedModel, error) {
+	c.mu.Lock()
+	t, patientID := c.trained, c.patientID
+	c.mu.Unlock()
+	if t == nil {
+		return nil, errors.New("train a model first")
+	}
+	m, err := storedModel(t, patientID, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.svc.DB.SaveModel(ctx, m); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.saved = m
+	c.mu.Unlock()
+	c.log.Info("model saved", "patient", patientID, "version", m.Version, "accuracy", m.Accuracy)
+	return &ui.SavedModel{ID: m.ID, Version: m.Version, Name: m.Name, Accuracy: m.Accuracy, MVCUV: slices.Clone(t.mvcUV)}, nil
+}
+
+// storedModel returns t as a storage.Model of the patient.
+func storedModel(t *trainedModel, patientID int64, name string) (*storage.Model, error) {
+	p := t.pipe
+	data, err := classify.Marshal(p.Model)
+	if err != nil {
+		return nil, fmt.Errorf("encode the model: %w", err)
+	}
+	set, err := p.Spec.NewSet(p.Channels)
+	if err != nil {
+		return nil, err
+	}
+	x := modelExtra{Spec: p.Spec, Channels: p.Channels, MVCUV: t.mvcUV, BaselineUV: t.baseUV, TrainWindows: p.TrainWindows, Sessions: t.sessions}
+	if a := t.result.Accuracy; !math.IsNaN(a) {
+		x.CV.Accuracy = &a
+	}
+	x.CV.Folds, x.CV.Confusion = t.result.Folds, t.result.Confusion
+	for _, r := range t.result.Recall {
+		if math.IsNaN(r) {
+			r = -1
+		}
+		x.CV.Recall = append(x.CV.Recall, r)
+	}
+	kind := p.Spec.Model
+	if p.Int8 != nil {
+		kind = "int8-" + kind
+		if x.Int8, err = p.Int8.MarshalBinary(); err != nil {
+			return nil, fmt.Errorf("encode the INT8 model: %w", err)
+		}
+	}
+	extra, err := json.Marshal(x)
+	if err != nil {
+		return nil, fmt.Errorf("encode the model metadata: %w", err)
+	}
+	filterDesc := ""
+	if f := p.Spec.Filter; f != nil {
+		filterDesc = fmt.Sprintf("bp %g-%g Hz order %d; notch %g Hz Q%g", f.LowHz, f.HighHz, f.Order, f.NotchHz, f.Q)
+	}
+	sessionID := int64(0)
+	if len(t.sessions) > 0 {
+		sessionID = t.sessions[0]
+	}
+	return &storage.Model{
+		PatientID: patientID,
+		SessionID: sessionID,
+		Name:      name,
+		Accuracy:  t.result.Accuracy,
+		Data:      data,
+		Meta: storage.ModelMeta{
+			Kind:          kind,
+			Features:      set.Features(),
+			Channels:      slices.Clone(t.labels),
+			RateHz:        p.RateHz,
+			WindowSamples: p.Spec.Window,
+			StepSamples:   p.Spec.Increment,
+			Filter:        filterDesc,
+			Classes:       slices.Clone(p.Classes),
+			Extra:         extra,
+		},
+	}, nil
+}
+
+// pipelineOf rebuilds the recognition pipeline of a stored calibration
+// model, with its per-channel MVC (µV).
+func pipelineOf(m *storage.Model) (*recognition.Pipeline, []float64, error) {
+	var x modelExtra
+	if err := json.Unmarshal(m.Meta.Extra, &x); err != nil {
+		return nil, nil, fmt.Errorf("model %d: metadata: %w", m.ID, err)
+	}
+	if err := x.Spec.Validate(x.Channels, m.Meta.RateHz); err != nil {
+		return nil, nil, fmt.Errorf("model %d: %w", m.ID, err)
+	}
+	model, err := classify.Unmarshal(m.Data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model %d: %w", m.ID, err)
+	}
+	p := &recognition.Pipeline{Spec: x.Spec, Channels: x.Channels, RateHz: m.Meta.RateHz, Classes: slices.Clone(m.Meta.Classes), Model: model, TrainWindows: x.TrainWindows}
+	if len(x.Int8) > 0 {
+		if p.Int8, err = quant.Unmarshal(x.Int8); err != nil {
+			return nil, nil, fmt.Errorf("model %d: INT8: %w", m.ID, err)
+		}
+	}
+	set, err := x.Spec.NewSet(x.Channels)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model %d: %w", m.ID, err)
+	}
+	if f := p.Classifier().Features(); f != set.Len() {
+		return nil, nil, fmt.Errorf("model %d takes %d features, its front end makes %d", m.ID, f, set.Len())
+	}
+	return p, x.MVCUV, nil
+}
