@@ -83,6 +83,7 @@ func (g *ConfusionGrid) Set(classes []string, counts [][]int) {
 	}
 	g.box.Add(rows)
 	g.box.Refresh()
+	g.Refresh()
 }
 
 // Cell returns the count shown at row i, column j, and false outside the grid.

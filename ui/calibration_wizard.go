@@ -155,14 +155,18 @@ type CalibrationWizard struct {
 	qualityKey string // quality shown, to skip unchanged updates
 	progress   CalibrationProgress
 
-	lightsBox *fyne.Container
-	settings  fyne.CanvasObject
-	views     [numCalibrationSteps]fyne.CanvasObject
-	stack     *fyne.Container
-	root      fyne.CanvasObject
-	dialog    *dialog.CustomDialog
-	onSaved   func(*SavedModel)
-	closed    func()
+	lightsBox    *fyne.Container
+	placementBox *fyne.Container // the placement view
+	promptBox    *fyne.Container // the view of the recording steps
+	trainBox     *fyne.Container // the results view
+	buttons      *fyne.Container
+	settings     fyne.CanvasObject
+	views        [numCalibrationSteps]fyne.CanvasObject
+	stack        *fyne.Container
+	root         fyne.CanvasObject
+	dialog       *dialog.CustomDialog
+	onSaved      func(*SavedModel)
+	closed       func()
 }
 
 func newCalibrationWizard(sh shared, svc CalibrationService, dev DeviceService, chans ChannelSetupService, pt storage.Patient, onSaved func(*SavedModel), closed func()) *CalibrationWizard {
@@ -179,9 +183,10 @@ func newCalibrationWizard(sh shared, svc CalibrationService, dev DeviceService, 
 	// Electrode placement.
 	w.Override = widget.NewCheck("Continue despite a bad signal (not recommended: the model learns from it)", func(bool) { w.update() })
 	w.lightsBox = container.NewVBox()
-	placement := container.NewVBox(
+	w.placementBox = container.NewVBox(
 		widget.NewLabel("Check every electrode: each enabled channel must not be red. Press the electrodes on, clean the skin or replace the gel if needed."),
 		w.lightsBox, w.Override)
+	placement := w.placementBox
 
 	// Prompts.
 	w.Prompt = canvas.NewText("", theme.Color(theme.ColorNameForeground))
@@ -198,7 +203,6 @@ func newCalibrationWizard(sh shared, svc CalibrationService, dev DeviceService, 
 	w.Hold.TextFormatter = func() string { return "" }
 	w.Overall = widget.NewProgressBar()
 	w.Gestures = widget.NewCheckGroup(w.cfg.Gestures, func([]string) { w.update() })
-	w.Gestures.Horizontal = true
 	w.Gestures.SetSelected(slices.Clone(w.cfg.Selected))
 	w.Reps = widget.NewEntry()
 	w.Reps.SetText(strconv.Itoa(w.cfg.Reps))
@@ -206,14 +210,17 @@ func newCalibrationWizard(sh shared, svc CalibrationService, dev DeviceService, 
 	w.HoldSecs.SetText(formatSecs(w.cfg.Hold))
 	w.RestSecs = widget.NewEntry()
 	w.RestSecs.SetText(formatSecs(w.cfg.Rest))
-	w.settings = widget.NewForm(
-		widget.NewFormItem("Gestures", w.Gestures),
-		widget.NewFormItem("Repetitions", w.Reps),
-		widget.NewFormItem("Hold (s)", w.HoldSecs),
-		widget.NewFormItem("Rest (s)", w.RestSecs),
+	w.settings = container.NewGridWithColumns(2,
+		widget.NewForm(
+			widget.NewFormItem("Repetitions", w.Reps),
+			widget.NewFormItem("Hold (s)", w.HoldSecs),
+			widget.NewFormItem("Rest (s)", w.RestSecs),
+		),
+		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Gestures", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, w.Gestures),
 	)
-	prompt := container.NewVBox(w.settings, layout.NewSpacer(), w.Prompt, w.Instruction, w.Countdown, w.Hold,
+	w.promptBox = container.NewVBox(w.settings, layout.NewSpacer(), w.Prompt, w.Instruction, w.Countdown, w.Hold,
 		widget.NewLabel("Step progress"), w.Overall)
+	prompt := w.promptBox
 
 	// Training.
 	w.TrainProgress = widget.NewProgressBar()
@@ -225,9 +232,10 @@ func newCalibrationWizard(sh shared, svc CalibrationService, dev DeviceService, 
 	w.RedoGesture = widget.NewSelect(nil, func(string) { w.update() })
 	w.RedoGesture.PlaceHolder = "Choose a gesture"
 	w.Redo = widget.NewButtonWithIcon("Redo this gesture", theme.ViewRefreshIcon(), w.onRedoTapped)
-	training := container.NewVScroll(container.NewVBox(w.TrainProgress, w.Accuracy,
-		container.NewGridWithColumns(2, w.Recall, w.Confusion),
-		container.NewBorder(nil, nil, widget.NewLabel("Weak gesture?"), w.Redo, w.RedoGesture)))
+	w.trainBox = container.NewVBox(w.TrainProgress, w.Accuracy,
+		container.NewBorder(nil, nil, widget.NewLabel("Weak gesture?"), w.Redo, w.RedoGesture),
+		container.NewGridWithColumns(2, w.Recall, w.Confusion))
+	training := container.NewVScroll(w.trainBox)
 
 	// Saving.
 	w.ModelName = widget.NewEntry()
@@ -251,8 +259,8 @@ func newCalibrationWizard(sh shared, svc CalibrationService, dev DeviceService, 
 
 	w.views = [numCalibrationSteps]fyne.CanvasObject{placement, prompt, prompt, prompt, training, save, try}
 	w.stack = container.NewStack(placement, prompt, training, save, try)
-	buttons := container.NewHBox(layout.NewSpacer(), w.Close, w.Next)
-	w.root = container.NewBorder(container.NewVBox(w.Title, w.Message, widget.NewSeparator()), buttons, nil, nil, w.stack)
+	w.buttons = container.NewHBox(layout.NewSpacer(), w.Close, w.Next)
+	w.root = container.NewBorder(container.NewVBox(w.Title, w.Message, widget.NewSeparator()), w.buttons, nil, nil, w.stack)
 	w.dialog = dialog.NewCustomWithoutButtons("Calibrate "+pt.Code, w.root, sh.win)
 	w.dialog.Resize(fyne.NewSize(900, 660))
 	w.loadSetup()
@@ -307,10 +315,20 @@ func (w *CalibrationWizard) show(s CalibrationStep) {
 		v.Hide()
 	}
 	w.views[s].Show()
-	setVisible(w.settings, s == StepGestures && w.redo == "", nil)
+	w.showSettings(s == StepGestures && w.redo == "")
 	w.clearPrompt()
 	w.stack.Refresh()
 	w.update()
+}
+
+// showSettings shows the gesture settings instead of the prompt (they do
+// not fit together).
+func (w *CalibrationWizard) showSettings(on bool) {
+	setVisible(w.settings, on, nil)
+	for _, o := range []fyne.CanvasObject{w.Prompt, w.Countdown, w.Hold} {
+		setVisible(o, !on, nil)
+	}
+	w.promptBox.Refresh()
 }
 
 // setMessage shows msg (hidden when empty).
@@ -401,12 +419,13 @@ func (w *CalibrationWizard) showQuality(snap *pipeline.Snapshot) {
 			t := widget.NewLabel("")
 			w.Lights = append(w.Lights, l)
 			w.Channels = append(w.Channels, t)
-			w.lightsBox.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(22, 22), l), nil, t))
+			w.lightsBox.Add(container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(22, 22), l)), nil, t))
 		}
 		if len(qs) == 0 {
 			w.lightsBox.Add(widget.NewLabel("No signal quality yet: connect the device and wait a second."))
 		}
 		w.lightsBox.Refresh()
+		w.placementBox.Refresh()
 	}
 	for c, q := range qs {
 		name := channelName(labels, c)
@@ -480,7 +499,7 @@ func (w *CalibrationWizard) showProgress(p CalibrationProgress) {
 		hint += fmt.Sprintf(" Repetition %d of %d.", p.Prompt.Rep, p.Prompt.Reps)
 	}
 	if w.Prompt.Text != big {
-		w.Prompt.Text = big
+		w.Prompt.Text, w.Prompt.Color = big, theme.Color(theme.ColorNameForeground)
 		w.Prompt.Refresh()
 	}
 	setLabel(w.Instruction, hint)
@@ -502,7 +521,7 @@ func (w *CalibrationWizard) showDecision(d LiveDecision) {
 		class = noDecisionUI
 	}
 	if w.Decision.Text != class {
-		w.Decision.Text = class
+		w.Decision.Text, w.Decision.Color = class, theme.Color(theme.ColorNameForeground)
 		w.Decision.Refresh()
 	}
 	w.Confidence.SetValue(d.Confidence)
@@ -548,6 +567,7 @@ func (w *CalibrationWizard) update() {
 	}
 	if w.Next.Text != text {
 		w.Next.SetText(text)
+		w.buttons.Refresh() // the button's width follows its text
 	}
 	enable(w.Next, on)
 	setVisible(w.Next, w.step != StepTry, nil)
@@ -637,7 +657,7 @@ func (w *CalibrationWizard) startGestures() {
 		})
 		return
 	}
-	setVisible(w.settings, false, w.root)
+	w.showSettings(false)
 	w.perform(gesturePrompts(gestures, reps, hold, rest), w.endAndTrain)
 }
 
@@ -810,6 +830,7 @@ func (w *CalibrationWizard) showResult(r *CalibrationResult) {
 	}
 	setLabel(w.Recall, strings.TrimRight(b.String(), "\n"))
 	w.Confusion.Set(r.Classes, r.Confusion)
+	w.trainBox.Refresh()
 	w.RedoGesture.SetOptions(r.Classes)
 	w.RedoGesture.ClearSelected()
 	if weakest != "" {
