@@ -146,6 +146,7 @@ type CalibrationWizard struct {
 	done       bool   // the current recording step is complete
 	started    bool   // a calibration session is recording
 	trying     bool   // StartTrial succeeded
+	isClosed   bool   // Close was tapped: late results are dropped
 	redo       string // the gesture being redone, "" when none
 	cancel     context.CancelFunc
 	trainDone  atomic.Uint64 // float64 bits of the training progress
@@ -695,6 +696,9 @@ func (w *CalibrationWizard) perform(prompts []Prompt, next func()) {
 		err := w.svc.Perform(ctx, prompts)
 		return func() {
 			w.performing, w.cancel = false, nil
+			if w.isClosed {
+				return
+			}
 			if err != nil {
 				w.abort(err)
 				return
@@ -905,6 +909,7 @@ func (w *CalibrationWizard) startTrial() {
 
 // close stops whatever runs and closes the wizard.
 func (w *CalibrationWizard) close() {
+	w.isClosed = true
 	if w.cancel != nil {
 		w.cancel()
 	}
