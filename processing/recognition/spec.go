@@ -91,12 +91,27 @@ func HudginsLDA() Spec {
 }
 
 // Default returns MyoRehab's default pipeline, chosen on the 3DC data set
-// (train session → test session, one configuration for every participant;
-// docs/recognition.md holds the comparison):
-// see the returned value for the choice.
+// (train session → test session, one configuration for every participant,
+// chosen on P01–P04 and confirmed on P05–P08; docs/recognition.md holds the
+// comparison): Phinyomark's LS4 set (L-scale, MFL, MSR, WAMP) plus Hudgins'
+// TD features and 4th-order AR coefficients (the TDAR group), 12 values per
+// channel, on raw samples; LDA with Ledoit–Wolf shrinkage on standardised
+// features; 300-sample windows every 50 samples (300 ms and 50 ms at
+// 1 kHz); no rejection or vote (on 3DC the vote's lag at gesture changes
+// costs more than it fixes).
 func Default() Spec {
 	s := HudginsLDA()
-	s.Features = []string{"LS9"}
+	s.Window = 300
+	s.Features = []string{"LS4", "TDAR"}
+	return s
+}
+
+// DefaultInt8 returns Default with the model run as INT8 (LDA quantises:
+// on 3DC it stays within one point of the float model at a fifth of the
+// size).
+func DefaultInt8() Spec {
+	s := Default()
+	s.Int8 = true
 	return s
 }
 
