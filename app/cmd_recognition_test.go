@@ -188,6 +188,8 @@ func TestRecognitionGrid(t *testing.T) {
 		out = f
 	}
 	means := map[string][]float64{}
+	bytesOf := map[string]int{}
+	nsOf := map[string]float64{}
 	var order []string
 	for p := 1; p <= 8; p++ {
 		name := fmt.Sprintf("P%02d", p)
@@ -199,45 +201,66 @@ func TestRecognitionGrid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, front := range gridFrontEnds() {
-			trd, err := front.Extract([]recognition.Recording{train}, nil, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ted, err := front.Extract([]recognition.Recording{test}, trd.Classes, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, model := range gridModels(front) {
-				s := front
-				s.Model, s.Int8 = model.name, model.int8
-				t0 := time.Now()
-				pipe, err := recognition.TrainDataset(s, trd, len(train.Channels), train.RateHz)
+		for _, stage := range gridStages() {
+			for _, front := range stage.fronts {
+				trd, err := front.Extract([]recognition.Recording{train}, nil, true)
 				if err != nil {
-					t.Fatalf("%s: %v", s, err)
+					t.Fatal(err)
 				}
-				r := row{Spec: s.String(), Participant: name, TrainSeconds: time.Since(t0).Seconds()}
-				res := pipe.Score(ted)
-				r.Accuracy, r.BalancedAccuracy, r.ModelBytes, r.PredictNs = res.Accuracy, res.BalancedAccuracy, res.ModelBytes, res.PredictNanos
-				if _, ok := means[r.Spec]; !ok {
-					order = append(order, r.Spec)
+				ted, err := front.Extract([]recognition.Recording{test}, trd.Classes, false)
+				if err != nil {
+					t.Fatal(err)
 				}
-				means[r.Spec] = append(means[r.Spec], r.Accuracy)
-				if out != nil {
-					if err := writeJSONLine(out, r); err != nil {
-						t.Fatal(err)
+				for _, model := range stage.models {
+					s := front
+					s.Model, s.Int8 = model.name, model.int8
+					t0 := time.Now()
+					pipe, err := recognition.TrainDataset(s, trd, len(train.Channels), train.RateHz)
+					if err != nil {
+						t.Fatalf("%s: %v", s, err)
+					}
+					r := row{Spec: s.String(), Participant: name, TrainSeconds: time.Since(t0).Seconds()}
+					res := pipe.Score(ted)
+					r.Accuracy, r.BalancedAccuracy, r.ModelBytes, r.PredictNs = res.Accuracy, res.BalancedAccuracy, res.ModelBytes, res.PredictNanos
+					if _, ok := means[r.Spec]; !ok {
+						order = append(order, r.Spec)
+					}
+					means[r.Spec] = append(means[r.Spec], r.Accuracy)
+					bytesOf[r.Spec] = r.ModelBytes
+					nsOf[r.Spec] += r.PredictNs
+					if out != nil {
+						if err := writeJSONLine(out, r); err != nil {
+							t.Fatal(err)
+						}
 					}
 				}
 			}
 		}
 	}
+	// The table of docs/recognition.md: mean, mean on P01–P04 (where the
+	// default was chosen), on P05–P08 (confirmation), then each participant.
+	var md strings.Builder
+	md.WriteString("| pipeline | mean | P01–P04 | P05–P08 | P01 | P02 | P03 | P04 | P05 | P06 | P07 | P08 | model bytes | predict ns |\n")
+	md.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range order {
-		var sum float64
-		for _, a := range means[s] {
-			sum += a
+		acc := means[s]
+		if len(acc) != 8 {
+			continue
 		}
-		t.Logf("%5.1f %%  %s", 100*sum/float64(len(means[s])), s)
+		mean := func(v []float64) float64 {
+			var sum float64
+			for _, a := range v {
+				sum += a
+			}
+			return 100 * sum / float64(len(v))
+		}
+		fmt.Fprintf(&md, "| %s | %.1f | %.1f | %.1f |", s, mean(acc), mean(acc[:4]), mean(acc[4:]))
+		for _, a := range acc {
+			fmt.Fprintf(&md, " %.1f |", 100*a)
+		}
+		fmt.Fprintf(&md, " %d | %.0f |\n", bytesOf[s], nsOf[s]/8)
 	}
+	t.Log("\n" + md.String())
 }
 
 type gridModel struct {
@@ -245,30 +268,52 @@ type gridModel struct {
 	int8 bool
 }
 
-// gridFrontEnds lists the front ends of the comparison grid.
-func gridFrontEnds() []recognition.Spec {
+// gridStage is a set of front ends each tried with a set of models.
+type gridStage struct {
+	fronts []recognition.Spec
+	models []gridModel
+}
+
+// frontEnds returns raw-sample front ends for every window, transform and
+// feature group given ("A+B" combines groups).
+func frontEnds(windows []int, transforms []string, groups ...string) []recognition.Spec {
 	var out []recognition.Spec
-	groups := [][]string{
-		{"HTD"}, {"LS4"}, {"LS9"}, {"TDPSD"}, {"TDAR"}, {"COMB"},
-		{"LS9", "TDPSD"}, {"HTD", "TDPSD"}, {"TDAR", "TDPSD"}, {"LS9", "TDAR"}, {"LS4", "TDAR"},
-	}
-	for _, window := range []int{200, 250, 300} {
-		for _, tr := range []string{recognition.TransformNone, recognition.TransformLog} {
+	for _, w := range windows {
+		for _, tr := range transforms {
 			for _, g := range groups {
 				s := recognition.HudginsLDA()
-				s.Window, s.Features, s.Transform = window, g, tr
+				s.Window, s.Features, s.Transform = w, strings.Split(g, "+"), tr
 				out = append(out, s)
 			}
 		}
 	}
-	return append(out, recognition.Default())
+	return out
 }
 
-// gridModels lists the models tried on front end s: every family at the
-// 200-sample window; LDA (float and INT8) and MLP at the longer ones.
-func gridModels(s recognition.Spec) []gridModel {
-	if s.Window == 200 {
-		return []gridModel{{"lda", false}, {"qda", false}, {"knn", false}, {"svm", false}, {"rf", false}, {"mlp", false}, {"lda", true}}
+// gridStages lists the comparison of docs/recognition.md: (A) ten feature
+// groups, raw and log, × LDA, QDA, KNN, linear SVM at 200/50; (B) the
+// promising groups × LDA at 250/50 and 300/50; (C) the slower models on
+// the two best log front ends at 300/50 and on TD at 200/50; (D) the
+// default pipeline in INT8 and behind a 20 Hz high-pass filter.
+func gridStages() []gridStage {
+	both := []string{recognition.TransformNone, recognition.TransformLog}
+	logOnly := []string{recognition.TransformLog}
+	m := func(names ...string) []gridModel {
+		var out []gridModel
+		for _, n := range names {
+			out = append(out, gridModel{name: n})
+		}
+		return out
 	}
-	return []gridModel{{"lda", false}, {"lda", true}, {"mlp", false}}
+	filtered := recognition.Default()
+	filtered.Filter = &recognition.FilterSpec{LowHz: 20, Order: 4}
+	return []gridStage{
+		{frontEnds([]int{200}, both, "HTD", "LS4", "LS9", "TDPSD", "TDAR", "COMB", "LS9+TDPSD", "HTD+TDPSD", "TDAR+TDPSD", "LS9+TDAR"),
+			m("lda", "qda", "knn", "svm")},
+		{frontEnds([]int{300, 250}, both, "TDAR", "LS4+TDAR", "TDAR+TDPSD", "LS9+TDAR", "HTD", "LS9"), m("lda")},
+		{frontEnds([]int{300}, logOnly, "TDAR", "LS4+TDAR"), m("rf", "mlp", "knn", "svm", "qda")},
+		{frontEnds([]int{200}, []string{recognition.TransformNone}, "HTD"), m("rf", "mlp")},
+		{[]recognition.Spec{recognition.Default()}, []gridModel{{"lda", true}}},
+		{[]recognition.Spec{filtered}, m("lda")},
+	}
 }
