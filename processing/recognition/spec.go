@@ -115,6 +115,14 @@ func DefaultInt8() Spec {
 	return s
 }
 
+// Bounds Validate enforces, so that a stored Spec cannot make the front end
+// allocate without limit: MaxWindow samples per window or increment (about
+// 17 minutes at 1 kHz) and MaxVotes decisions per vote.
+const (
+	MaxWindow = 1 << 20
+	MaxVotes  = 1000
+)
+
 // ErrSpec is wrapped by every error about an invalid Spec.
 var ErrSpec = errors.New("recognition: invalid pipeline spec")
 
@@ -132,8 +140,9 @@ func (s Spec) Validate(channels int, rateHz float64) error {
 	if s.Version != SpecVersion {
 		return fmt.Errorf("%w: version %d, this build reads version %d", ErrSpec, s.Version, SpecVersion)
 	}
-	if s.Window < 3 || s.Increment < 1 {
-		return fmt.Errorf("%w: window %d and increment %d samples (need window ≥ 3, increment ≥ 1)", ErrSpec, s.Window, s.Increment)
+	if s.Window < 3 || s.Increment < 1 || s.Window > MaxWindow || s.Increment > MaxWindow {
+		return fmt.Errorf("%w: window %d and increment %d samples (need 3 ≤ window ≤ %d, 1 ≤ increment ≤ %d)",
+			ErrSpec, s.Window, s.Increment, MaxWindow, MaxWindow)
 	}
 	k, err := s.Kind()
 	if err != nil {
@@ -151,8 +160,8 @@ func (s Spec) Validate(channels int, rateHz float64) error {
 	if !(s.Reject >= 0 && s.Reject <= 1) {
 		return fmt.Errorf("%w: rejection threshold %v outside [0, 1]", ErrSpec, s.Reject)
 	}
-	if s.Votes < 0 {
-		return fmt.Errorf("%w: %d votes", ErrSpec, s.Votes)
+	if s.Votes < 0 || s.Votes > MaxVotes {
+		return fmt.Errorf("%w: %d votes (0 to %d)", ErrSpec, s.Votes, MaxVotes)
 	}
 	if _, err := s.NewSet(channels); err != nil {
 		return fmt.Errorf("%w: %v", ErrSpec, err)
