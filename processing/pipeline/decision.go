@@ -26,8 +26,9 @@ import (
 //     (DeciderConfig.TTrans, e.g. SerialTransfer).
 //
 // TTrans + TSync + TComp is the delay from the amplifier's last sample of
-// the window to the decision; the window itself (Window samples) and the
-// vote (classify.Vote.Delay) add their known algorithmic delay on top.
+// the window to the decision; the window itself (Window samples), the vote
+// (Decider.VoteDelay) and, for Level, the Kalman smoothing
+// (Decider.LevelDelay) add their known algorithmic delay on top.
 type Decision struct {
 	// Sample is the window end: the stream index one past the window's
 	// last sample.
@@ -40,7 +41,9 @@ type Decision struct {
 	Confidence float64
 	// Level is the proportional output in [0, 1]: the mean over channels
 	// of the window RMS divided by the channel's MVC RMS (or, without MVC,
-	// the largest window RMS seen so far on that channel), clamped to 1.
+	// the largest window RMS seen so far on that channel), clamped to 1;
+	// Kalman-smoothed over decisions when DeciderConfig.LevelQ and LevelR
+	// are set.
 	Level float64
 	// TComp, TTrans and TSync are the latency terms described above.
 	TComp, TTrans, TSync time.Duration
@@ -91,6 +94,14 @@ type DeciderConfig struct {
 	// TTrans is the source's transfer + decode estimate per sample,
 	// reported in each Decision.
 	TTrans time.Duration
+	// LevelQ and LevelR, when both positive, smooth Level over decisions
+	// with a random-walk Kalman filter (processing/kalman): LevelQ is the
+	// variance of the true level's change from one decision to the next,
+	// LevelR the variance of the window level around it (level units², the
+	// level being in [0, 1]). A larger R/Q smooths more and delays more:
+	// the settled gain is K = kalman.SteadyStateGain(LevelQ, LevelR), the
+	// added delay Decider.LevelDelay. Both 0 (the default) is no smoothing.
+	LevelQ, LevelR float64
 }
 
 // SerialTransfer returns the time to send bytesPerSample bytes over a UART
@@ -126,11 +137,13 @@ type Decider struct {
 	probs   []float64
 	td      *streamTD // running TD features, when the set is MAV/ZC/SSC/WL only
 	vote    *classify.Vote
+	smooth  *levelSmoother // Kalman smoothing of Level, or nil
 }
 
 // NewDecider returns a Decider for cfg. It panics on a programmer error
 // (shape mismatch between the stream, the feature set and the model, or a
-// bad window, increment, class count or MVC length).
+// bad window, increment, class count or MVC length, or LevelQ and LevelR
+// not both positive and finite nor both 0).
 func NewDecider(cfg DeciderConfig) *Decider {
 	switch {
 	case cfg.Channels < 1 || !(cfg.RateHz > 0):
@@ -168,11 +181,13 @@ func NewDecider(cfg DeciderConfig) *Decider {
 	if cfg.Votes > 1 {
 		d.vote = classify.NewVote(cfg.Votes, cfg.Classes)
 	}
+	d.smooth = newLevelSmoother(cfg)
 	return d
 }
 
-// Reset forgets the stream (filter state, ring, vote, maximum RMS), as for
-// a new stream starting at sample 0.
+// Reset forgets the stream (filter state, ring, vote, maximum RMS, level
+// smoothing), as for a new stream starting at sample 0. A gap in the
+// stream (see Process) keeps the level smoothing's state.
 func (d *Decider) Reset() {
 	if d.cfg.Filter != nil {
 		d.cfg.Filter.Reset()
@@ -181,6 +196,9 @@ func (d *Decider) Reset() {
 	clear(d.maxRMS)
 	if d.vote != nil {
 		d.vote.Reset()
+	}
+	if d.smooth != nil {
+		d.smooth.f.Reset()
 	}
 }
 
@@ -305,6 +323,9 @@ func (d *Decider) decide(b *acquisition.Block, i int) Decision {
 		dec.Confidence = d.probs[class]
 	}
 	dec.Level = d.level()
+	if d.smooth != nil {
+		dec.Level = d.smooth.f.Update(dec.Level)
+	}
 	dec.TComp = time.Since(start)
 	return dec
 }
