@@ -108,43 +108,72 @@ func basicPass(x []float64, sscT float64) (sumAbs, wl float64, zc, ssc int) {
 	// The SSC test is written as Δx[n−1]·Δx[n] ≤ −sscT (negation is exact).
 	// Interleaved accumulators shorten the dependency chains; the
 	// comparisons compile to SETcc, so the loop has no data-dependent
-	// branches.
+	// branches. Two measured tweaks (about 7 % on 8 × 200 samples, the
+	// results unchanged bit for bit):
+	//   - the counts add SETcc bytes to uint8 counters (no zero extension),
+	//     flushed to int every basicChunk blocks of 4 (at most 2 per block);
+	//   - each block of 4 is read as two sub-slices of 2, whose bounds check
+	//     ends the first half's basic block: the compiler schedules
+	//     comparisons at the end of a block, so without it the products of
+	//     all 4 samples stay live together and spill to the stack.
+	const basicChunk = 63 // blocks of 4 per flush: 2·63 < 256
 	t := -sscT
 	prev := x[0]
 	dPrev := math.NaN() // x[0] has no predecessor: NaN fails the SSC test
 	a0, a1 := math.Abs(prev), 0.0
 	w0, w1 := 0.0, 0.0
-	var z0, z1, s0, s1 int
 	i := 1
-	for ; i+3 < len(x); i += 4 {
-		q := x[i : i+4 : i+4]
-		c0, c1, c2, c3 := q[0], q[1], q[2], q[3]
-		d0, d1, d2, d3 := c0-prev, c1-c0, c2-c1, c3-c2
-		a0 += math.Abs(c0) + math.Abs(c2)
-		a1 += math.Abs(c1) + math.Abs(c3)
-		w0 += math.Abs(d0) + math.Abs(d2)
-		w1 += math.Abs(d1) + math.Abs(d3)
-		z0 += b2i(prev*c0 < 0) + b2i(c1*c2 < 0)
-		z1 += b2i(c0*c1 < 0) + b2i(c2*c3 < 0)
-		s0 += b2i(dPrev*d0 <= t) + b2i(d1*d2 <= t)
-		s1 += b2i(d0*d1 <= t) + b2i(d2*d3 <= t)
-		prev, dPrev = c3, d3
+	for i+3 < len(x) {
+		var z0, z1, s0, s1 uint8
+		end := min(len(x), i+4*basicChunk)
+		for ; i+3 < end; i += 4 {
+			p := x[i : i+2 : i+2]
+			c0, c1 := p[0], p[1]
+			d0, d1 := c0-prev, c1-c0
+			z0 += b2u8(prev*c0 < 0)
+			z1 += b2u8(c0*c1 < 0)
+			s0 += b2u8(dPrev*d0 <= t)
+			s1 += b2u8(d0*d1 <= t)
+			q := x[i+2 : i+4 : i+4]
+			c2, c3 := q[0], q[1]
+			d2, d3 := c2-c1, c3-c2
+			a0 += math.Abs(c0) + math.Abs(c2)
+			a1 += math.Abs(c1) + math.Abs(c3)
+			w0 += math.Abs(d0) + math.Abs(d2)
+			w1 += math.Abs(d1) + math.Abs(d3)
+			z0 += b2u8(c1*c2 < 0)
+			z1 += b2u8(c2*c3 < 0)
+			s0 += b2u8(d1*d2 <= t)
+			s1 += b2u8(d2*d3 <= t)
+			prev, dPrev = c3, d3
+		}
+		zc += int(z0) + int(z1)
+		ssc += int(s0) + int(s1)
 	}
 	for ; i < len(x); i++ {
 		c := x[i]
 		d := c - prev
 		a0 += math.Abs(c)
 		w0 += math.Abs(d)
-		z0 += b2i(prev*c < 0)
-		s0 += b2i(dPrev*d <= t)
+		zc += b2i(prev*c < 0)
+		ssc += b2i(dPrev*d <= t)
 		prev, dPrev = c, d
 	}
-	return a0 + a1, w0 + w1, z0 + z1, s0 + s1
+	return a0 + a1, w0 + w1, zc, ssc
 }
 
 // b2i returns 1 for true and 0 for false; it compiles to SETcc.
 func b2i(b bool) int {
 	var i int
+	if b {
+		i = 1
+	}
+	return i
+}
+
+// b2u8 is b2i as a byte.
+func b2u8(b bool) uint8 {
+	var i uint8
 	if b {
 		i = 1
 	}

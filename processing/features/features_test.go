@@ -349,6 +349,13 @@ func FuzzHudgins(f *testing.F) {
 	f.Add([]byte{1, 254, 0, 3, 3, 255, 2})
 	f.Add([]byte{0, 0, 0})
 	f.Add([]byte{5, 5, 5, 5, 5, 250, 0, 0, 7, 7, 128})
+	// Long enough for several flushes of basicPass's byte counters, with a
+	// zero crossing and a slope sign change at every sample.
+	alt := make([]byte, 999)
+	for i := range alt {
+		alt[i] = byte(1 - 2*(i%2)) // 1, 255 (−1), 1, …
+	}
+	f.Add(alt)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) < 3 || len(b) > 1000 {
 			return
