@@ -58,6 +58,8 @@ func (p *Pipeline) NewDecider(o LiveOptions) (*pipeline.Decider, error) {
 		Votes:     p.Spec.Votes,
 		MVC:       o.MVC,
 		TTrans:    o.TTrans,
+		LevelQ:    p.Spec.LevelQ,
+		LevelR:    p.Spec.LevelR,
 	}
 	if chain != nil {
 		cfg.Filter = chain

@@ -175,6 +175,8 @@ func TestBadInput(t *testing.T) {
 	int8QDA.Model, int8QDA.Int8 = "qda", true
 	unknown := smallSpec()
 	unknown.Model = "transformer"
+	halfSmoothing := smallSpec()
+	halfSmoothing.LevelQ = 1e-3 // LevelR left 0
 	badFeat := smallSpec()
 	badFeat.Features = []string{"HTD", "NOPE"}
 	cases := []struct {
@@ -191,6 +193,7 @@ func TestBadInput(t *testing.T) {
 		{"int8 qda", int8QDA, []recognition.Recording{good}, recognition.ErrSpec},
 		{"unknown model", unknown, []recognition.Recording{good}, recognition.ErrSpec},
 		{"unknown feature", badFeat, []recognition.Recording{good}, recognition.ErrSpec},
+		{"level smoothing half set", halfSmoothing, []recognition.Recording{good}, recognition.ErrSpec},
 	}
 	for _, tc := range cases {
 		_, err := recognition.Train(tc.spec, tc.recs)
@@ -245,5 +248,36 @@ func TestSpecJSON(t *testing.T) {
 	}
 	if err := recognition.Default().Validate(8, 1000); err != nil {
 		t.Errorf("default spec invalid: %v", err)
+	}
+}
+
+// TestLevelSmoothingFromSpec: level_q/level_r in the Spec reach the live
+// Decider, whose added delay is then known.
+func TestLevelSmoothingFromSpec(t *testing.T) {
+	t.Parallel()
+	good := synthetic("good", 4, 600, 2, 1)
+	s := smallSpec()
+	p, err := recognition.Train(s, []recognition.Recording{good})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := p.NewDecider(recognition.LiveOptions{BlockCap: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.LevelDelay(); n != 0 || d.LevelGain() != 1 {
+		t.Fatalf("smoothing on without level_q/level_r: delay %v decisions, gain %v", n, d.LevelGain())
+	}
+	s.LevelQ, s.LevelR = 1e-3, 1e-2
+	p, err = recognition.Train(s, []recognition.Recording{good})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = p.NewDecider(recognition.LiveOptions{BlockCap: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, delay := d.LevelDelay(); !(n > 2 && n < 2.5) || delay <= 0 || !(d.LevelGain() > 0.2 && d.LevelGain() < 0.35) {
+		t.Fatalf("smoothing Q 1e-3 R 1e-2: delay %v decisions (%v), gain %v; want about 2.2 decisions, K about 0.27", n, delay, d.LevelGain())
 	}
 }

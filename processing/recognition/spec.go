@@ -73,6 +73,12 @@ type Spec struct {
 	Reject float64 `json:"reject"`
 	// Votes is the majority vote length in decisions (0 or 1 = none).
 	Votes int `json:"votes"`
+	// LevelQ and LevelR, both positive, turn on Kalman smoothing of the
+	// proportional level (pipeline.DeciderConfig: variance of the level's
+	// change per decision and of the window level around it, level
+	// units²); both 0 (the default) leave the level unsmoothed.
+	LevelQ float64 `json:"level_q,omitempty"`
+	LevelR float64 `json:"level_r,omitempty"`
 }
 
 // HudginsLDA returns the classic baseline: Hudgins' time-domain features
@@ -159,6 +165,9 @@ func (s Spec) Validate(channels int, rateHz float64) error {
 	}
 	if !(s.Reject >= 0 && s.Reject <= 1) {
 		return fmt.Errorf("%w: rejection threshold %v outside [0, 1]", ErrSpec, s.Reject)
+	}
+	if on := s.LevelQ != 0 || s.LevelR != 0; on && !(s.LevelQ > 0 && s.LevelR > 0 && !math.IsInf(s.LevelQ, 0) && !math.IsInf(s.LevelR, 0)) {
+		return fmt.Errorf("%w: level smoothing needs level_q and level_r both positive and finite (got %g, %g)", ErrSpec, s.LevelQ, s.LevelR)
 	}
 	if s.Votes < 0 || s.Votes > MaxVotes {
 		return fmt.Errorf("%w: %d votes (0 to %d)", ErrSpec, s.Votes, MaxVotes)
