@@ -12,35 +12,14 @@ import (
 
 	"myorehab/acquisition"
 	"myorehab/processing/filter"
+	"myorehab/processing/internal/reftest"
 )
 
 // The reference vectors were computed with SciPy 1.10.1 / numpy 1.24.2 on
 // real EMG excerpts; see ../shared/reference/README.md.
 
-// refDir returns the shared reference folder (module root/../shared/reference)
-// or skips the test when it is absent.
-func refDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory; reference vectors unavailable")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "reference")
-	if _, err := os.Stat(filepath.Join(ref, "manifest.json")); err != nil {
-		t.Skipf("SciPy reference vectors not found at %s (%v); skipping", ref, err)
-	}
-	return ref
-}
+// refDir returns the shared reference folder or skips the test.
+func refDir(t testing.TB) string { return reftest.Dir(t) }
 
 // readCSV reads a reference CSV: one header line, then numeric rows
 // (a leading text column such as a scalar's name is kept as NaN).

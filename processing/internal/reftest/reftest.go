@@ -16,6 +16,18 @@ import (
 // Dir returns the reference directory or skips the test when it is absent.
 func Dir(t testing.TB) string {
 	t.Helper()
+	ref := SharedDir(t, "reference")
+	if _, err := os.Stat(filepath.Join(ref, "manifest.json")); err != nil {
+		t.Skipf("reference data not found at %s (needs the shared/reference folder beside the module root): %v", ref, err)
+	}
+	return ref
+}
+
+// SharedDir returns ../shared/<elem...> beside the module root (the folder
+// holding go.mod), or skips the test with a clear message when it is
+// absent (see ../shared/data/README.md: never copy the data here).
+func SharedDir(t testing.TB, elem ...string) string {
+	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -26,15 +38,15 @@ func Dir(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("go.mod not found above the test directory; reference data unavailable")
+			t.Skip("go.mod not found above the test directory; shared data unavailable")
 		}
 		dir = parent
 	}
-	ref := filepath.Join(dir, "..", "shared", "reference")
-	if _, err := os.Stat(filepath.Join(ref, "manifest.json")); err != nil {
-		t.Skipf("reference data not found at %s (needs the shared/reference folder beside the module root): %v", ref, err)
+	shared := filepath.Join(append([]string{dir, "..", "shared"}, elem...)...)
+	if _, err := os.Stat(shared); err != nil {
+		t.Skipf("shared data not found at %s (%v); see shared/data/README.md", shared, err)
 	}
-	return ref
+	return shared
 }
 
 // Manifest is the part of manifest.json the tests use.
