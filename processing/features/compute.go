@@ -100,11 +100,16 @@ func (s *Set) channelStats(c int, x []float64) {
 	}
 }
 
-// basicPass returns Σ|x|, Σ|Δx|, the zero-crossing count (x[n]·x[n+1] < 0)
+// basicPassGo returns Σ|x|, Σ|Δx|, the zero-crossing count (x[n]·x[n+1] < 0)
 // and the slope-sign-change count ((x[n]−x[n−1])·(x[n]−x[n+1]) ≥ sscT) in
-// one pass. len(x) ≥ 3. The product test equals LibEMG's sign test
+// one pass. len(x) ≥ 1. The product test equals LibEMG's sign test
 // (diff(sign(x)) = ±2) unless the product underflows (|x| below ~1e-154).
-func basicPass(x []float64, sscT float64) (sumAbs, wl float64, zc, ssc int) {
+// A NaN sample makes both sums NaN and fails every comparison it takes part
+// in, so it adds no crossing and no slope sign change; ±Inf samples are
+// ordinary IEEE arithmetic. It is the portable kernel behind basicPass
+// (basicpass_amd64.go, basicpass_other.go) and the reference the AVX2
+// kernel is tested against.
+func basicPassGo(x []float64, sscT float64) (sumAbs, wl float64, zc, ssc int) {
 	// The SSC test is written as Δx[n−1]·Δx[n] ≤ −sscT (negation is exact).
 	// Interleaved accumulators shorten the dependency chains; the
 	// comparisons compile to SETcc, so the loop has no data-dependent

@@ -343,8 +343,9 @@ func BenchmarkExtract(b *testing.B) {
 	}
 }
 
-// FuzzHudgins checks the unrolled Hudgins pass against a plain loop on
-// arbitrary windows (bytes become samples −128 … 127, zeros included).
+// FuzzHudgins checks the Hudgins features against a plain loop, and the
+// basicPass kernels against each other, on arbitrary windows (bytes become
+// samples −128 … 127, zeros included).
 func FuzzHudgins(f *testing.F) {
 	f.Add([]byte{1, 254, 0, 3, 3, 255, 2})
 	f.Add([]byte{0, 0, 0})
@@ -388,6 +389,17 @@ func FuzzHudgins(f *testing.F) {
 		for i := range want {
 			if got[i] != want[i] {
 				t.Fatalf("%s = %g, want %g (x = %v)", s.Names()[i], got[i], want[i], x)
+			}
+		}
+		// The kernel Extract uses (AVX2 where available) against the
+		// portable one, at a threshold taken from the data too: integer
+		// samples make every sum exact, so all four agree exactly.
+		for _, thr := range []float64{0, float64(b[0] % 16)} {
+			ga, gw, gz, gs := basicPass(x, thr)
+			wa, ww, wz, ws := basicPassGo(x, thr)
+			if ga != wa || gw != ww || gz != wz || gs != ws {
+				t.Fatalf("thr=%g: basicPass (%g, %g, %d, %d), basicPassGo (%g, %g, %d, %d) (x = %v)",
+					thr, ga, gw, gz, gs, wa, ww, wz, ws, x)
 			}
 		}
 	})
