@@ -79,7 +79,7 @@ func (r *Recorder) Start(ctx context.Context, patientID int64, typ storage.Sessi
 		Port:           info.Port,
 		RateHz:         info.SampleRateHz,
 		Channels:       info.Channels,
-		Labels:         info.Labels,
+		Labels:         r.patientLabels(ctx, patientID, info),
 		ScaleUV:        info.ScaleUV,
 		ResolutionBits: info.ResolutionBits,
 		Filter:         filterDesc,
@@ -102,6 +102,24 @@ func (r *Recorder) Start(ctx context.Context, patientID int64, typ storage.Sessi
 	r.cur = c
 	r.log.Info("recording started", "session", s.ID, "patient", patientID)
 	return s, nil
+}
+
+// patientLabels returns the channel labels of the patient's saved channel
+// set-up when it fits the device (same channel count, a label for every
+// channel), else the device's own labels.
+func (r *Recorder) patientLabels(ctx context.Context, patientID int64, info acquisition.StreamInfo) []string {
+	setup, err := r.db.LatestChannelSetup(ctx, patientID)
+	if err != nil || len(setup.Channels) != info.Channels {
+		return info.Labels
+	}
+	labels := make([]string, len(setup.Channels))
+	for i, ch := range setup.Channels {
+		if ch.Label == "" {
+			return info.Labels
+		}
+		labels[i] = ch.Label
+	}
+	return labels
 }
 
 // take hands one block to the active recording, if any. It never blocks

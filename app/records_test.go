@@ -186,3 +186,32 @@ func TestRecordsServices(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordingUsesPatientChannelLabels: a patient's saved channel set-up
+// names the channels of their recordings; a set-up for another channel
+// count leaves the device's labels.
+func TestRecordingUsesPatientChannelLabels(t *testing.T) {
+	svc, _ := testServices(t)
+	ctx := context.Background()
+	p := testPatient(t, svc, "P-LBL")
+	labels := []string{"flexor A", "flexor B", "flexor C", "flexor D", "ext A", "ext B", "ext C", "thumb"}
+	setup := ui.ChannelSetup{}
+	for _, l := range labels {
+		setup.Channels = append(setup.Channels, ui.ChannelConfig{Label: l, Enabled: true})
+	}
+	if err := svc.Deps().Channels.SaveSetup(ctx, p.ID, setup); err != nil {
+		t.Fatal(err)
+	}
+	s := recordSim(t, svc, p, 100)
+	if strings.Join(s.Labels, ",") != strings.Join(labels, ",") {
+		t.Fatalf("session labels %v, want the patient's %v", s.Labels, labels)
+	}
+	q := testPatient(t, svc, "P-LBL2")
+	if err := svc.Deps().Channels.SaveSetup(ctx, q.ID, ui.ChannelSetup{Channels: setup.Channels[:4]}); err != nil {
+		t.Fatal(err)
+	}
+	s2 := recordSim(t, svc, q, 100)
+	if s2.Labels[0] != "FDS" {
+		t.Fatalf("a 4-channel set-up relabelled an 8-channel recording: %v", s2.Labels)
+	}
+}
