@@ -48,22 +48,19 @@ func (db *DB) ListAnnotations(ctx context.Context, sessionID int64) ([]*storage.
 	if err != nil {
 		return nil, fmt.Errorf("list annotations of session %d: %w", sessionID, err)
 	}
-	defer rows.Close()
-	var as []*storage.Annotation
-	for rows.Next() {
+	as, err := collect(rows, func(s scanner) (*storage.Annotation, error) {
 		var (
 			a       storage.Annotation
 			created string
+			err     error
 		)
-		if err := rows.Scan(&a.ID, &a.SessionID, &a.Sample, &a.Duration, &a.Kind, &a.Text, &created); err != nil {
-			return nil, fmt.Errorf("list annotations of session %d: %w", sessionID, err)
+		if err := s.Scan(&a.ID, &a.SessionID, &a.Sample, &a.Duration, &a.Kind, &a.Text, &created); err != nil {
+			return nil, err
 		}
-		if a.CreatedAt, err = parseTime(created); err != nil {
-			return nil, fmt.Errorf("list annotations of session %d: %w", sessionID, err)
-		}
-		as = append(as, &a)
-	}
-	if err := rows.Err(); err != nil {
+		a.CreatedAt, err = parseTime(created)
+		return &a, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list annotations of session %d: %w", sessionID, err)
 	}
 	return as, nil

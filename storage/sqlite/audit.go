@@ -95,25 +95,22 @@ func (db *DB) ListAudit(ctx context.Context, f storage.AuditFilter) ([]*storage.
 	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)
 	}
-	defer rows.Close()
-	var es []*storage.AuditEntry
-	for rows.Next() {
+	es, err := collect(rows, func(s scanner) (*storage.AuditEntry, error) {
 		var (
 			e         storage.AuditEntry
 			at        string
 			therapist sql.NullInt64
 			action    string
+			err       error
 		)
-		if err := rows.Scan(&e.ID, &at, &therapist, &e.Actor, &action, &e.ObjectType, &e.ObjectID, &e.Detail); err != nil {
-			return nil, fmt.Errorf("list audit log: %w", err)
-		}
-		if e.At, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("list audit log: %w", err)
+		if err := s.Scan(&e.ID, &at, &therapist, &e.Actor, &action, &e.ObjectType, &e.ObjectID, &e.Detail); err != nil {
+			return nil, err
 		}
 		e.TherapistID, e.Action = therapist.Int64, storage.AuditAction(action)
-		es = append(es, &e)
-	}
-	if err := rows.Err(); err != nil {
+		e.At, err = parseTime(at)
+		return &e, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list audit log: %w", err)
 	}
 	return es, nil

@@ -99,16 +99,8 @@ func (db *DB) ListModels(ctx context.Context, patientID int64) ([]*storage.Model
 	if err != nil {
 		return nil, fmt.Errorf("list models of patient %d: %w", patientID, err)
 	}
-	defer rows.Close()
-	var ms []*storage.Model
-	for rows.Next() {
-		m, err := scanModel(rows, false)
-		if err != nil {
-			return nil, fmt.Errorf("list models of patient %d: %w", patientID, err)
-		}
-		ms = append(ms, m)
-	}
-	if err := rows.Err(); err != nil {
+	ms, err := collect(rows, func(s scanner) (*storage.Model, error) { return scanModel(s, false) })
+	if err != nil {
 		return nil, fmt.Errorf("list models of patient %d: %w", patientID, err)
 	}
 	return ms, nil

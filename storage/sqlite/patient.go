@@ -105,16 +105,8 @@ func (db *DB) ListPatients(ctx context.Context, search string) ([]*storage.Patie
 	if err != nil {
 		return nil, fmt.Errorf("list patients: %w", err)
 	}
-	defer rows.Close()
-	var ps []*storage.Patient
-	for rows.Next() {
-		p, err := scanPatient(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list patients: %w", err)
-		}
-		ps = append(ps, p)
-	}
-	if err := rows.Err(); err != nil {
+	ps, err := collect(rows, scanPatient)
+	if err != nil {
 		return nil, fmt.Errorf("list patients: %w", err)
 	}
 	return ps, nil

@@ -120,16 +120,8 @@ func (db *DB) ListSessions(ctx context.Context, f storage.SessionFilter) ([]*sto
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
-	defer rows.Close()
-	var ss []*storage.Session
-	for rows.Next() {
-		s, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list sessions: %w", err)
-		}
-		ss = append(ss, s)
-	}
-	if err := rows.Err(); err != nil {
+	ss, err := collect(rows, func(s scanner) (*storage.Session, error) { return scanSession(s) })
+	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
 	return ss, nil

@@ -92,16 +92,8 @@ func (db *DB) ListTherapists(ctx context.Context, all bool) ([]*storage.Therapis
 	if err != nil {
 		return nil, fmt.Errorf("list therapists: %w", err)
 	}
-	defer rows.Close()
-	var ts []*storage.Therapist
-	for rows.Next() {
-		t, err := scanTherapist(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list therapists: %w", err)
-		}
-		ts = append(ts, t)
-	}
-	if err := rows.Err(); err != nil {
+	ts, err := collect(rows, scanTherapist)
+	if err != nil {
 		return nil, fmt.Errorf("list therapists: %w", err)
 	}
 	return ts, nil
