@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"log/slog"
 	"math"
 	"path/filepath"
 
@@ -13,8 +12,8 @@ import (
 
 // openReplay plays an EDF+/BDF+ recording (path) as a live source at 1×
 // speed, so a therapist can review and a developer can test without
-// hardware. Its annotations are logged as they are reached when log is set.
-func openReplay(path string, log *slog.Logger) (acquisition.Source, error) {
+// hardware.
+func openReplay(path string) (acquisition.Source, error) {
 	if path == "" {
 		return nil, fmt.Errorf("type the path of the EDF+ or BDF+ recording to replay in the port field")
 	}
@@ -22,13 +21,7 @@ func openReplay(path string, log *slog.Logger) (acquisition.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cfg replay.Config
-	if log != nil {
-		cfg.OnAnnotation = func(a replay.Annotation) {
-			log.Info("replay annotation", "sample", a.Onset, "text", a.Text)
-		}
-	}
-	return replay.New(*rec, cfg)
+	return replay.New(*rec, replay.Config{})
 }
 
 // replayRecording reads an EDF+/BDF+ file into a replay.Recording: the

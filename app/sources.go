@@ -24,7 +24,7 @@ func Protocols() []string {
 func openSource(cfg ui.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error) {
 	switch cfg.Protocol {
 	case "replay":
-		return openReplay(strings.TrimSpace(cfg.Port), nil)
+		return openReplay(strings.TrimSpace(cfg.Port))
 	case "sim", "":
 		c := sim.DefaultConfig()
 		return sim.NewSource(sim.SourceConfig{Config: c, Paced: true})
