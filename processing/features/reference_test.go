@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"math"
 	"math/cmplx"
+	"myorehab/processing/internal/reftest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,21 +24,7 @@ const (
 // skips the test when it is absent.
 func refDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("skipping: module root (go.mod) not found")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "data", "libemg-reference")
+	ref := reftest.SharedDir(t, "data", "libemg-reference")
 	if _, err := os.Stat(filepath.Join(ref, "emg_data_myo.csv")); err != nil {
 		t.Skipf("skipping: LibEMG reference data absent (%v)", err)
 	}

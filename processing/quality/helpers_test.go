@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,25 +107,6 @@ func noise(seed uint64, n int, rms float64) []float64 {
 		x[i] = rms * rng.NormFloat64()
 	}
 	return x
-}
-
-// moduleRoot returns the directory holding go.mod, or skips the test.
-func moduleRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("go.mod not found above the test directory; real data unavailable")
-		}
-		dir = parent
-	}
 }
 
 // readColumn reads a one-column CSV with a header line, or skips the test

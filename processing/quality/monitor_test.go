@@ -2,6 +2,7 @@ package quality
 
 import (
 	"math"
+	"myorehab/processing/internal/reftest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -320,7 +321,7 @@ func TestMainsAgainstWelch(t *testing.T) {
 // mains must be flagged, at 60 Hz, never at 50 Hz.
 func TestRealMains(t *testing.T) {
 	t.Parallel()
-	x := readColumn(t, filepath.Join(moduleRoot(t), "..", "shared", "reference", "inputs", "3dc_P01_train_ch1_1000hz.csv"))
+	x := readColumn(t, filepath.Join(reftest.Dir(t), "inputs", "3dc_P01_train_ch1_1000hz.csv"))
 	// The 3DC counts have no stated scale; at 1 µV per count the absolute
 	// floors are far exceeded, so the verdict rests on the fractions.
 	in := info(1, 1000, 1)
