@@ -18,32 +18,19 @@ import "math"
 //
 // An STFT is not safe for concurrent use; Magnitude does not allocate.
 type STFT struct {
-	fs       float64
-	nperseg  int
-	noverlap int
-	win      []float64
-	scale    float64 // 1/Σw
-	fft      *realFFT
-	seg      []float64
-	coef     []complex128
+	segments
+	scale float64 // 1/Σw
 }
 
 // NewSTFT returns an STFT for sampling rate fsHz (Hz), frame length
 // nperseg ≥ 2 samples and overlap 0 ≤ noverlap < nperseg samples. It
 // returns an error for other values.
 func NewSTFT(fsHz float64, nperseg, noverlap int) (*STFT, error) {
-	if err := checkSegments(fsHz, nperseg, noverlap); err != nil {
+	sg, err := newSegments(fsHz, nperseg, noverlap)
+	if err != nil {
 		return nil, err
 	}
-	s := &STFT{
-		fs:       fsHz,
-		nperseg:  nperseg,
-		noverlap: noverlap,
-		win:      Hann(make([]float64, nperseg)),
-		fft:      newRealFFT(nperseg),
-		seg:      make([]float64, nperseg),
-		coef:     make([]complex128, nperseg/2+1),
-	}
+	s := &STFT{segments: sg}
 	var sum float64
 	for _, v := range s.win {
 		sum += v
@@ -51,9 +38,6 @@ func NewSTFT(fsHz float64, nperseg, noverlap int) (*STFT, error) {
 	s.scale = 1 / sum
 	return s, nil
 }
-
-// Bins returns the number of frequency bins per frame, nperseg/2 + 1.
-func (s *STFT) Bins() int { return s.nperseg/2 + 1 }
 
 // Frames returns the number of frames for an n-sample input (n ≥ 1), 0 for
 // n < 1.
@@ -65,15 +49,6 @@ func (s *STFT) Frames(n int) int {
 	padded := n + 2*(s.nperseg/2)
 	padded += ((-(padded-s.nperseg)%step)%step + step) % step
 	return (padded-s.nperseg)/step + 1
-}
-
-// Freqs stores the bin frequencies k·fs/nperseg (Hz) in dst and returns it.
-// If dst is nil a new slice is allocated; otherwise its length must be
-// Bins() or Freqs panics.
-func (s *STFT) Freqs(dst []float64) []float64 {
-	dst = makeOrCheck(dst, s.Bins())
-	rfftFreqs(dst, s.nperseg, s.fs)
-	return dst
 }
 
 // Times stores the frame centre times j·step/fs (s) for an n-sample input

@@ -18,32 +18,19 @@ package spectrum
 //
 // A Welch is not safe for concurrent use; PSD does not allocate.
 type Welch struct {
-	fs       float64
-	nperseg  int
-	noverlap int
-	win      []float64
-	scale    float64 // 1/(fs·Σw²)
-	fft      *realFFT
-	seg      []float64
-	coef     []complex128
+	segments
+	scale float64 // 1/(fs·Σw²)
 }
 
 // NewWelch returns a Welch estimator for sampling rate fsHz (Hz), segment
 // length nperseg ≥ 2 samples and overlap 0 ≤ noverlap < nperseg samples.
 // It returns an error for other values.
 func NewWelch(fsHz float64, nperseg, noverlap int) (*Welch, error) {
-	if err := checkSegments(fsHz, nperseg, noverlap); err != nil {
+	sg, err := newSegments(fsHz, nperseg, noverlap)
+	if err != nil {
 		return nil, err
 	}
-	w := &Welch{
-		fs:       fsHz,
-		nperseg:  nperseg,
-		noverlap: noverlap,
-		win:      Hann(make([]float64, nperseg)),
-		fft:      newRealFFT(nperseg),
-		seg:      make([]float64, nperseg),
-		coef:     make([]complex128, nperseg/2+1),
-	}
+	w := &Welch{segments: sg}
 	var s2 float64
 	for _, v := range w.win {
 		s2 += v * v
@@ -51,9 +38,6 @@ func NewWelch(fsHz float64, nperseg, noverlap int) (*Welch, error) {
 	w.scale = 1 / (fsHz * s2)
 	return w, nil
 }
-
-// Bins returns the number of PSD values, nperseg/2 + 1.
-func (w *Welch) Bins() int { return w.nperseg/2 + 1 }
 
 // SampleRateHz returns the sampling rate in Hz.
 func (w *Welch) SampleRateHz() float64 { return w.fs }
@@ -65,15 +49,6 @@ func (w *Welch) Segments(n int) int {
 		return 0
 	}
 	return (n - w.noverlap) / (w.nperseg - w.noverlap)
-}
-
-// Freqs stores the bin frequencies k·fs/nperseg (Hz), k = 0 … Bins()−1, in
-// dst and returns it. If dst is nil a new slice is allocated; otherwise its
-// length must be Bins() or Freqs panics.
-func (w *Welch) Freqs(dst []float64) []float64 {
-	dst = makeOrCheck(dst, w.Bins())
-	rfftFreqs(dst, w.nperseg, w.fs)
-	return dst
 }
 
 // PSD stores the Welch PSD of x in dst, in (unit of x)²/Hz, and returns it.
