@@ -1,14 +1,12 @@
 package cyton
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strings"
-	"time"
 
 	"go.bug.st/serial"
 
@@ -323,49 +321,12 @@ func OpenDaisy(cfg Config) (*DaisySource, error) {
 // the board accepted.
 func daisyHandshake(port serial.Port, cfg Config, settings []byte) (string, *GainTracker, error) {
 	gains := NewGainTracker()
-	send := func(cmd string) error {
-		if _, err := port.Write([]byte(cmd)); err != nil {
-			return fmt.Errorf("cyton: send %q to %s: %w", cmd, cfg.Port, err)
-		}
-		return nil
-	}
-	reply := func(cmd string, timeout time.Duration) (string, error) {
-		if err := send(cmd); err != nil {
-			return "", err
-		}
-		got, ok, err := link.ReadUntil(port, timeout, func(b []byte) bool { return bytes.Contains(b, []byte("$$$")) })
-		if err != nil {
-			return "", fmt.Errorf("cyton: read from %s: %w", cfg.Port, err)
-		}
-		if !ok {
-			if cmd == "v" {
-				return "", &openError{kind: ErrNoAnswer, msg: fmt.Sprintf(
-					"no OpenBCI Cyton answered on %s within %s (is it switched on, is this the right port?)", cfg.Port, seconds(timeout))}
-			}
-			return "", &openError{kind: ErrNoAnswer, msg: fmt.Sprintf(
-				"the OpenBCI Cyton on %s stopped answering (no reply to %q within %s)", cfg.Port, cmd, seconds(timeout))}
-		}
-		rep := printable(got[:bytes.Index(got, []byte("$$$"))+3])
-		if strings.Contains(rep, "Failure") && (cmd == "v" || cmd == "d") {
-			return "", &openError{kind: ErrBoardOff, msg: fmt.Sprintf(
-				"the OpenBCI dongle on %s answered but the Cyton board did not (is the board switched on and set to PC?): %s",
-				cfg.Port, strings.TrimSpace(rep))}
-		}
-		if strings.Contains(rep, "Failure") {
-			return "", &openError{kind: ErrRefused, msg: fmt.Sprintf("the OpenBCI Cyton on %s refused %q: %s", cfg.Port, cmd, strings.TrimSpace(rep))}
-		}
-		return rep, nil
-	}
-	if err := send("s"); err != nil {
-		return "", nil, err
-	}
-	port.ResetInputBuffer()
-	banner, err := reply("v", cfg.BannerTimeout)
+	banner, err := wake(port, cfg)
 	if err != nil {
 		return "", nil, err
 	}
 	if !strings.Contains(banner, "Daisy") {
-		rep, err := reply("C", cfg.ReplyTimeout)
+		rep, err := exchange(port, cfg, "C", "", cfg.ReplyTimeout)
 		if err != nil {
 			return "", nil, err
 		}
@@ -375,24 +336,24 @@ func daisyHandshake(port serial.Port, cfg Config, settings []byte) (string, *Gai
 				cfg.Port, strings.TrimSpace(rep))}
 		}
 	}
-	if _, err := reply("d", cfg.ReplyTimeout); err != nil {
+	if _, err := exchange(port, cfg, "d", "", cfg.ReplyTimeout); err != nil {
 		return "", nil, err
 	}
 	gains.Observe([]byte("d"), nil)
 	for i := 0; i+9 <= len(settings); i += 9 {
 		cmd := string(settings[i : i+9])
-		if _, err := reply(cmd, cfg.ReplyTimeout); err != nil {
+		if _, err := exchange(port, cfg, cmd, "", cfg.ReplyTimeout); err != nil {
 			return "", nil, err
 		}
 		gains.Observe(settings[i:i+9], nil)
 	}
 	if cfg.SampleRateHz != 0 && cfg.SampleRateHz != DefaultRateHz {
 		code, _ := SampleRateCode(cfg.SampleRateHz)
-		if _, err := reply("~"+string(code), cfg.ReplyTimeout); err != nil {
+		if _, err := exchange(port, cfg, "~"+string(code), "", cfg.ReplyTimeout); err != nil {
 			return "", nil, err
 		}
 	}
-	return banner, gains, send("b")
+	return banner, gains, send(port, cfg, "b")
 }
 
 // DaisyEmulatorConfig configures RunDaisyEmulator; fields as for
@@ -400,14 +361,6 @@ func daisyHandshake(port serial.Port, cfg Config, settings []byte) (string, *Gai
 // the board's packet rate (0: 250) and Dump has 16 channels, one line per
 // pair, sample being the pair index since `b`.
 type DaisyEmulatorConfig = EmulatorConfig
-
-type daisyDevice struct {
-	cfg   EmulatorConfig
-	gains *GainTracker
-	uv    [DaisyChannels]float64
-	pk    Packet
-	cmd   []byte
-}
 
 // RunDaisyEmulator plays a Cyton with a Daisy module on port: as
 // RunEmulator, with DaisyBanner for `v`, `C` answering `daisy
@@ -429,109 +382,8 @@ func RunDaisyEmulator(ctx context.Context, port io.ReadWriter, cfg DaisyEmulator
 	if cfg.RateHz*PacketSize*10 > float64(cfg.Baud) {
 		return 0, fmt.Errorf("cyton-daisy emulator: %g Hz needs %g baud, the link has %d", cfg.RateHz, math.Ceil(cfg.RateHz*PacketSize*10), cfg.Baud)
 	}
-	d := &daisyDevice{cfg: cfg, gains: NewGainTracker()}
 	return link.Run(ctx, port, link.EmulatorConfig{
 		Name: "cyton-daisy emulator", Channels: DaisyChannels, RateHz: cfg.RateHz / 2, Seconds: cfg.Seconds,
 		Corrupt: cfg.Corrupt, Seed: cfg.Seed, Dump: cfg.Dump, OnCorrupt: cfg.OnCorrupt,
-	}, d)
-}
-
-func (d *daisyDevice) reply(em *link.Emulator, text string) error {
-	if em.Streaming() {
-		return nil
-	}
-	return em.Reply(text)
-}
-
-func (d *daisyDevice) Command(em *link.Emulator, b []byte) error {
-	for _, c := range b {
-		if len(d.cmd) > 0 {
-			d.cmd = append(d.cmd, c)
-			switch {
-			case d.cmd[0] == '~' && len(d.cmd) == 2:
-				code := d.cmd[1]
-				d.cmd = d.cmd[:0]
-				r, ok := SampleRateFromCode(code)
-				var err error
-				switch {
-				case code == '~':
-					err = d.reply(em, fmt.Sprintf("Sample rate is %gHz$$$", em.Rate()*2))
-				case !ok:
-					err = d.reply(em, "Failure: invalid sample rate$$$")
-				case float64(r)*PacketSize*10 > float64(d.cfg.Baud):
-					err = d.reply(em, fmt.Sprintf("Failure: %dHz does not fit the serial link$$$", r))
-				default:
-					em.SetRate(float64(r) / 2)
-					err = d.reply(em, fmt.Sprintf("Sample rate set to %dHz$$$", r))
-				}
-				if err != nil {
-					return err
-				}
-			case d.cmd[0] == 'x' && len(d.cmd) == 9:
-				var err error
-				d.gains.Observe(d.cmd, func(ch int) {
-					if ch == 0 {
-						err = d.reply(em, "Failure: too few chars$$$")
-					} else {
-						err = d.reply(em, fmt.Sprintf("Success: Channel set for %d$$$", ch))
-					}
-				})
-				d.cmd = d.cmd[:0]
-				if err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		var err error
-		switch c {
-		case 'v':
-			em.Stop()
-			d.gains.Observe([]byte("d"), nil)
-			err = d.reply(em, DaisyBanner)
-		case 'd':
-			d.gains.Observe([]byte("d"), nil)
-			err = d.reply(em, "updating channel settings to default$$$")
-		case 'V':
-			err = d.reply(em, "v3.1.2$$$")
-		case 'C':
-			err = d.reply(em, "daisy attached16$$$")
-		case 'b':
-			if !em.Streaming() {
-				em.Start()
-			}
-		case 's':
-			em.Stop()
-		case 'x', '~':
-			d.cmd = append(d.cmd[:0], c)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (d *daisyDevice) Sample(n uint64, counts []int32) int {
-	d.cfg.Generator.Next(d.uv[:])
-	for c, v := range d.uv {
-		counts[c] = link.Quantize(v, ScaleUV(d.gains.Gain(c+1)), 0, MinCount, MaxCount)
-	}
-	return DaisyChannels
-}
-
-func (d *daisyDevice) Encode(dst []byte, n uint64, counts []int32) []byte {
-	d.pk.Footer = FooterMin
-	d.pk.Aux = [6]byte{}
-	if n == 0 {
-		d.pk.Counter = 0
-		d.pk.Counts = [Channels]int32{}
-		dst = AppendPacket(dst, &d.pk)
-	}
-	d.pk.Counter = uint8(2*n + 1)
-	copy(d.pk.Counts[:], counts[:Channels])
-	dst = AppendPacket(dst, &d.pk)
-	d.pk.Counter = uint8(2*n + 2)
-	copy(d.pk.Counts[:], counts[Channels:])
-	return AppendPacket(dst, &d.pk)
+	}, newBoard(cfg, true))
 }

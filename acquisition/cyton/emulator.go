@@ -1,17 +1,14 @@
 package cyton
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
-	"strconv"
-	"time"
 
 	"myorehab/acquisition"
+	"myorehab/acquisition/internal/link"
 )
 
 // Banner is the text the emulator sends in answer to `v`, modelled on a
@@ -44,26 +41,6 @@ type EmulatorConfig struct {
 	OnCorrupt func(sample uint64, offset int)
 }
 
-// emulator is the state of one RunEmulator call.
-type emulator struct {
-	cfg    EmulatorConfig
-	port   io.ReadWriter
-	rng    *rand.Rand
-	gains  [Channels]int
-	rate   float64
-	total  int // samples to send in all; 0 = unlimited
-	sent   int
-	stream bool
-	t0     time.Time
-	n      uint64 // samples sent since the latest `b`
-	cmd    []byte // command being assembled (`x…X`, `~N`)
-	uv     [Channels]float64
-	pk     Packet
-	wire   []byte
-	dump   *bufio.Writer
-	line   []byte
-}
-
 // RunEmulator plays an OpenBCI Cyton on port (a serial.Port, or any
 // io.ReadWriter): it answers `v` with Banner, `d` with `updating channel
 // settings to default$$$`, `x…X` with `Success: Channel set for N$$$`,
@@ -91,232 +68,169 @@ func RunEmulator(ctx context.Context, port io.ReadWriter, cfg EmulatorConfig) (s
 	if cfg.RateHz < 0 || cfg.Seconds < 0 || cfg.Corrupt < 0 || cfg.Corrupt > 1 {
 		return 0, fmt.Errorf("cyton emulator: invalid config (rate %g Hz, %g s, corrupt %g)", cfg.RateHz, cfg.Seconds, cfg.Corrupt)
 	}
-	e := &emulator{
-		cfg:   cfg,
-		port:  port,
-		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x0bc1)),
-		rate:  cfg.RateHz,
-		total: int(math.Round(cfg.Seconds * cfg.RateHz)),
-		wire:  make([]byte, 0, PacketSize),
+	b := newBoard(cfg, false)
+	if !b.fits(cfg.RateHz) {
+		return 0, fmt.Errorf("cyton emulator: %g Hz needs %d baud, the link has %d", cfg.RateHz, b.baudNeeded(cfg.RateHz), cfg.Baud)
 	}
-	if !e.fits(e.rate) {
-		return 0, fmt.Errorf("cyton emulator: %g Hz needs %d baud, the link has %d", e.rate, e.baudNeeded(e.rate), cfg.Baud)
-	}
-	e.resetGains()
-	if cfg.Dump != nil {
-		e.dump = bufio.NewWriter(cfg.Dump)
-		e.dump.WriteString("sample,ch1,ch2,ch3,ch4,ch5,ch6,ch7,ch8\n")
-		defer e.dump.Flush()
-	}
-	if cfg.Seconds > 0 && e.total == 0 {
-		return 0, nil
-	}
-
-	in := make(chan []byte, 16)
-	readErr := make(chan error, 1)
-	stop := make(chan struct{})
-	defer close(stop)
-	go readCommands(port, in, readErr, stop)
-
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		var tick <-chan time.Time
-		if e.stream {
-			tick = timer.C
-		}
-		select {
-		case <-ctx.Done():
-			return e.sent, ctx.Err()
-		case err := <-readErr:
-			return e.sent, fmt.Errorf("cyton emulator: read: %w", err)
-		case b := <-in:
-			for _, c := range b {
-				if err := e.command(c); err != nil {
-					return e.sent, err
-				}
-			}
-		case <-tick:
-		}
-		if !e.stream {
-			continue
-		}
-		done, err := e.sendDue()
-		if err != nil || done {
-			return e.sent, err
-		}
-		timer.Reset(time.Until(e.due(e.n)))
-	}
+	return link.Run(ctx, port, link.EmulatorConfig{
+		Name: "cyton emulator", Channels: Channels, RateHz: cfg.RateHz, Seconds: cfg.Seconds,
+		Corrupt: cfg.Corrupt, Seed: cfg.Seed, Stream: 0x0bc1, Dump: cfg.Dump, OnCorrupt: cfg.OnCorrupt,
+	}, b)
 }
 
-// readCommands forwards what port receives to in until stop is closed or
-// Read fails.
-func readCommands(port io.Reader, in chan<- []byte, readErr chan<- error, stop <-chan struct{}) {
-	buf := make([]byte, 64)
-	for {
-		n, err := port.Read(buf)
-		if n > 0 {
-			select {
-			case in <- append([]byte(nil), buf[:n]...):
-			case <-stop:
-				return
-			}
-		}
-		if err != nil {
-			select {
-			case readErr <- err:
-			case <-stop:
-			}
-			return
-		}
-		select {
-		case <-stop:
-			return
-		default:
-		}
+// board is the link.Device of RunEmulator and RunDaisyEmulator: a Cyton,
+// with or without its Daisy module.
+type board struct {
+	cfg   EmulatorConfig
+	daisy bool
+	gains *GainTracker
+	uv    [DaisyChannels]float64
+	pk    Packet
+	cmd   []byte // command being assembled (`x…X`, `~N`)
+}
+
+func newBoard(cfg EmulatorConfig, daisy bool) *board {
+	return &board{cfg: cfg, daisy: daisy, gains: NewGainTracker()}
+}
+
+// channels returns the number of channels per sample.
+func (d *board) channels() int {
+	if d.daisy {
+		return DaisyChannels
 	}
+	return Channels
 }
 
-func (e *emulator) baudNeeded(rate float64) int { return int(math.Ceil(rate * PacketSize * 10)) }
-func (e *emulator) fits(rate float64) bool      { return e.baudNeeded(rate) <= e.cfg.Baud }
-
-func (e *emulator) resetGains() {
-	for c := range e.gains {
-		e.gains[c] = DefaultGain
+// packets returns the number of packets per sample.
+func (d *board) packets() float64 {
+	if d.daisy {
+		return 2
 	}
+	return 1
 }
 
-// due returns the wall-clock time at which sample n of the run is sent.
-func (e *emulator) due(n uint64) time.Time {
-	return e.t0.Add(time.Duration(float64(n+1) / e.rate * float64(time.Second)))
+func (d *board) baudNeeded(packetRate float64) int {
+	return int(math.Ceil(packetRate * PacketSize * 10))
 }
+func (d *board) fits(packetRate float64) bool { return d.baudNeeded(packetRate) <= d.cfg.Baud }
 
-// command handles one received byte.
-func (e *emulator) command(c byte) error {
-	if len(e.cmd) > 0 {
-		e.cmd = append(e.cmd, c)
-		switch {
-		case e.cmd[0] == '~' && len(e.cmd) == 2:
-			defer func() { e.cmd = e.cmd[:0] }()
-			return e.sampleRate(e.cmd[1])
-		case e.cmd[0] == 'x' && len(e.cmd) == 9:
-			defer func() { e.cmd = e.cmd[:0] }()
-			ch, gain, ok := ParseChannelSettings(e.cmd)
-			if !ok {
-				return e.reply("Failure: too few chars$$$")
-			}
-			e.gains[ch-1] = gain
-			return e.reply(fmt.Sprintf("Success: Channel set for %d$$$", ch))
-		}
+// reply sends text unless streaming (the board stays quiet then).
+func (d *board) reply(em *link.Emulator, text string) error {
+	if em.Streaming() {
 		return nil
 	}
-	switch c {
-	case 'v':
-		e.stream = false
-		e.resetGains()
-		return e.reply(Banner)
-	case 'd':
-		e.resetGains()
-		return e.reply("updating channel settings to default$$$")
-	case 'V':
-		return e.reply("v3.1.2$$$")
-	case 'c':
-		return e.reply("daisy removed$$$")
-	case 'b':
-		if !e.stream {
-			e.stream, e.t0, e.n = true, time.Now(), 0
+	return em.Reply(text)
+}
+
+// Command handles bytes received from the host.
+func (d *board) Command(em *link.Emulator, b []byte) error {
+	for _, c := range b {
+		if err := d.command(em, c); err != nil {
+			return err
 		}
-	case 's':
-		e.stream = false
-	case 'x', '~':
-		e.cmd = append(e.cmd[:0], c)
 	}
 	return nil
 }
 
-// sampleRate handles `~N`.
-func (e *emulator) sampleRate(code byte) error {
+// command handles one received byte.
+func (d *board) command(em *link.Emulator, c byte) error {
+	if len(d.cmd) > 0 {
+		d.cmd = append(d.cmd, c)
+		switch {
+		case d.cmd[0] == '~' && len(d.cmd) == 2:
+			code := d.cmd[1]
+			d.cmd = d.cmd[:0]
+			return d.sampleRate(em, code)
+		case d.cmd[0] == 'x' && len(d.cmd) == 9:
+			ch := 0
+			d.gains.Observe(d.cmd, func(k int) { ch = k })
+			d.cmd = d.cmd[:0]
+			if ch == 0 || ch > d.channels() {
+				return d.reply(em, "Failure: too few chars$$$")
+			}
+			return d.reply(em, fmt.Sprintf("Success: Channel set for %d$$$", ch))
+		}
+		return nil
+	}
+	switch {
+	case c == 'v':
+		em.Stop()
+		d.gains.Observe([]byte("d"), nil)
+		if d.daisy {
+			return d.reply(em, DaisyBanner)
+		}
+		return d.reply(em, Banner)
+	case c == 'd':
+		d.gains.Observe([]byte("d"), nil)
+		return d.reply(em, "updating channel settings to default$$$")
+	case c == 'V':
+		return d.reply(em, "v3.1.2$$$")
+	case c == 'c' && !d.daisy:
+		return d.reply(em, "daisy removed$$$")
+	case c == 'C' && d.daisy:
+		return d.reply(em, "daisy attached16$$$")
+	case c == 'b':
+		if !em.Streaming() {
+			em.Start()
+		}
+	case c == 's':
+		em.Stop()
+	case c == 'x', c == '~':
+		d.cmd = append(d.cmd[:0], c)
+	}
+	return nil
+}
+
+// sampleRate handles `~N`; N selects the packet rate.
+func (d *board) sampleRate(em *link.Emulator, code byte) error {
 	if code == '~' {
-		return e.reply(fmt.Sprintf("Sample rate is %gHz$$$", e.rate))
+		return d.reply(em, fmt.Sprintf("Sample rate is %gHz$$$", em.Rate()*d.packets()))
 	}
 	r, ok := SampleRateFromCode(code)
 	switch {
 	case !ok:
-		return e.reply("Failure: invalid sample rate$$$")
-	case !e.fits(float64(r)):
-		return e.reply(fmt.Sprintf("Failure: %dHz does not fit the serial link$$$", r))
+		return d.reply(em, "Failure: invalid sample rate$$$")
+	case !d.fits(float64(r)):
+		return d.reply(em, fmt.Sprintf("Failure: %dHz does not fit the serial link$$$", r))
 	}
-	e.rate = float64(r)
-	return e.reply(fmt.Sprintf("Sample rate set to %dHz$$$", r))
+	em.SetRate(float64(r) / d.packets())
+	return d.reply(em, fmt.Sprintf("Sample rate set to %dHz$$$", r))
 }
 
-// reply sends text unless streaming (the board stays quiet then).
-func (e *emulator) reply(text string) error {
-	if e.stream {
-		return nil
+// Sample quantises the Generator's µV at each channel's gain, clamped to
+// 24 bits.
+func (d *board) Sample(n uint64, counts []int32) int {
+	uv := d.uv[:d.channels()]
+	d.cfg.Generator.Next(uv)
+	for c, v := range uv {
+		counts[c] = link.Quantize(v, ScaleUV(d.gains.Gain(c+1)), 0, MinCount, MaxCount)
 	}
-	if _, err := io.WriteString(e.port, text); err != nil {
-		return fmt.Errorf("cyton emulator: write: %w", err)
-	}
-	return nil
+	return len(uv)
 }
 
-// sendDue sends every packet whose time has come; done is true once the
-// configured number of samples has been sent.
-func (e *emulator) sendDue() (done bool, err error) {
-	now := time.Now()
-	for e.stream && !e.due(e.n).After(now) {
-		if err := e.sendPacket(); err != nil {
-			return false, err
+// Encode appends sample n's packet, or with the Daisy its pair of packets
+// (after the invalid first packet of a run).
+func (d *board) Encode(dst []byte, n uint64, counts []int32) []byte {
+	d.pk.Footer = FooterMin
+	d.pk.Aux = [6]byte{}
+	if !d.daisy {
+		// Accelerometer: 1 g on Z every 10th packet (25 Hz), else zeros.
+		if n%10 == 9 {
+			d.pk.Aux[4], d.pk.Aux[5] = byte(8000>>8), byte(8000&0xff)
 		}
-		if e.total > 0 && e.sent >= e.total {
-			e.stream = false
-			return true, nil
-		}
+		d.pk.Counter = uint8(n)
+		copy(d.pk.Counts[:], counts)
+		return AppendPacket(dst, &d.pk)
 	}
-	return false, nil
-}
-
-// sendPacket builds, dumps, corrupts and writes the next packet.
-func (e *emulator) sendPacket() error {
-	e.cfg.Generator.Next(e.uv[:])
-	e.pk.Counter = uint8(e.n)
-	for c, v := range e.uv {
-		q := math.Round(v / ScaleUV(e.gains[c]))
-		e.pk.Counts[c] = int32(max(MinCount, min(MaxCount, q)))
+	if n == 0 {
+		d.pk.Counter = 0
+		d.pk.Counts = [Channels]int32{}
+		dst = AppendPacket(dst, &d.pk)
 	}
-	// Accelerometer: 1 g on Z every 10th packet (25 Hz), else zeros.
-	e.pk.Aux = [6]byte{}
-	if e.n%10 == 9 {
-		e.pk.Aux[4], e.pk.Aux[5] = byte(8000>>8), byte(8000&0xff)
-	}
-	e.pk.Footer = FooterMin
-	if e.dump != nil {
-		e.line = strconv.AppendUint(e.line[:0], e.n, 10)
-		for _, c := range e.pk.Counts {
-			e.line = append(e.line, ',')
-			e.line = strconv.AppendInt(e.line, int64(c), 10)
-		}
-		e.line = append(e.line, '\n')
-		if _, err := e.dump.Write(e.line); err != nil {
-			return fmt.Errorf("cyton emulator: dump: %w", err)
-		}
-	}
-	e.wire = AppendPacket(e.wire[:0], &e.pk)
-	if e.cfg.Corrupt > 0 {
-		for i := range e.wire {
-			if e.rng.Float64() < e.cfg.Corrupt {
-				e.wire[i] ^= byte(1 + e.rng.IntN(255))
-				if e.cfg.OnCorrupt != nil {
-					e.cfg.OnCorrupt(e.n, i)
-				}
-			}
-		}
-	}
-	if _, err := e.port.Write(e.wire); err != nil {
-		return fmt.Errorf("cyton emulator: write: %w", err)
-	}
-	e.n++
-	e.sent++
-	return nil
+	d.pk.Counter = uint8(2*n + 1)
+	copy(d.pk.Counts[:], counts[:Channels])
+	dst = AppendPacket(dst, &d.pk)
+	d.pk.Counter = uint8(2*n + 2)
+	copy(d.pk.Counts[:], counts[Channels:])
+	return AppendPacket(dst, &d.pk)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"myorehab/acquisition"
+	"myorehab/acquisition/internal/link"
 )
 
 // Wire constants of the Cyton binary stream.
@@ -100,7 +101,10 @@ type Decoder struct {
 	skipping bool
 }
 
-var _ acquisition.Decoder = (*Decoder)(nil)
+var (
+	_ acquisition.Decoder = (*Decoder)(nil)
+	_ link.FrameDecoder   = (*Decoder)(nil)
+)
 
 // Reset clears the counters and the resynchronisation state.
 func (d *Decoder) Reset() { *d = Decoder{} }
@@ -176,6 +180,28 @@ func (d *Decoder) DecodePackets(dst []Packet, p []byte, atEOF bool) (n, consumed
 		i += PacketSize
 	}
 	return n, i
+}
+
+// DecodeFrames implements the driver's frame decoding as DecodePackets
+// does: one Frame per packet, Seq its counter. It does not allocate.
+func (d *Decoder) DecodeFrames(dst []link.Frame, p []byte, atEOF bool) (n, consumed int) {
+	var one [1]Packet
+	for n < len(dst) {
+		k, c := d.DecodePackets(one[:], p[consumed:], atEOF)
+		consumed += c
+		if k == 0 {
+			break
+		}
+		dst[n].Seq = uint32(one[0].Counter)
+		copy(dst[n].Counts[:Channels], one[0].Counts[:])
+		n++
+	}
+	return n, consumed
+}
+
+// Counters returns CorruptPackets and SkippedBytes.
+func (d *Decoder) Counters() (corrupt, skipped uint64) {
+	return d.CorruptPackets, d.SkippedBytes
 }
 
 // Decode implements acquisition.Decoder: it writes Channels counts per

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.bug.st/serial"
 
 	"myorehab/acquisition"
+	"myorehab/acquisition/internal/link"
 	"myorehab/acquisition/serialport"
 )
 
@@ -20,9 +19,6 @@ import (
 const (
 	DefaultBannerTimeout = 3 * time.Second
 	DefaultReplyTimeout  = time.Second
-	// closeWriteTimeout bounds the wait for the `s` that Close sends:
-	// Close on a go.bug.st/serial port does not unblock a Write.
-	closeWriteTimeout = 500 * time.Millisecond
 )
 
 // Errors from Open that a caller may want to tell apart with errors.Is.
@@ -69,29 +65,34 @@ type Config struct {
 }
 
 // Source is the Cyton driver: an acquisition.Source and
-// acquisition.StatSource. ReadBlock must be called from one goroutine at a
-// time; Info, Stats and Close are safe from any goroutine.
+// acquisition.StatSource. ReadBlock fills a block with consecutive
+// samples: Raw holds the counts and Data the µV (Raw × Info().ScaleUV[c]).
+// dst.Start is the sample index since streaming started, from the board's
+// 8-bit counter: a counter jump of k > 1 means k − 1 lost samples, which
+// leave a gap in the index and end the block early. A packet whose counter
+// jumps is only believed when the next packet continues from it; otherwise
+// it is dropped as corrupt. (A gap of 256 samples or more, over a second
+// of radio silence, cannot be seen in an 8-bit counter and shows up
+// shorter by a multiple of 256.) A read timeout with nothing new also ends
+// a block early, so the last samples of a stream that stops are delivered
+// at once. dst.Received is the host's monotonic time when the block's last
+// sample became available. ReadBlock returns acquisition.ErrClosed after
+// Close, and an error wrapping io.ErrUnexpectedEOF once the device has
+// gone (cable pulled); a partly filled block is returned first with a nil
+// error. It panics if dst.Channels is not 8 and does not allocate.
+//
+// Stats: Lost counts samples the board sent that never arrived intact,
+// from gaps in the sample counter; CorruptPackets counts decoder
+// resynchronisations plus packets dropped for an inconsistent counter.
+// Close stops the stream with `s` (waiting at most 0.5 s for the write)
+// and releases the port; it is idempotent and makes a pending ReadBlock
+// return.
+//
+// ReadBlock must be called from one goroutine at a time; Info, Stats and
+// Close are safe from any goroutine.
 type Source struct {
-	port   serial.Port
-	info   acquisition.StreamInfo
+	*link.Driver
 	banner string
-
-	// Reader state, owned by the goroutine in ReadBlock.
-	dec    Decoder
-	buf    []byte // bytes read: buf[r:w] not yet decoded
-	r, w   int
-	pk     []Packet    // decoded packets: pk[ph:pt] pending
-	at     []time.Time // host time each pending packet became decodable
-	ph, pt int
-	next   uint64 // index the next sample should have
-	gone   error  // sticky error once the device has disappeared
-	drops  uint64 // packets dropped for an inconsistent counter
-
-	closed    atomic.Bool
-	closeOnce sync.Once
-	closeErr  error
-
-	samples, lost, corrupt, skipped atomic.Uint64
 }
 
 var (
@@ -115,18 +116,18 @@ func Open(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{
-		port: port,
-		info: info,
-		buf:  make([]byte, 4096),
-		pk:   make([]Packet, 4096/PacketSize+2),
-		at:   make([]time.Time, 4096/PacketSize+2),
-	}
-	if err := s.handshake(cfg); err != nil {
+	banner, err := handshake(port, cfg)
+	if err != nil {
 		port.Close()
 		return nil, err
 	}
-	return s, nil
+	return &Source{
+		Driver: link.NewDriver(link.DriverConfig{
+			Name: "cyton", Port: port, Info: info, Decoder: &Decoder{},
+			Modulus: 256, Confirm: true, Stop: []byte{'s'},
+		}),
+		banner: banner,
+	}, nil
 }
 
 // streamInfo validates cfg, fills its defaults and returns the StreamInfo.
@@ -179,40 +180,21 @@ func (cfg *Config) streamInfo() (acquisition.StreamInfo, error) {
 	return info, nil
 }
 
-// handshake runs the start-up sequence of PROTOCOLS.md 1.2.
-func (s *Source) handshake(cfg Config) error {
-	// A board left streaming by a crashed program would bury the banner:
-	// stop it and drop what it already sent.
-	if err := s.write("s"); err != nil {
-		return err
-	}
-	s.port.ResetInputBuffer() // best effort; a pty may refuse
-	if err := s.write("v"); err != nil {
-		return err
-	}
-	banner, ok, err := s.reply(cfg.BannerTimeout)
+// handshake runs the start-up sequence of PROTOCOLS.md 1.2 and returns
+// the banner.
+func handshake(port serial.Port, cfg Config) (string, error) {
+	banner, err := wake(port, cfg)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if !ok {
-		return &openError{kind: ErrNoAnswer, msg: fmt.Sprintf(
-			"no OpenBCI Cyton answered on %s within %s (is it switched on, is this the right port?)",
-			cfg.Port, seconds(cfg.BannerTimeout))}
-	}
-	if strings.Contains(banner, "Failure") {
-		return &openError{kind: ErrBoardOff, msg: fmt.Sprintf(
-			"the OpenBCI dongle on %s answered but the Cyton board did not (is the board switched on and set to PC?): %s",
-			cfg.Port, strings.TrimSpace(banner))}
-	}
-	s.banner = banner
 	if strings.Contains(banner, "Daisy") {
 		// 16-channel packets interleave; this driver reads 8 channels.
-		if err := s.command(cfg, "c", ""); err != nil {
-			return err
+		if _, err := exchange(port, cfg, "c", "", cfg.ReplyTimeout); err != nil {
+			return "", err
 		}
 	}
-	if err := s.command(cfg, "d", ""); err != nil {
-		return err
+	if _, err := exchange(port, cfg, "d", "", cfg.ReplyTimeout); err != nil {
+		return "", err
 	}
 	for c, g := range cfg.Gains {
 		if g == DefaultGain {
@@ -220,70 +202,72 @@ func (s *Source) handshake(cfg Config) error {
 		}
 		cmd, err := ChannelSettingsCommand(c+1, g)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if err := s.command(cfg, string(cmd), "Success"); err != nil {
-			return err
+		if _, err := exchange(port, cfg, string(cmd), "Success", cfg.ReplyTimeout); err != nil {
+			return "", err
 		}
 	}
 	if cfg.SampleRateHz != 0 && cfg.SampleRateHz != DefaultRateHz {
 		code, _ := SampleRateCode(cfg.SampleRateHz)
-		if err := s.command(cfg, "~"+string(code), "Sample rate set"); err != nil {
-			return err
+		if _, err := exchange(port, cfg, "~"+string(code), "Sample rate set", cfg.ReplyTimeout); err != nil {
+			return "", err
 		}
 	}
-	return s.write("b")
+	return banner, send(port, cfg, "b")
 }
 
-// command sends cmd and waits for its `$$$`-terminated reply, which must
-// contain want (when not empty) and must not report Failure.
-func (s *Source) command(cfg Config, cmd, want string) error {
-	if err := s.write(cmd); err != nil {
-		return err
+// wake stops a board left streaming by a crashed program (its packets
+// would bury the banner), drops what it already sent, and returns the
+// banner the board sends in answer to `v`.
+func wake(port serial.Port, cfg Config) (string, error) {
+	if err := send(port, cfg, "s"); err != nil {
+		return "", err
 	}
-	rep, ok, err := s.reply(cfg.ReplyTimeout)
+	port.ResetInputBuffer() // best effort; a pty may refuse
+	return exchange(port, cfg, "v", "", cfg.BannerTimeout)
+}
+
+// send writes a command string.
+func send(port io.Writer, cfg Config, cmd string) error {
+	if _, err := port.Write([]byte(cmd)); err != nil {
+		return fmt.Errorf("cyton: send %q to %s: %w", cmd, cfg.Port, err)
+	}
+	return nil
+}
+
+// exchange sends cmd and waits up to timeout for its `$$$`-terminated
+// reply, which it returns as printable text. A reply reporting Failure
+// gives ErrBoardOff for `v` and `d` (the dongle answers for a board it
+// cannot reach) and ErrRefused otherwise, as does a reply lacking want
+// (when not empty); silence gives ErrNoAnswer.
+func exchange(port io.ReadWriter, cfg Config, cmd, want string, timeout time.Duration) (string, error) {
+	if err := send(port, cfg, cmd); err != nil {
+		return "", err
+	}
+	got, ok, err := link.ReadUntil(port, timeout, func(b []byte) bool { return bytes.Contains(b, []byte("$$$")) })
+	if err != nil {
+		return "", fmt.Errorf("cyton: read from %s: %w", cfg.Port, err)
+	}
+	if !ok {
+		if cmd == "v" {
+			return "", &openError{kind: ErrNoAnswer, msg: fmt.Sprintf(
+				"no OpenBCI Cyton answered on %s within %s (is it switched on, is this the right port?)", cfg.Port, seconds(timeout))}
+		}
+		return "", &openError{kind: ErrNoAnswer, msg: fmt.Sprintf(
+			"the OpenBCI Cyton on %s stopped answering (no reply to %q within %s)", cfg.Port, cmd, seconds(timeout))}
+	}
+	rep := printable(got[:bytes.Index(got, []byte("$$$"))+3])
 	switch {
-	case err != nil:
-		return err
-	case !ok:
-		return &openError{kind: ErrNoAnswer, msg: fmt.Sprintf(
-			"the OpenBCI Cyton on %s stopped answering (no reply to %q within %s)", cfg.Port, cmd, seconds(cfg.ReplyTimeout))}
-	case strings.Contains(rep, "Failure") && cmd == "d":
-		return &openError{kind: ErrBoardOff, msg: fmt.Sprintf(
+	case strings.Contains(rep, "Failure") && (cmd == "v" || cmd == "d"):
+		return "", &openError{kind: ErrBoardOff, msg: fmt.Sprintf(
 			"the OpenBCI dongle on %s answered but the Cyton board did not (is the board switched on and set to PC?): %s",
 			cfg.Port, strings.TrimSpace(rep))}
 	case strings.Contains(rep, "Failure") || !strings.Contains(rep, want):
-		return &openError{kind: ErrRefused, msg: fmt.Sprintf(
+		return "", &openError{kind: ErrRefused, msg: fmt.Sprintf(
 			"the OpenBCI Cyton on %s refused %q: %s", cfg.Port, cmd, strings.TrimSpace(rep))}
 	}
-	return nil
-}
-
-// write sends a command string.
-func (s *Source) write(cmd string) error {
-	if _, err := s.port.Write([]byte(cmd)); err != nil {
-		return fmt.Errorf("cyton: send %q to %s: %w", cmd, s.info.Port, err)
-	}
-	return nil
-}
-
-// reply reads until `$$$` or timeout and returns the printable text up to
-// and including `$$$`; ok is false on timeout.
-func (s *Source) reply(timeout time.Duration) (text string, ok bool, err error) {
-	var got []byte
-	tmp := make([]byte, 256)
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		n, err := s.port.Read(tmp)
-		if err != nil {
-			return "", false, fmt.Errorf("cyton: read from %s: %w", s.info.Port, err)
-		}
-		got = append(got, tmp[:n]...)
-		if i := bytes.Index(got, []byte("$$$")); i >= 0 {
-			return printable(got[:i+3]), true, nil
-		}
-	}
-	return "", false, nil
+	return rep, nil
 }
 
 // printable keeps the text characters of b.
@@ -302,181 +286,5 @@ func seconds(d time.Duration) string {
 	return fmt.Sprintf("%g s", d.Seconds())
 }
 
-// Info describes the stream.
-func (s *Source) Info() acquisition.StreamInfo { return s.info.Clone() }
-
 // Banner returns the text the board sent in answer to `v`, ending `$$$`.
 func (s *Source) Banner() string { return s.banner }
-
-// Stats returns the running counters. Lost counts samples the board sent
-// that never arrived intact, from gaps in the sample counter;
-// CorruptPackets counts decoder resynchronisations plus packets dropped for
-// an inconsistent counter.
-func (s *Source) Stats() acquisition.Stats {
-	return acquisition.Stats{
-		Samples:        s.samples.Load(),
-		Lost:           s.lost.Load(),
-		CorruptPackets: s.corrupt.Load(),
-		SkippedBytes:   s.skipped.Load(),
-	}
-}
-
-// ReadBlock fills dst with consecutive samples: Raw holds the counts and
-// Data the µV (Raw × Info().ScaleUV[c]). dst.Start is the sample index
-// since streaming started, from the board's 8-bit counter: a counter jump of
-// k > 1 means k − 1 lost samples, which leave a gap in the index and end the
-// block early. A packet whose counter jumps is only believed when the next
-// packet continues from it; otherwise it is dropped as corrupt. (A gap of
-// 256 samples or more, over a second of radio silence, cannot be seen in an
-// 8-bit counter and shows up shorter by a multiple of 256.)
-// dst.Received is the host's monotonic time when the block's last sample
-// became available. ReadBlock returns acquisition.ErrClosed after Close, and
-// an error wrapping io.ErrUnexpectedEOF once the device has gone (cable
-// pulled); a partly filled block is returned first with a nil error.
-// It panics if dst.Channels is not 8. It does not allocate.
-func (s *Source) ReadBlock(dst *acquisition.Block) error {
-	if dst.Channels != Channels {
-		panic("cyton: block channel count mismatch")
-	}
-	dst.Len = 0
-	for dst.Len < dst.Cap {
-		if s.closed.Load() {
-			break
-		}
-		i, idx, err := s.peek()
-		if err != nil {
-			if dst.Len > 0 {
-				return nil
-			}
-			return err
-		}
-		if dst.Len == 0 {
-			dst.Start = idx
-		} else if idx != dst.End() {
-			return nil // gap: the next block starts after it
-		}
-		if idx > s.next {
-			s.lost.Add(idx - s.next)
-		}
-		s.next = idx + 1
-		pk := &s.pk[i]
-		for c := range Channels {
-			k := c*dst.Cap + dst.Len
-			dst.Raw[k] = pk.Counts[c]
-			dst.Data[k] = float64(pk.Counts[c]) * s.info.ScaleUV[c]
-		}
-		dst.Received = s.at[i]
-		dst.Len++
-		s.ph++
-		s.samples.Add(1)
-	}
-	if s.closed.Load() && dst.Len == 0 {
-		return acquisition.ErrClosed
-	}
-	return nil
-}
-
-// peek returns the position in s.pk of the next packet to deliver and its
-// sample index, reading from the port as needed. Packets with an
-// unconfirmed counter jump are dropped here.
-func (s *Source) peek() (int, uint64, error) {
-	for {
-		if s.closed.Load() {
-			return 0, 0, acquisition.ErrClosed
-		}
-		if s.ph < s.pt {
-			pk := &s.pk[s.ph]
-			k := uint64(pk.Counter - uint8(s.next))
-			if k == 0 {
-				return s.ph, s.next, nil
-			}
-			if s.ph+1 < s.pt {
-				if s.pk[s.ph+1].Counter == pk.Counter+1 {
-					return s.ph, s.next + k, nil
-				}
-				s.dropPending()
-				continue
-			}
-			if s.gone != nil {
-				s.dropPending() // no confirmation will come
-				continue
-			}
-		} else if s.gone != nil {
-			return 0, 0, s.gone
-		}
-		s.fill()
-	}
-}
-
-// dropPending discards the first pending packet as corrupt.
-func (s *Source) dropPending() {
-	s.ph++
-	s.drops++
-	s.corrupt.Add(1)
-}
-
-// fill reads once from the port and decodes what arrived. A read that
-// times out with nothing flushes a packet waiting for its lookahead byte.
-// A read error is stored in s.gone.
-func (s *Source) fill() {
-	if s.ph == s.pt {
-		s.ph, s.pt = 0, 0
-	} else if s.ph > 0 && s.pt == len(s.pk) {
-		n := copy(s.pk, s.pk[s.ph:s.pt])
-		copy(s.at, s.at[s.ph:s.pt])
-		s.ph, s.pt = 0, n
-	}
-	if s.r > 0 {
-		s.w = copy(s.buf, s.buf[s.r:s.w])
-		s.r = 0
-	}
-	atEOF := false
-	if s.w < len(s.buf) {
-		n, err := s.port.Read(s.buf[s.w:])
-		s.w += n
-		switch {
-		case err != nil && !s.closed.Load():
-			atEOF = true
-			if serialport.IsGone(err) {
-				s.gone = fmt.Errorf("cyton: %s disconnected (%v): %w", s.info.Port, err, io.ErrUnexpectedEOF)
-			} else {
-				s.gone = fmt.Errorf("cyton: read from %s: %w", s.info.Port, err)
-			}
-		case n == 0:
-			atEOF = true // idle: nothing more is coming soon
-		}
-	}
-	now := time.Now()
-	n, c := s.dec.DecodePackets(s.pk[s.pt:], s.buf[s.r:s.w], atEOF)
-	for i := s.pt; i < s.pt+n; i++ {
-		s.at[i] = now
-	}
-	s.pt += n
-	s.r += c
-	s.corrupt.Store(s.dec.CorruptPackets + s.drops)
-	s.skipped.Store(s.dec.SkippedBytes)
-}
-
-// Close stops the stream with `s` (waiting at most 0.5 s for the write) and
-// releases the port. It is idempotent, safe from any goroutine, and makes a
-// pending ReadBlock return.
-func (s *Source) Close() error {
-	s.closeOnce.Do(func() {
-		s.closed.Store(true)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			s.port.Write([]byte{'s'})
-		}()
-		t := time.NewTimer(closeWriteTimeout)
-		select {
-		case <-done:
-		case <-t.C:
-		}
-		t.Stop()
-		if err := s.port.Close(); err != nil {
-			s.closeErr = fmt.Errorf("cyton: close %s: %w", s.info.Port, err)
-		}
-	})
-	return s.closeErr
-}

@@ -39,6 +39,9 @@ type EmulatorConfig struct {
 	Corrupt float64
 	// Seed seeds the corruption.
 	Seed uint64
+	// Stream is the second word of the corruption's PCG seed, so that a
+	// protocol keeps its own sequence for a given Seed; 0 means 0x1ab.
+	Stream uint64
 	// Dump, when not nil, receives CSV `sample,ch1,…,chK` of the clean
 	// counts of every sample sent (K from the first sample; Channels when
 	// nothing was sent).
@@ -106,10 +109,13 @@ func Run(ctx context.Context, port io.ReadWriter, cfg EmulatorConfig, dev Device
 	if cfg.RateHz <= 0 || cfg.Seconds < 0 || cfg.Corrupt < 0 || cfg.Corrupt > 1 || cfg.Channels <= 0 {
 		return 0, fmt.Errorf("%s: invalid config (rate %g Hz, %g s, corrupt %g, %d channels)", cfg.Name, cfg.RateHz, cfg.Seconds, cfg.Corrupt, cfg.Channels)
 	}
+	if cfg.Stream == 0 {
+		cfg.Stream = 0x1ab
+	}
 	e := &Emulator{
 		cfg:    cfg,
 		port:   port,
-		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x1ab)),
+		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Stream)),
 		rate:   cfg.RateHz,
 		total:  int(math.Round(cfg.Seconds * cfg.RateHz)),
 		counts: make([]int32, cfg.Channels),
