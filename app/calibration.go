@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"myorehab/acquisition/sim"
+	"myorehab/app/service"
 	"myorehab/processing/recognition"
 	"myorehab/storage"
-	"myorehab/ui"
 )
 
 // Annotation kinds written by a calibration (storage.Annotation.Kind).
@@ -31,8 +31,8 @@ const (
 
 // CalibrationOptions configures the calibration service.
 type CalibrationOptions struct {
-	// Protocol is what the wizard offers (ui.CalibrationService.Defaults).
-	Protocol ui.CalibrationConfig
+	// Protocol is what the wizard offers (service.CalibrationService.Defaults).
+	Protocol service.CalibrationConfig
 	// Spec is the recognition front end and model trained.
 	Spec recognition.Spec
 	// SettleFraction of each hold, at most MaxSettle, is left out of the
@@ -55,14 +55,14 @@ type CalibrationOptions struct {
 func DefaultCalibrationOptions() CalibrationOptions {
 	gestures := []string{"rest", "power grip", "open hand", "pinch", "wrist flexion", "wrist extension"}
 	return CalibrationOptions{
-		Protocol: ui.CalibrationConfig{
+		Protocol: service.CalibrationConfig{
 			Gestures: gestures,
 			Selected: gestures,
 			Reps:     3,
 			Hold:     5 * time.Second,
 			Rest:     3 * time.Second,
 			Baseline: 5 * time.Second,
-			MVC:      []ui.MVCGroup{{Name: "flexors", Gesture: "power grip"}, {Name: "extensors", Gesture: "open hand"}},
+			MVC:      []service.MVCGroup{{Name: "flexors", Gesture: "power grip"}, {Name: "extensors", Gesture: "open hand"}},
 			MVCReps:  2,
 			MVCHold:  3 * time.Second,
 			MVCRest:  3 * time.Second,
@@ -76,7 +76,7 @@ func DefaultCalibrationOptions() CalibrationOptions {
 	}
 }
 
-// Calibration implements ui.CalibrationService on the device, the
+// Calibration implements service.CalibrationService on the device, the
 // recorder and the database: it records calibration sessions with their
 // prompts as annotations (the simulated patient follows them), trains and
 // cross-validates a model on them, saves it as the patient's next model
@@ -90,7 +90,7 @@ type Calibration struct {
 	patientID int64
 	sessions  []calSession // sessions of the current calibration, oldest first
 	recording *calSession  // the session being recorded, nil when none
-	progress  ui.CalibrationProgress
+	progress  service.CalibrationProgress
 	trained   *trainedModel
 	saved     *storage.Model
 	trial     *trial
@@ -108,7 +108,7 @@ func NewCalibration(svc *Services, opts CalibrationOptions) *Calibration {
 }
 
 // Defaults returns the protocol the wizard offers.
-func (c *Calibration) Defaults() ui.CalibrationConfig { return c.opts.Protocol }
+func (c *Calibration) Defaults() service.CalibrationConfig { return c.opts.Protocol }
 
 // simulator returns the connected simulator, nil when the device is not
 // the simulator.
@@ -177,7 +177,7 @@ func (c *Calibration) Begin(ctx context.Context, patientID int64, redo bool) (in
 }
 
 // Progress reports what Perform is doing.
-func (c *Calibration) Progress() ui.CalibrationProgress {
+func (c *Calibration) Progress() service.CalibrationProgress {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.progress
@@ -199,7 +199,7 @@ func (c *Calibration) position(sessionID int64) (int64, float64, error) {
 
 // Perform prompts each of prompts in turn, records them as annotations
 // and waits, on the stream's own clock, for each hold and rest to pass.
-func (c *Calibration) Perform(ctx context.Context, prompts []ui.Prompt) error {
+func (c *Calibration) Perform(ctx context.Context, prompts []service.Prompt) error {
 	c.mu.Lock()
 	rec := c.recording
 	c.mu.Unlock()
@@ -224,7 +224,7 @@ func (c *Calibration) Perform(ctx context.Context, prompts []ui.Prompt) error {
 			return fmt.Errorf("prompt %d: hold %v and rest %v", i+1, p.Hold, p.Rest)
 		}
 		level := c.opts.GestureLevel
-		if p.Kind == ui.PromptMVC {
+		if p.Kind == service.PromptMVC {
 			level = 1
 		}
 		start, rate, err := c.position(rec.id)
@@ -238,7 +238,7 @@ func (c *Calibration) Perform(ctx context.Context, prompts []ui.Prompt) error {
 		}
 		show := func(resting bool, base time.Duration, left time.Duration) {
 			c.mu.Lock()
-			c.progress = ui.CalibrationProgress{Active: true, Index: i, Count: len(prompts), Prompt: p, Resting: resting, Remaining: left,
+			c.progress = service.CalibrationProgress{Active: true, Index: i, Count: len(prompts), Prompt: p, Resting: resting, Remaining: left,
 				Done: float64(elapsed+base) / float64(total)}
 			c.mu.Unlock()
 		}
@@ -259,17 +259,17 @@ func (c *Calibration) Perform(ctx context.Context, prompts []ui.Prompt) error {
 
 // annotate records prompt p, shown at session sample start and held for
 // hold samples: its cue and the settled part as a label, MVC or baseline.
-func (c *Calibration) annotate(ctx context.Context, sessionID int64, p ui.Prompt, start, hold int64, rate float64) error {
+func (c *Calibration) annotate(ctx context.Context, sessionID int64, p service.Prompt, start, hold int64, rate float64) error {
 	settle := int64(min(c.opts.SettleFraction*float64(hold), c.opts.MaxSettle.Seconds()*rate))
 	cue := &storage.Annotation{SessionID: sessionID, Sample: start, Duration: hold, Kind: annCue}
 	mark := &storage.Annotation{SessionID: sessionID, Sample: start + settle, Duration: hold - settle}
 	switch p.Kind {
-	case ui.PromptBaseline:
+	case service.PromptBaseline:
 		cue.Text, mark.Kind, mark.Text = "baseline: "+p.Gesture, annBaseline, p.Gesture
-	case ui.PromptMVC:
+	case service.PromptMVC:
 		cue.Text = fmt.Sprintf("mvc %s: %s %d/%d", p.Group, p.Gesture, p.Rep, p.Reps)
 		mark.Kind, mark.Text = annMVC, p.Group
-	case ui.PromptGesture:
+	case service.PromptGesture:
 		cue.Text = fmt.Sprintf("gesture: %s %d/%d", p.Gesture, p.Rep, p.Reps)
 		mark.Kind, mark.Text = annLabel, p.Gesture
 	default:

@@ -14,6 +14,7 @@ import (
 
 	"myorehab/acquisition"
 	"myorehab/acquisition/sim"
+	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/processing/recognition"
 	"myorehab/storage"
@@ -33,7 +34,7 @@ func fastCalibration() CalibrationOptions {
 // connectSim connects the simulator and waits for live data.
 func connectSim(t *testing.T, svc *Services) {
 	t.Helper()
-	if err := svc.Device.Connect(ui.DeviceConfig{Protocol: "sim"}); err != nil {
+	if err := svc.Device.Connect(service.DeviceConfig{Protocol: "sim"}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 5*time.Second, "live data", func() bool { return svc.Device.Snapshot() != nil })
@@ -251,9 +252,9 @@ func TestCalibrationBadInput(t *testing.T) {
 	if _, err := c.Begin(ctx, pt.ID, true); err == nil {
 		t.Error("a second Begin while recording succeeded")
 	}
-	one := []ui.Prompt{
-		{Kind: ui.PromptGesture, Gesture: "power grip", Rep: 1, Reps: 2, Hold: 500 * time.Millisecond, Rest: 100 * time.Millisecond},
-		{Kind: ui.PromptGesture, Gesture: "power grip", Rep: 2, Reps: 2, Hold: 500 * time.Millisecond},
+	one := []service.Prompt{
+		{Kind: service.PromptGesture, Gesture: "power grip", Rep: 1, Reps: 2, Hold: 500 * time.Millisecond, Rest: 100 * time.Millisecond},
+		{Kind: service.PromptGesture, Gesture: "power grip", Rep: 2, Reps: 2, Hold: 500 * time.Millisecond},
 	}
 	if err := c.Perform(ctx, one); err != nil {
 		t.Fatal(err)
@@ -280,9 +281,9 @@ func TestCalibrationBadInput(t *testing.T) {
 	if _, err := c.Begin(ctx, pt.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	short := []ui.Prompt{
-		{Kind: ui.PromptGesture, Gesture: "rest", Rep: 1, Reps: 1, Hold: 100 * time.Millisecond},
-		{Kind: ui.PromptGesture, Gesture: "pinch", Rep: 1, Reps: 1, Hold: 100 * time.Millisecond},
+	short := []service.Prompt{
+		{Kind: service.PromptGesture, Gesture: "rest", Rep: 1, Reps: 1, Hold: 100 * time.Millisecond},
+		{Kind: service.PromptGesture, Gesture: "pinch", Rep: 1, Reps: 1, Hold: 100 * time.Millisecond},
 	}
 	if err := c.Perform(ctx, short); err != nil {
 		t.Fatal(err)
@@ -298,7 +299,7 @@ func TestCalibrationBadInput(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- c.Perform(ctx, []ui.Prompt{{Kind: ui.PromptGesture, Gesture: "pinch", Rep: 1, Reps: 1, Hold: 30 * time.Second}})
+		done <- c.Perform(ctx, []service.Prompt{{Kind: service.PromptGesture, Gesture: "pinch", Rep: 1, Reps: 1, Hold: 30 * time.Second}})
 	}()
 	eventually(t, 5*time.Second, "the prompt", func() bool { return c.Progress().Active })
 	svc.Device.Disconnect()
@@ -428,7 +429,7 @@ func TestStoredModelRebuilds(t *testing.T) {
 	tr, pipe := trialFor(t)
 	_ = tr
 	tm := &trainedModel{pipe: pipe, labels: []string{"a", "b", "c", "d", "e", "f", "g", "h"}, mvcUV: []float64{1, 2, 3, 4, 5, 6, 7, 8},
-		result: &ui.CalibrationResult{Accuracy: math.NaN(), Recall: []float64{1, math.NaN(), 1, 1, 1, 1}}, sessions: []int64{4, 9}}
+		result: &service.CalibrationResult{Accuracy: math.NaN(), Recall: []float64{1, math.NaN(), 1, 1, 1, 1}}, sessions: []int64{4, 9}}
 	m, err := storedModel(tm, 1, "test")
 	if err != nil {
 		t.Fatal(err)

@@ -9,18 +9,18 @@ import (
 	"slices"
 
 	"myorehab/acquisition"
+	"myorehab/app/service"
 	"myorehab/processing/classify"
 	"myorehab/processing/filter"
 	"myorehab/processing/quant"
 	"myorehab/processing/recognition"
 	"myorehab/storage"
-	"myorehab/ui"
 )
 
 // trainedModel is the outcome of Calibration.Train.
 type trainedModel struct {
 	pipe     *recognition.Pipeline
-	result   *ui.CalibrationResult
+	result   *service.CalibrationResult
 	labels   []string // channel labels
 	mvcUV    []float64
 	baseUV   []float64
@@ -209,7 +209,7 @@ func levels(data []*calData, kind string, mean bool) []float64 {
 
 // Train trains the model on the calibration's gestures and
 // cross-validates it by leaving one repetition out.
-func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*ui.CalibrationResult, error) {
+func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*service.CalibrationResult, error) {
 	c.mu.Lock()
 	sessions := slices.Clone(c.sessions)
 	recording := c.recording != nil
@@ -312,7 +312,7 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 		progress(float64(r+1) / steps)
 	}
 
-	result := &ui.CalibrationResult{
+	result := &service.CalibrationResult{
 		Classes:  slices.Clone(pipe.Classes),
 		Accuracy: math.NaN(),
 		Recall:   make([]float64, k),
@@ -395,7 +395,7 @@ type modelExtra struct {
 }
 
 // Save stores the last trained model as the patient's next version.
-func (c *Calibration) Save(ctx context.Context, name string) (*ui.SavedModel, error) {
+func (c *Calibration) Save(ctx context.Context, name string) (*service.SavedModel, error) {
 	c.mu.Lock()
 	t, patientID := c.trained, c.patientID
 	c.mu.Unlock()
@@ -413,7 +413,7 @@ func (c *Calibration) Save(ctx context.Context, name string) (*ui.SavedModel, er
 	c.saved = m
 	c.mu.Unlock()
 	c.log.Info("model saved", "patient", patientID, "version", m.Version, "accuracy", m.Accuracy)
-	return &ui.SavedModel{ID: m.ID, Version: m.Version, Name: m.Name, Accuracy: m.Accuracy, MVCUV: slices.Clone(t.mvcUV)}, nil
+	return &service.SavedModel{ID: m.ID, Version: m.Version, Name: m.Name, Accuracy: m.Accuracy, MVCUV: slices.Clone(t.mvcUV)}, nil
 }
 
 // storedModel returns t as a storage.Model of the patient.

@@ -9,9 +9,9 @@ import (
 
 	"myorehab/acquisition"
 	"myorehab/acquisition/sim"
+	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/processing/recognition"
-	"myorehab/ui"
 )
 
 // trialBlockCap is the largest live block the trial's Decider takes
@@ -33,7 +33,7 @@ type trial struct {
 	started bool
 
 	mu   sync.Mutex
-	last ui.LiveDecision
+	last service.LiveDecision
 	seq  uint64
 }
 
@@ -82,12 +82,12 @@ func (t *trial) take(b *acquisition.Block) {
 	}
 	t.mu.Lock()
 	t.seq++
-	t.last = ui.LiveDecision{Seq: t.seq, Class: name, Confidence: d.Confidence, Level: d.Level, TComp: d.TComp, TTrans: d.TTrans, TSync: d.TSync}
+	t.last = service.LiveDecision{Seq: t.seq, Class: name, Confidence: d.Confidence, Level: d.Level, TComp: d.TComp, TTrans: d.TTrans, TSync: d.TSync}
 	t.mu.Unlock()
 }
 
 // latest returns the newest decision, false before the first.
-func (t *trial) latest() (ui.LiveDecision, bool) {
+func (t *trial) latest() (service.LiveDecision, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.last, t.seq > 0
@@ -140,12 +140,12 @@ func (c *Calibration) StartTrial(ctx context.Context) error {
 }
 
 // Decision returns the newest live decision of the trial.
-func (c *Calibration) Decision() (ui.LiveDecision, bool) {
+func (c *Calibration) Decision() (service.LiveDecision, bool) {
 	c.mu.Lock()
 	t := c.trial
 	c.mu.Unlock()
 	if t == nil {
-		return ui.LiveDecision{}, false
+		return service.LiveDecision{}, false
 	}
 	return t.latest()
 }

@@ -12,9 +12,9 @@ import (
 	"myorehab/acquisition/cyton"
 	"myorehab/acquisition/serialport"
 	"myorehab/acquisition/sim"
+	"myorehab/app/service"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
-	"myorehab/ui"
 )
 
 // runEmulate implements `myorehab emulate` (CLI.md): act as an amplifier
@@ -180,7 +180,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("patient %s: %w", *patient, err)
 	}
-	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: *protocol, Port: *portPath}, p.ID, storage.SessionRecording)
+	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: *protocol, Port: *portPath}, p.ID, storage.SessionRecording)
 	if err != nil {
 		return err
 	}

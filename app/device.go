@@ -11,23 +11,23 @@ import (
 	"time"
 
 	"myorehab/acquisition"
+	"myorehab/app/service"
 	"myorehab/processing/fatigue"
 	"myorehab/processing/pipeline"
 	"myorehab/processing/quality"
 	"myorehab/storage"
-	"myorehab/ui"
 )
 
 // Device owns the connection to one amplifier (or the simulator): the
 // source, the Reader goroutine, the live pipeline goroutine and the
-// recording consumer. It implements ui.DeviceService.
+// recording consumer. It implements service.DeviceService.
 type Device struct {
 	log      *slog.Logger
-	open     func(cfg ui.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error)
+	open     func(cfg service.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error)
 	recorder *Recorder // receives every block while a recording is active
 
 	mu      sync.Mutex // guards the fields below
-	state   ui.DeviceState
+	state   service.DeviceState
 	message string
 	info    acquisition.StreamInfo
 	src     acquisition.Source
@@ -49,8 +49,8 @@ type Device struct {
 
 // NewDevice returns a disconnected Device. open builds a source for a
 // configuration (see openSource); blocks reach rec while it records.
-func NewDevice(log *slog.Logger, rec *Recorder, open func(ui.DeviceConfig, func(acquisition.Event)) (acquisition.Source, error)) *Device {
-	return &Device{log: log, open: open, recorder: rec, state: ui.Disconnected}
+func NewDevice(log *slog.Logger, rec *Recorder, open func(service.DeviceConfig, func(acquisition.Event)) (acquisition.Source, error)) *Device {
+	return &Device{log: log, open: open, recorder: rec, state: service.Disconnected}
 }
 
 // Protocols lists the protocols the device panel offers.
@@ -58,17 +58,17 @@ func (d *Device) Protocols() []string { return Protocols() }
 
 // Ports lists the serial ports the OS knows (never pseudo-terminals: a
 // typed-in path always works).
-func (d *Device) Ports() []ui.PortInfo { return listPorts(d.log) }
+func (d *Device) Ports() []service.PortInfo { return listPorts(d.log) }
 
 // Connect opens the source for cfg and starts streaming. It blocks while
 // the device answers its handshake (up to about 3 s) and returns an error
 // with a clinician-readable message when it does not.
-func (d *Device) Connect(cfg ui.DeviceConfig) error { return d.connect(cfg, nil) }
+func (d *Device) Connect(cfg service.DeviceConfig) error { return d.connect(cfg, nil) }
 
 // ConnectAndRecord connects like Connect and starts a recording for the
 // patient before the first block is read, so the session holds the stream
 // from its very first sample (session index = stream index).
-func (d *Device) ConnectAndRecord(ctx context.Context, cfg ui.DeviceConfig, patientID int64, typ storage.SessionType) (*storage.Session, error) {
+func (d *Device) ConnectAndRecord(ctx context.Context, cfg service.DeviceConfig, patientID int64, typ storage.SessionType) (*storage.Session, error) {
 	var sess *storage.Session
 	err := d.connect(cfg, func() error {
 		var err error
@@ -78,22 +78,22 @@ func (d *Device) ConnectAndRecord(ctx context.Context, cfg ui.DeviceConfig, pati
 	return sess, err
 }
 
-func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
+func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) error {
 	d.Disconnect()
-	d.setState(ui.Connecting, "Connecting…")
+	d.setState(service.Connecting, "Connecting…")
 	d.log.Info("connect", "protocol", cfg.Protocol, "port", cfg.Port)
 	src, err := d.open(cfg, d.onEvent)
 	if err != nil {
 		msg := friendly(err)
 		d.log.Error("connect failed", "protocol", cfg.Protocol, "port", cfg.Port, "err", err)
-		d.setState(ui.Failed, msg)
+		d.setState(service.Failed, msg)
 		return errors.New(msg)
 	}
 	info := src.Info()
 	chain, desc, err := liveFilter(info)
 	if err != nil {
 		src.Close()
-		d.setState(ui.Failed, err.Error())
+		d.setState(service.Failed, err.Error())
 		return err
 	}
 	blockLen := max(1, int(math.Round(info.SampleRateHz/50))) // 20 ms blocks
@@ -101,14 +101,14 @@ func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
 	tracker, err := fatigue.NewTracker(fatigue.DefaultConfig(info.SampleRateHz), info.Channels, 7200)
 	if err != nil {
 		src.Close()
-		d.setState(ui.Failed, err.Error())
+		d.setState(service.Failed, err.Error())
 		return err
 	}
 	// Signal quality of the raw signal (mains checked at 50 and 60 Hz).
 	monitor, err := quality.New(info, quality.Config{})
 	if err != nil {
 		src.Close()
-		d.setState(ui.Failed, err.Error())
+		d.setState(service.Failed, err.Error())
 		return err
 	}
 	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, Filter: chain, BlockCap: blockLen, Fatigue: tracker, Quality: monitor})
@@ -123,7 +123,7 @@ func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
 
 	d.mu.Lock()
 	d.info, d.src, d.cancel, d.liveOut, d.recOut, d.filter, d.reader = info, src, cancel, liveOut, recOut, desc, reader
-	d.state, d.message = ui.Streaming, fmt.Sprintf("Streaming from %s (%s)", info.Device, desc)
+	d.state, d.message = service.Streaming, fmt.Sprintf("Streaming from %s (%s)", info.Device, desc)
 	d.mu.Unlock()
 	d.live.Store(live)
 	d.received.Store(0)
@@ -133,7 +133,7 @@ func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
 		if err := beforeStream(); err != nil {
 			cancel()
 			d.Disconnect()
-			d.setState(ui.Failed, err.Error())
+			d.setState(service.Failed, err.Error())
 			return err
 		}
 	}
@@ -144,7 +144,7 @@ func (d *Device) connect(cfg ui.DeviceConfig, beforeStream func() error) error {
 		err := reader.Run(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("stream ended", "err", err)
-			d.setState(ui.Failed, friendly(err))
+			d.setState(service.Failed, friendly(err))
 		}
 	}()
 	go func() {
@@ -187,15 +187,15 @@ func (d *Device) Disconnect() error {
 	cancel()
 	src.Close()
 	d.wg.Wait()
-	d.setState(ui.Disconnected, "Disconnected")
+	d.setState(service.Disconnected, "Disconnected")
 	d.log.Info("disconnected")
 	return nil
 }
 
 // Status reports the connection for the UI; cheap, any goroutine.
-func (d *Device) Status() ui.DeviceStatus {
+func (d *Device) Status() service.DeviceStatus {
 	d.mu.Lock()
-	st := ui.DeviceStatus{State: d.state, Info: d.info, Message: d.message}
+	st := service.DeviceStatus{State: d.state, Info: d.info, Message: d.message}
 	src, liveOut, recOut := d.src, d.liveOut, d.recOut
 	d.mu.Unlock()
 	if s, ok := src.(acquisition.StatSource); ok {
@@ -260,7 +260,7 @@ func (d *Device) Info() (acquisition.StreamInfo, bool) {
 	return d.info, d.src != nil
 }
 
-func (d *Device) setState(s ui.DeviceState, msg string) {
+func (d *Device) setState(s service.DeviceState, msg string) {
 	d.mu.Lock()
 	d.state, d.message = s, msg
 	d.mu.Unlock()
@@ -272,10 +272,10 @@ func (d *Device) onEvent(e acquisition.Event) {
 	switch e.Kind {
 	case acquisition.EventDisconnected:
 		d.log.Warn("device lost", "sample", e.Sample, "err", e.Err)
-		d.setState(ui.Reconnecting, "Cable or device lost: reconnecting… (the recording continues)")
+		d.setState(service.Reconnecting, "Cable or device lost: reconnecting… (the recording continues)")
 	case acquisition.EventReconnected:
 		d.log.Info("device back", "sample", e.Sample, "gap_samples", e.Gap, "downtime", e.Downtime)
-		d.setState(ui.Streaming, fmt.Sprintf("Reconnected after %.1f s (%d samples missing, marked in the recording)", e.Downtime.Seconds(), e.Gap))
+		d.setState(service.Streaming, fmt.Sprintf("Reconnected after %.1f s (%d samples missing, marked in the recording)", e.Downtime.Seconds(), e.Gap))
 	}
 	d.recorder.event(e)
 }

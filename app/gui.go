@@ -12,6 +12,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 
+	"myorehab/app/service"
 	"myorehab/assets"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
@@ -118,6 +119,24 @@ func BuildUI(a fyne.App, w fyne.Window, svc *Services) *ui.MainScreen {
 	return scr
 }
 
+// Deps returns the UI's view of the services.
+func (s *Services) Deps() ui.Deps {
+	return ui.Deps{
+		Patients: patientService{s.DB},
+		Device:   s.Device,
+		Recorder: recordingService{s},
+		Log:      s.Log,
+		Probe:    probeService{},
+		Channels: channelSetups{s.DB},
+		History:  history{s.DB},
+		Review:   review{s.DB},
+		Transfer: transfer{s.DB},
+		Backup:   &backups{svc: s},
+
+		Calibration: s.Calibration,
+	}
+}
+
 // startDemo makes sure the demo patient exists, selects it and connects
 // the simulated amplifier.
 func startDemo(ctx context.Context, svc *Services, scr *ui.MainScreen) {
@@ -126,7 +145,7 @@ func startDemo(ctx context.Context, svc *Services, scr *ui.MainScreen) {
 		svc.Log.Error("demo patient", "err", err)
 		return
 	}
-	if err := svc.Device.Connect(ui.DeviceConfig{Protocol: "sim"}); err != nil {
+	if err := svc.Device.Connect(service.DeviceConfig{Protocol: "sim"}); err != nil {
 		svc.Log.Error("demo connect", "err", err)
 	}
 	fyne.DoAndWait(scr.Patients.Reload)

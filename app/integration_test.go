@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"myorehab/acquisition/serialport/ptytest"
+	"myorehab/app/service"
 	"myorehab/storage"
-	"myorehab/ui"
 )
 
 // TestCytonThroughFilterIntoSQLite is the foundation's end-to-end check: a
@@ -30,7 +30,7 @@ func TestCytonThroughFilterIntoSQLite(t *testing.T) {
 	defer cancel()
 	sent, dump := emulateCyton(t, ctx, pipe.A, 10, false)
 
-	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
+	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,12 +91,12 @@ func TestCytonThroughFilterIntoSQLite(t *testing.T) {
 // in the status and the log, and nothing hangs.
 func TestConnectPortMissing(t *testing.T) {
 	svc, logBuf := testServices(t)
-	err := svc.Device.Connect(ui.DeviceConfig{Protocol: "cyton", Port: "/dev/ttyMYOREHAB-missing"})
+	err := svc.Device.Connect(service.DeviceConfig{Protocol: "cyton", Port: "/dev/ttyMYOREHAB-missing"})
 	if err == nil {
 		t.Fatal("connected to a port that does not exist")
 	}
 	st := svc.Device.Status()
-	if st.State != ui.Failed || !strings.Contains(st.Message, "does not exist") {
+	if st.State != service.Failed || !strings.Contains(st.Message, "does not exist") {
 		t.Fatalf("status %v %q", st.State, st.Message)
 	}
 	if !strings.Contains(logBuf.String(), "connect failed") {
@@ -110,7 +110,7 @@ func TestConnectNotAnAmplifier(t *testing.T) {
 	pipe := ptytest.Pair(t) // nothing listens on pipe.A
 	svc, logBuf := testServices(t)
 	start := time.Now()
-	err := svc.Device.Connect(ui.DeviceConfig{Protocol: "cyton", Port: pipe.B})
+	err := svc.Device.Connect(service.DeviceConfig{Protocol: "cyton", Port: pipe.B})
 	took := time.Since(start)
 	if err == nil {
 		t.Fatal("connected to a silent port")
@@ -119,7 +119,7 @@ func TestConnectNotAnAmplifier(t *testing.T) {
 		t.Errorf("gave up after %v, want about 3 s", took)
 	}
 	st := svc.Device.Status()
-	if st.State != ui.Failed || !strings.Contains(st.Message, "no OpenBCI Cyton answered") || !strings.Contains(st.Message, pipe.B) {
+	if st.State != service.Failed || !strings.Contains(st.Message, "no OpenBCI Cyton answered") || !strings.Contains(st.Message, pipe.B) {
 		t.Fatalf("status %v %q", st.State, st.Message)
 	}
 	if !strings.Contains(logBuf.String(), "connect failed") {
@@ -137,7 +137,7 @@ func TestCablePulledKeepsRecording(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sent, dump := emulateCyton(t, ctx, pipe.A, 0, true)
-	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
+	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestCablePulledKeepsRecording(t *testing.T) {
 	})
 	pipe.Kill()
 	eventually(t, 5*time.Second, "the reconnecting state", func() bool {
-		return svc.Device.Status().State == ui.Reconnecting
+		return svc.Device.Status().State == service.Reconnecting
 	})
 	if msg := svc.Device.Status().Message; !strings.Contains(msg, "reconnecting") {
 		t.Errorf("status message %q", msg)
@@ -264,7 +264,7 @@ func TestRecordingStoresSecondMetrics(t *testing.T) {
 	svc, _ := testServices(t)
 	p := testPatient(t, svc, "P-MET")
 	ctx := context.Background()
-	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording)
+	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"myorehab/app/service"
 	"myorehab/storage"
-	"myorehab/ui"
 )
 
 // socatLink joins two pseudo-terminals at fixed paths, so the "cable" can be
@@ -63,7 +63,7 @@ func TestReconnectAfterCablePull(t *testing.T) {
 
 	ctx1, stop1 := context.WithCancel(ctx)
 	_, dump1 := emulateCyton(t, ctx1, link.a, 0, true)
-	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "cyton", Port: link.b}, p.ID, storage.SessionRecording)
+	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "cyton", Port: link.b}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestReconnectAfterCablePull(t *testing.T) {
 	link.kill() // pull the cable
 	stop1()
 	eventually(t, 5*time.Second, "the loss to be noticed", func() bool {
-		return svc.Device.Status().State == ui.Reconnecting
+		return svc.Device.Status().State == service.Reconnecting
 	})
 	time.Sleep(time.Second) // the cable stays out for 1 s
 
@@ -84,7 +84,7 @@ func TestReconnectAfterCablePull(t *testing.T) {
 	ctx2, stop2 := context.WithCancel(ctx)
 	sent2, dump2 := emulateCyton(t, ctx2, link.a, 0, true)
 	eventually(t, 5*time.Second, "streaming again", func() bool {
-		return svc.Device.Status().State == ui.Streaming
+		return svc.Device.Status().State == service.Streaming
 	})
 	took := time.Since(back)
 	t.Logf("reconnected %v after the port reappeared", took)

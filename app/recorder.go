@@ -17,7 +17,7 @@ import (
 
 // Recorder stores the blocks of the connected device into a session while
 // a recording is active. It implements the recording half of
-// ui.RecordingService; Device feeds it every block.
+// service.RecordingService; Device feeds it every block.
 type Recorder struct {
 	log   *slog.Logger
 	db    *sqlite.DB

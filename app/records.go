@@ -11,23 +11,23 @@ import (
 	"sync"
 
 	"myorehab/acquisition/probe"
+	"myorehab/app/service"
 	"myorehab/storage"
 	"myorehab/storage/edf"
 	"myorehab/storage/sqlite"
-	"myorehab/ui"
 )
 
-// probeService implements ui.ProbeService with acquisition/probe.
+// probeService implements service.ProbeService with acquisition/probe.
 type probeService struct{}
 
-func (probeService) Probe(ctx context.Context, path string) (ui.ProbeResult, error) {
+func (probeService) Probe(ctx context.Context, path string) (service.ProbeResult, error) {
 	rep, err := probe.Probe(ctx, path, nil, probe.Options{})
 	if err != nil {
-		return ui.ProbeResult{}, err
+		return service.ProbeResult{}, err
 	}
-	res := ui.ProbeResult{Suggested: rep.Suggested}
+	res := service.ProbeResult{Suggested: rep.Suggested}
 	for _, r := range rep.Results {
-		ev := ui.ProbeEvidence{Protocol: r.Protocol, Matched: r.Answered}
+		ev := service.ProbeEvidence{Protocol: r.Protocol, Matched: r.Answered}
 		if r.Sent != "" {
 			ev.Lines = append(ev.Lines, "sent "+r.Sent)
 		}
@@ -39,26 +39,26 @@ func (probeService) Probe(ctx context.Context, path string) (ui.ProbeResult, err
 	return res, nil
 }
 
-// channelSetups implements ui.ChannelSetupService on the database (each
+// channelSetups implements service.ChannelSetupService on the database (each
 // save is a new version; the latest is loaded).
 type channelSetups struct{ db *sqlite.DB }
 
-func (c channelSetups) LoadSetup(ctx context.Context, patientID int64) (ui.ChannelSetup, error) {
+func (c channelSetups) LoadSetup(ctx context.Context, patientID int64) (service.ChannelSetup, error) {
 	s, err := c.db.LatestChannelSetup(ctx, patientID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return ui.ChannelSetup{}, nil
+		return service.ChannelSetup{}, nil
 	}
 	if err != nil {
-		return ui.ChannelSetup{}, err
+		return service.ChannelSetup{}, err
 	}
-	out := ui.ChannelSetup{Channels: make([]ui.ChannelConfig, len(s.Channels))}
+	out := service.ChannelSetup{Channels: make([]service.ChannelConfig, len(s.Channels))}
 	for i, ch := range s.Channels {
-		out.Channels[i] = ui.ChannelConfig{Label: ch.Label, Enabled: ch.Enabled, Gain: int(math.Round(ch.Gain))}
+		out.Channels[i] = service.ChannelConfig{Label: ch.Label, Enabled: ch.Enabled, Gain: int(math.Round(ch.Gain))}
 	}
 	return out, nil
 }
 
-func (c channelSetups) SaveSetup(ctx context.Context, patientID int64, s ui.ChannelSetup) error {
+func (c channelSetups) SaveSetup(ctx context.Context, patientID int64, s service.ChannelSetup) error {
 	rec := &storage.ChannelSetup{PatientID: patientID, Channels: make([]storage.ChannelConfig, len(s.Channels))}
 	for i, ch := range s.Channels {
 		rec.Channels[i] = storage.ChannelConfig{Label: ch.Label, Enabled: ch.Enabled, Gain: float64(ch.Gain)}
@@ -66,17 +66,17 @@ func (c channelSetups) SaveSetup(ctx context.Context, patientID int64, s ui.Chan
 	return c.db.SaveChannelSetup(ctx, rec)
 }
 
-// history implements ui.HistoryService from the per-second metrics.
+// history implements service.HistoryService from the per-second metrics.
 type history struct{ db *sqlite.DB }
 
-func (h history) SessionSummaries(ctx context.Context, patientID int64) ([]ui.SessionSummary, error) {
+func (h history) SessionSummaries(ctx context.Context, patientID int64) ([]service.SessionSummary, error) {
 	sums, err := h.db.SessionSummaries(ctx, storage.SessionFilter{PatientID: patientID})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ui.SessionSummary, len(sums))
+	out := make([]service.SessionSummary, len(sums))
 	for i, s := range sums {
-		out[i] = ui.SessionSummary{Session: *s.Session, MeanRMSUV: meanFinite(s.MeanRMS), MeanMDFHz: meanFinite(s.MeanMDF)}
+		out[i] = service.SessionSummary{Session: *s.Session, MeanRMSUV: meanFinite(s.MeanRMS), MeanMDFHz: meanFinite(s.MeanMDF)}
 	}
 	return out, nil
 }
@@ -97,7 +97,7 @@ func meanFinite(v []float64) float64 {
 	return sum / float64(n)
 }
 
-// review implements ui.ReviewService: a stored session in µV with its
+// review implements service.ReviewService: a stored session in µV with its
 // annotations. Gaps (lost samples) are kept in the time axis as NaN.
 type review struct{ db *sqlite.DB }
 
@@ -105,7 +105,7 @@ type review struct{ db *sqlite.DB }
 // for 8 channels in float32: 115 MB).
 const maxReviewSamples = 3_600_000
 
-func (r review) LoadSession(ctx context.Context, id int64) (*ui.Recording, error) {
+func (r review) LoadSession(ctx context.Context, id int64) (*service.Recording, error) {
 	s, err := r.db.Session(ctx, id)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (r review) LoadSession(ctx context.Context, id int64) (*ui.Recording, error
 	if n > maxReviewSamples {
 		return nil, fmt.Errorf("session %d is too long to review here (%d samples); export it as EDF+ and open it in EDFbrowser", id, n)
 	}
-	rec := &ui.Recording{RateHz: s.RateHz, Labels: s.Labels, Channels: make([][]float32, s.Channels)}
+	rec := &service.Recording{RateHz: s.RateHz, Labels: s.Labels, Channels: make([][]float32, s.Channels)}
 	for c := range rec.Channels {
 		rec.Channels[c] = make([]float32, 0, n)
 	}
@@ -141,7 +141,7 @@ func (r review) LoadSession(ctx context.Context, id int64) (*ui.Recording, error
 		return nil, err
 	}
 	for _, a := range anns {
-		rec.Annotations = append(rec.Annotations, ui.Annotation{Sample: a.Sample, Duration: a.Duration, Kind: a.Kind, Text: a.Text})
+		rec.Annotations = append(rec.Annotations, service.Annotation{Sample: a.Sample, Duration: a.Duration, Kind: a.Kind, Text: a.Text})
 	}
 	if err := audit(ctx, r.db, storage.AuditViewed, storage.ObjectSession, id, "review"); err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ func (r review) LoadSession(ctx context.Context, id int64) (*ui.Recording, error
 	return rec, nil
 }
 
-// transfer implements ui.TransferService with the same code as the
+// transfer implements service.TransferService with the same code as the
 // export and import commands.
 type transfer struct{ db *sqlite.DB }
 
@@ -164,9 +164,9 @@ func (t transfer) Export(ctx context.Context, id int64, format, path string, dei
 		return err
 	}
 	switch format {
-	case ui.FormatEDF, ui.FormatBDF:
-		_, _, err = exportEDF(ctx, t.db, s, format == ui.FormatBDF, deidentify, f)
-	case ui.FormatCSV:
+	case service.FormatEDF, service.FormatBDF:
+		_, _, err = exportEDF(ctx, t.db, s, format == service.FormatBDF, deidentify, f)
+	case service.FormatCSV:
 		w := bufio.NewWriter(f)
 		if _, err = exportCSV(ctx, t.db, s, false, w); err == nil {
 			err = w.Flush()
@@ -214,7 +214,7 @@ func (t transfer) Import(ctx context.Context, patientID int64, path string, prog
 	return res.SessionID, nil
 }
 
-// backups implements ui.BackupService with SQLite's online backup.
+// backups implements service.BackupService with SQLite's online backup.
 type backups struct {
 	mu  sync.Mutex
 	svc *Services

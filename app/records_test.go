@@ -9,16 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"myorehab/app/service"
 	"myorehab/storage"
 	"myorehab/storage/edf"
-	"myorehab/ui"
 )
 
 // recordSim records about n samples of the simulator for patient p.
 func recordSim(t *testing.T, svc *Services, p *storage.Patient, n int64) *storage.Session {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording); err != nil {
+	if _, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "samples recorded", func() bool {
@@ -44,7 +44,7 @@ func TestRecordsServices(t *testing.T) {
 		if err != nil || len(empty.Channels) != 0 {
 			t.Fatalf("before saving: %+v, %v", empty, err)
 		}
-		want := ui.ChannelSetup{Channels: []ui.ChannelConfig{{Label: "FDS", Enabled: true, Gain: 24}, {Label: "EDC 'x'; --", Enabled: false, Gain: 12}}}
+		want := service.ChannelSetup{Channels: []service.ChannelConfig{{Label: "FDS", Enabled: true, Gain: 24}, {Label: "EDC 'x'; --", Enabled: false, Gain: 12}}}
 		if err := deps.Channels.SaveSetup(ctx, p.ID, want); err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestRecordsServices(t *testing.T) {
 			}
 			last = f
 		}
-		for _, format := range []string{ui.FormatEDF, ui.FormatBDF, ui.FormatCSV} {
+		for _, format := range []string{service.FormatEDF, service.FormatBDF, service.FormatCSV} {
 			last = 0
 			path := filepath.Join(dir, "s."+format)
 			if err := deps.Transfer.Export(ctx, s.ID, format, path, true, progress); err != nil {
@@ -195,9 +195,9 @@ func TestRecordingUsesPatientChannelLabels(t *testing.T) {
 	ctx := context.Background()
 	p := testPatient(t, svc, "P-LBL")
 	labels := []string{"flexor A", "flexor B", "flexor C", "flexor D", "ext A", "ext B", "ext C", "thumb"}
-	setup := ui.ChannelSetup{}
+	setup := service.ChannelSetup{}
 	for _, l := range labels {
-		setup.Channels = append(setup.Channels, ui.ChannelConfig{Label: l, Enabled: true})
+		setup.Channels = append(setup.Channels, service.ChannelConfig{Label: l, Enabled: true})
 	}
 	if err := svc.Deps().Channels.SaveSetup(ctx, p.ID, setup); err != nil {
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func TestRecordingUsesPatientChannelLabels(t *testing.T) {
 		t.Fatalf("session labels %v, want the patient's %v", s.Labels, labels)
 	}
 	q := testPatient(t, svc, "P-LBL2")
-	if err := svc.Deps().Channels.SaveSetup(ctx, q.ID, ui.ChannelSetup{Channels: setup.Channels[:4]}); err != nil {
+	if err := svc.Deps().Channels.SaveSetup(ctx, q.ID, service.ChannelSetup{Channels: setup.Channels[:4]}); err != nil {
 		t.Fatal(err)
 	}
 	s2 := recordSim(t, svc, q, 100)

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"myorehab/app/service"
 	"myorehab/storage"
-	"myorehab/ui"
 )
 
 // TestReplayEDFAsLiveSource plays a real 3DC recording through the device
@@ -29,7 +29,7 @@ func TestReplayEDFAsLiveSource(t *testing.T) {
 	svc, _ := testServices(t)
 	p := testPatient(t, svc, "P-REPLAY")
 	ctx := context.Background()
-	sess, err := svc.Device.ConnectAndRecord(ctx, ui.DeviceConfig{Protocol: "replay", Port: path}, p.ID, storage.SessionRecording)
+	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "replay", Port: path}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestReplayEDFAsLiveSource(t *testing.T) {
 			}
 		}
 	}
-	if err := svc.Device.Connect(ui.DeviceConfig{Protocol: "replay", Port: filepath.Join(t.TempDir(), "none.edf")}); err == nil {
+	if err := svc.Device.Connect(service.DeviceConfig{Protocol: "replay", Port: filepath.Join(t.TempDir(), "none.edf")}); err == nil {
 		t.Fatal("replay of a missing file connected")
 	}
 }

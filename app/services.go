@@ -7,7 +7,6 @@ import (
 	"myorehab/acquisition"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
-	"myorehab/ui"
 )
 
 // Services is everything the UI talks to, built on one database.
@@ -35,24 +34,6 @@ func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
 	return s
 }
 
-// Deps returns the UI's view of the services.
-func (s *Services) Deps() ui.Deps {
-	return ui.Deps{
-		Patients: patientService{s.DB},
-		Device:   s.Device,
-		Recorder: recordingService{s},
-		Log:      s.Log,
-		Probe:    probeService{},
-		Channels: channelSetups{s.DB},
-		History:  history{s.DB},
-		Review:   review{s.DB},
-		Transfer: transfer{s.DB},
-		Backup:   &backups{svc: s},
-
-		Calibration: s.Calibration,
-	}
-}
-
 // Close stops any recording, disconnects the device and closes the
 // database, in that order.
 func (s *Services) Close() error {
@@ -60,7 +41,7 @@ func (s *Services) Close() error {
 	return s.DB.Close()
 }
 
-// patientService adapts the store to ui.PatientService.
+// patientService adapts the store to service.PatientService.
 type patientService struct{ db *sqlite.DB }
 
 func (p patientService) ListPatients(ctx context.Context, search string) ([]storage.Patient, error) {
@@ -79,7 +60,7 @@ func (p patientService) AddPatient(ctx context.Context, pt *storage.Patient) err
 	return p.db.CreatePatient(ctx, pt)
 }
 
-// recordingService adapts the Recorder to ui.RecordingService.
+// recordingService adapts the Recorder to service.RecordingService.
 type recordingService struct{ s *Services }
 
 func (r recordingService) StartRecording(ctx context.Context, patientID int64) (int64, error) {

@@ -10,7 +10,7 @@ import (
 	"myorehab/acquisition/cyton"
 	"myorehab/acquisition/serialport"
 	"myorehab/acquisition/sim"
-	"myorehab/ui"
+	"myorehab/app/service"
 )
 
 // Protocols lists the sources MyoRehab can open: the simulated amplifier
@@ -21,7 +21,7 @@ func Protocols() []string {
 
 // openSource opens the source cfg names. Serial sources reopen by
 // themselves when the cable is pulled (onEvent hears about it).
-func openSource(cfg ui.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error) {
+func openSource(cfg service.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error) {
 	switch cfg.Protocol {
 	case "replay":
 		return openReplay(strings.TrimSpace(cfg.Port))
@@ -48,19 +48,19 @@ func openSource(cfg ui.DeviceConfig, onEvent func(acquisition.Event)) (acquisiti
 
 // listPorts lists the OS's serial ports for the device panel, naming known
 // adapters.
-func listPorts(log *slog.Logger) []ui.PortInfo {
+func listPorts(log *slog.Logger) []service.PortInfo {
 	ports, err := serialport.List()
 	if err != nil {
 		log.Warn("list serial ports", "err", err)
 		return nil
 	}
-	out := make([]ui.PortInfo, 0, len(ports))
+	out := make([]service.PortInfo, 0, len(ports))
 	for _, p := range ports {
 		desc := p.String()
 		if p.VID == "0403" {
 			desc += " — FTDI adapter, as on the OpenBCI dongle"
 		}
-		out = append(out, ui.PortInfo{Path: p.Path, Description: desc})
+		out = append(out, service.PortInfo{Path: p.Path, Description: desc})
 	}
 	return out
 }

@@ -7,8 +7,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"myorehab/app/service"
 	"myorehab/storage"
-	"myorehab/ui"
 )
 
 // TestUIRecordsASession drives the real main screen, on the real services
@@ -53,7 +53,7 @@ func TestUIRecordsASession(t *testing.T) {
 	test.Tap(d.Connect)
 	scr.WaitIdle()
 	scr.Refresh()
-	if st := d.Status(); st.State != ui.Streaming {
+	if st := d.Status(); st.State != service.Streaming {
 		t.Fatalf("device state %v (%s), want Streaming", st.State, st.Message)
 	}
 	eventually(t, 5*time.Second, "live data", func() bool { return svc.Device.Snapshot() != nil })
@@ -96,7 +96,7 @@ func TestUIRecordsASession(t *testing.T) {
 	test.Tap(d.Disconnect)
 	scr.WaitIdle()
 	scr.Refresh()
-	if st := svc.Device.Status(); st.State != ui.Disconnected {
+	if st := svc.Device.Status(); st.State != service.Disconnected {
 		t.Fatalf("after Disconnect: %v", st.State)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"myorehab/acquisition"
+	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 )
 
@@ -22,18 +23,18 @@ import (
 // set, waits for it (or ctx).
 type fakeCalibration struct {
 	mu        sync.Mutex
-	cfg       CalibrationConfig
+	cfg       service.CalibrationConfig
 	begins    []bool // the redo flag of each Begin
-	performed [][]Prompt
+	performed [][]service.Prompt
 	ends      int
 	trains    int
 	saves     []string
 	trial     bool
 	stopped   int
-	progress  CalibrationProgress
-	decision  LiveDecision
+	progress  service.CalibrationProgress
+	decision  service.LiveDecision
 	decided   bool
-	result    *CalibrationResult
+	result    *service.CalibrationResult
 	entered   chan struct{}
 	gate      chan struct{}
 
@@ -42,15 +43,15 @@ type fakeCalibration struct {
 
 func newFakeCalibration() *fakeCalibration {
 	return &fakeCalibration{
-		cfg: CalibrationConfig{
+		cfg: service.CalibrationConfig{
 			Gestures: []string{"rest", "power grip", "open hand", "pinch", "wrist flexion", "wrist extension"},
 			Selected: []string{"rest", "power grip", "open hand", "pinch", "wrist flexion", "wrist extension"},
 			Reps:     3, Hold: 5 * time.Second, Rest: 3 * time.Second,
 			Baseline: 5 * time.Second,
-			MVC:      []MVCGroup{{"flexors", "power grip"}, {"extensors", "open hand"}},
+			MVC:      []service.MVCGroup{{Name: "flexors", Gesture: "power grip"}, {Name: "extensors", Gesture: "open hand"}},
 			MVCReps:  2, MVCHold: 3 * time.Second, MVCRest: 3 * time.Second,
 		},
-		result: &CalibrationResult{
+		result: &service.CalibrationResult{
 			Classes:   []string{"rest", "power grip", "pinch"},
 			Accuracy:  0.95,
 			Recall:    []float64{1, 0.98, 0.6},
@@ -62,7 +63,7 @@ func newFakeCalibration() *fakeCalibration {
 	}
 }
 
-func (f *fakeCalibration) Defaults() CalibrationConfig { return f.cfg }
+func (f *fakeCalibration) Defaults() service.CalibrationConfig { return f.cfg }
 
 func (f *fakeCalibration) Begin(_ context.Context, _ int64, redo bool) (int64, error) {
 	f.mu.Lock()
@@ -74,10 +75,10 @@ func (f *fakeCalibration) Begin(_ context.Context, _ int64, redo bool) (int64, e
 	return int64(len(f.begins)), nil
 }
 
-func (f *fakeCalibration) Perform(ctx context.Context, prompts []Prompt) error {
+func (f *fakeCalibration) Perform(ctx context.Context, prompts []service.Prompt) error {
 	f.mu.Lock()
 	f.performed = append(f.performed, slices.Clone(prompts))
-	f.progress = CalibrationProgress{Active: true, Index: len(prompts) - 1, Count: len(prompts), Prompt: prompts[len(prompts)-1], Remaining: 1500 * time.Millisecond, Done: 0.5}
+	f.progress = service.CalibrationProgress{Active: true, Index: len(prompts) - 1, Count: len(prompts), Prompt: prompts[len(prompts)-1], Remaining: 1500 * time.Millisecond, Done: 0.5}
 	gate, err := f.gate, f.performErr
 	f.mu.Unlock()
 	f.entered <- struct{}{}
@@ -94,7 +95,7 @@ func (f *fakeCalibration) Perform(ctx context.Context, prompts []Prompt) error {
 	return err
 }
 
-func (f *fakeCalibration) Progress() CalibrationProgress {
+func (f *fakeCalibration) Progress() service.CalibrationProgress {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.progress
@@ -107,7 +108,7 @@ func (f *fakeCalibration) End(context.Context) error {
 	return nil
 }
 
-func (f *fakeCalibration) Train(_ context.Context, progress func(float64)) (*CalibrationResult, error) {
+func (f *fakeCalibration) Train(_ context.Context, progress func(float64)) (*service.CalibrationResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.trains++
@@ -119,14 +120,14 @@ func (f *fakeCalibration) Train(_ context.Context, progress func(float64)) (*Cal
 	return &r, nil
 }
 
-func (f *fakeCalibration) Save(_ context.Context, name string) (*SavedModel, error) {
+func (f *fakeCalibration) Save(_ context.Context, name string) (*service.SavedModel, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.saveErr != nil {
 		return nil, f.saveErr
 	}
 	f.saves = append(f.saves, name)
-	return &SavedModel{ID: 7, Version: len(f.saves), Name: name, Accuracy: f.result.Accuracy, MVCUV: f.result.MVCUV}, nil
+	return &service.SavedModel{ID: 7, Version: len(f.saves), Name: name, Accuracy: f.result.Accuracy, MVCUV: f.result.MVCUV}, nil
 }
 
 func (f *fakeCalibration) StartTrial(context.Context) error {
@@ -139,7 +140,7 @@ func (f *fakeCalibration) StartTrial(context.Context) error {
 	return nil
 }
 
-func (f *fakeCalibration) Decision() (LiveDecision, bool) {
+func (f *fakeCalibration) Decision() (service.LiveDecision, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.decision, f.decided && f.trial
@@ -152,7 +153,7 @@ func (f *fakeCalibration) StopTrial() {
 	f.stopped++
 }
 
-func (f *fakeCalibration) calls() (begins []bool, performed [][]Prompt, ends, trains int) {
+func (f *fakeCalibration) calls() (begins []bool, performed [][]service.Prompt, ends, trains int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.begins), slices.Clone(f.performed), f.ends, f.trains
@@ -276,7 +277,7 @@ func TestCalibrationWizardFlow(t *testing.T) {
 
 	h.next(w, "Start")
 	_, performed, _, _ := h.cal.calls()
-	if len(performed) != 1 || len(performed[0]) != 1 || performed[0][0].Kind != PromptBaseline || performed[0][0].Hold != 5*time.Second {
+	if len(performed) != 1 || len(performed[0]) != 1 || performed[0][0].Kind != service.PromptBaseline || performed[0][0].Hold != 5*time.Second {
 		t.Fatalf("baseline prompts %+v", performed)
 	}
 	h.next(w, "Continue")
@@ -354,7 +355,7 @@ func TestCalibrationWizardFlow(t *testing.T) {
 		t.Fatalf("step %v, want try", w.CurrentStep())
 	}
 	h.cal.mu.Lock()
-	h.cal.decision = LiveDecision{Seq: 4, Class: "power grip", Confidence: 0.9, TComp: 20 * time.Microsecond, TTrans: 3 * time.Millisecond, TSync: 25 * time.Millisecond}
+	h.cal.decision = service.LiveDecision{Seq: 4, Class: "power grip", Confidence: 0.9, TComp: 20 * time.Microsecond, TTrans: 3 * time.Millisecond, TSync: 25 * time.Millisecond}
 	h.cal.decided = true
 	h.cal.mu.Unlock()
 	h.m.Refresh()
@@ -365,7 +366,7 @@ func TestCalibrationWizardFlow(t *testing.T) {
 		t.Errorf("latency %q, want %q", w.Latency.Text, want)
 	}
 	h.cal.mu.Lock()
-	h.cal.decision = LiveDecision{Seq: 5, Class: "", Confidence: 0.3}
+	h.cal.decision = service.LiveDecision{Seq: 5, Class: "", Confidence: 0.3}
 	h.cal.mu.Unlock()
 	h.m.Refresh()
 	if w.Decision.Text != noDecisionUI {
@@ -453,7 +454,7 @@ func TestCalibrationPlacementBadChannel(t *testing.T) {
 	w.Override.SetChecked(false)
 
 	// A bad channel that the patient's set-up disables does not count.
-	h.chans.setups = map[int64]ChannelSetup{1: {Channels: []ChannelConfig{{Enabled: true}, {Enabled: false}, {Enabled: true}}}}
+	h.chans.setups = map[int64]service.ChannelSetup{1: {Channels: []service.ChannelConfig{{Enabled: true}, {Enabled: false}, {Enabled: true}}}}
 	test.Tap(w.Close)
 	h.m.WaitIdle()
 	w = h.open()
@@ -520,7 +521,7 @@ func TestCalibrationDeviceLost(t *testing.T) {
 		t.Errorf("after the failure: %d ends, step %v", ends, w.CurrentStep())
 	}
 	// Disconnected: the wizard cannot start again.
-	h.dev.setStatus(DeviceStatus{State: Disconnected})
+	h.dev.setStatus(service.DeviceStatus{State: service.Disconnected})
 	h.m.Refresh()
 	if !w.Next.Disabled() {
 		t.Error("Start calibration enabled while disconnected")
@@ -590,7 +591,7 @@ func TestGesturePrompts(t *testing.T) {
 	ps := gesturePrompts([]string{"a", "b"}, 3, time.Second, 2*time.Second)
 	var got []string
 	for _, p := range ps {
-		if p.Kind != PromptGesture || p.Reps != 3 || p.Hold != time.Second || p.Rest != 2*time.Second {
+		if p.Kind != service.PromptGesture || p.Reps != 3 || p.Hold != time.Second || p.Rest != 2*time.Second {
 			t.Fatalf("prompt %+v", p)
 		}
 		got = append(got, p.Gesture+string(rune('0'+p.Rep)))

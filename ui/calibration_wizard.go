@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/storage"
 	"myorehab/ui/plot"
@@ -133,11 +134,11 @@ type CalibrationWizard struct {
 	Latency    *widget.Label
 
 	shared
-	svc     CalibrationService
-	dev     DeviceService
-	chans   ChannelSetupService // nil: every channel counts as enabled
+	svc     service.CalibrationService
+	dev     service.DeviceService
+	chans   service.ChannelSetupService // nil: every channel counts as enabled
 	patient storage.Patient
-	cfg     CalibrationConfig
+	cfg     service.CalibrationConfig
 	enabled []bool // channels the patient's set-up enables; nil: all
 
 	step       CalibrationStep
@@ -150,11 +151,11 @@ type CalibrationWizard struct {
 	redo       string // the gesture being redone, "" when none
 	cancel     context.CancelFunc
 	trainDone  atomic.Uint64 // float64 bits of the training progress
-	result     *CalibrationResult
-	saved      *SavedModel
+	result     *service.CalibrationResult
+	saved      *service.SavedModel
 	lastSeq    uint64
 	qualityKey string // quality shown, to skip unchanged updates
-	progress   CalibrationProgress
+	progress   service.CalibrationProgress
 
 	lightsBox    *fyne.Container
 	placementBox *fyne.Container // the placement view
@@ -166,11 +167,11 @@ type CalibrationWizard struct {
 	stack        *fyne.Container
 	root         fyne.CanvasObject
 	dialog       *dialog.CustomDialog
-	onSaved      func(*SavedModel)
+	onSaved      func(*service.SavedModel)
 	closed       func()
 }
 
-func newCalibrationWizard(sh shared, svc CalibrationService, dev DeviceService, chans ChannelSetupService, pt storage.Patient, onSaved func(*SavedModel), closed func()) *CalibrationWizard {
+func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service.DeviceService, chans service.ChannelSetupService, pt storage.Patient, onSaved func(*service.SavedModel), closed func()) *CalibrationWizard {
 	w := &CalibrationWizard{shared: sh, svc: svc, dev: dev, chans: chans, patient: pt, cfg: svc.Defaults(), onSaved: onSaved, closed: closed}
 	w.Title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.Message = widget.NewLabel("")
@@ -273,10 +274,10 @@ func newCalibrationWizard(sh shared, svc CalibrationService, dev DeviceService, 
 func (w *CalibrationWizard) CurrentStep() CalibrationStep { return w.step }
 
 // Result returns the last training result, nil before the first.
-func (w *CalibrationWizard) Result() *CalibrationResult { return w.result }
+func (w *CalibrationWizard) Result() *service.CalibrationResult { return w.result }
 
 // SavedModel returns the model saved by the wizard, nil before Save.
-func (w *CalibrationWizard) SavedModel() *SavedModel { return w.saved }
+func (w *CalibrationWizard) SavedModel() *service.SavedModel { return w.saved }
 
 // Busy reports whether a service call of the wizard is running.
 func (w *CalibrationWizard) Busy() bool { return w.busy || w.performing }
@@ -365,7 +366,7 @@ func (w *CalibrationWizard) poll() {
 }
 
 // streaming reports whether the device streams.
-func (w *CalibrationWizard) streaming() bool { return w.dev.Status().State == Streaming }
+func (w *CalibrationWizard) streaming() bool { return w.dev.Status().State == service.Streaming }
 
 // channelOn reports whether channel c is enabled in the patient's set-up.
 func (w *CalibrationWizard) channelOn(c int) bool {
@@ -482,7 +483,7 @@ func (w *CalibrationWizard) clearPrompt() {
 }
 
 // showProgress shows the prompt being performed.
-func (w *CalibrationWizard) showProgress(p CalibrationProgress) {
+func (w *CalibrationWizard) showProgress(p service.CalibrationProgress) {
 	w.progress = p
 	if !p.Active {
 		return
@@ -492,9 +493,9 @@ func (w *CalibrationWizard) showProgress(p CalibrationProgress) {
 	switch {
 	case p.Resting:
 		big, hint, length = "RELAX", "Rest until the next prompt.", p.Prompt.Rest
-	case p.Prompt.Kind == PromptBaseline:
+	case p.Prompt.Kind == service.PromptBaseline:
 		big, hint = "RELAX", gestureHints[gestureRest]
-	case p.Prompt.Kind == PromptMVC:
+	case p.Prompt.Kind == service.PromptMVC:
 		hint = fmt.Sprintf("As hard as you can! %s, %d of %d.", p.Prompt.Group, p.Prompt.Rep, p.Prompt.Reps)
 	default:
 		hint += fmt.Sprintf(" Repetition %d of %d.", p.Prompt.Rep, p.Prompt.Reps)
@@ -516,7 +517,7 @@ func (w *CalibrationWizard) showProgress(p CalibrationProgress) {
 }
 
 // showDecision shows a live decision.
-func (w *CalibrationWizard) showDecision(d LiveDecision) {
+func (w *CalibrationWizard) showDecision(d service.LiveDecision) {
 	class := d.Class
 	if class == "" {
 		class = noDecisionUI
@@ -530,7 +531,7 @@ func (w *CalibrationWizard) showDecision(d LiveDecision) {
 }
 
 // latencyText is the latency readout of d.
-func latencyText(d LiveDecision) string {
+func latencyText(d service.LiveDecision) string {
 	ms := func(t time.Duration) string {
 		return strconv.FormatFloat(float64(t)/float64(time.Millisecond), 'f', 2, 64)
 	}
@@ -686,7 +687,7 @@ func (w *CalibrationWizard) begin(redo bool, next func()) {
 }
 
 // perform runs prompts; then marks the step done, or calls next.
-func (w *CalibrationWizard) perform(prompts []Prompt, next func()) {
+func (w *CalibrationWizard) perform(prompts []service.Prompt, next func()) {
 	ctx, cancel := context.WithCancel(w.ctx())
 	w.cancel = cancel
 	w.performing = true
@@ -801,7 +802,7 @@ func (w *CalibrationWizard) train() {
 }
 
 // showResult shows a training result.
-func (w *CalibrationWizard) showResult(r *CalibrationResult) {
+func (w *CalibrationWizard) showResult(r *service.CalibrationResult) {
 	w.result = r
 	acc := "Cross-validated accuracy: not measured"
 	if !math.IsNaN(r.Accuracy) {
@@ -936,17 +937,17 @@ func (w *CalibrationWizard) close() {
 }
 
 // baselinePrompts returns the rest baseline of c.
-func baselinePrompts(c CalibrationConfig) []Prompt {
-	return []Prompt{{Kind: PromptBaseline, Gesture: gestureRest, Rep: 1, Reps: 1, Hold: c.Baseline}}
+func baselinePrompts(c service.CalibrationConfig) []service.Prompt {
+	return []service.Prompt{{Kind: service.PromptBaseline, Gesture: gestureRest, Rep: 1, Reps: 1, Hold: c.Baseline}}
 }
 
 // mvcPrompts returns the maximum contractions of c: every group's reps in
 // turn.
-func mvcPrompts(c CalibrationConfig) []Prompt {
-	var out []Prompt
+func mvcPrompts(c service.CalibrationConfig) []service.Prompt {
+	var out []service.Prompt
 	for _, g := range c.MVC {
 		for r := 1; r <= c.MVCReps; r++ {
-			out = append(out, Prompt{Kind: PromptMVC, Gesture: g.Gesture, Group: g.Name, Rep: r, Reps: c.MVCReps, Hold: c.MVCHold, Rest: c.MVCRest})
+			out = append(out, service.Prompt{Kind: service.PromptMVC, Gesture: g.Gesture, Group: g.Name, Rep: r, Reps: c.MVCReps, Hold: c.MVCHold, Rest: c.MVCRest})
 		}
 	}
 	return out
@@ -954,11 +955,11 @@ func mvcPrompts(c CalibrationConfig) []Prompt {
 
 // gesturePrompts returns reps rounds of gestures, each round prompting
 // every gesture once, so that repetitions are spread over the session.
-func gesturePrompts(gestures []string, reps int, hold, rest time.Duration) []Prompt {
-	out := make([]Prompt, 0, reps*len(gestures))
+func gesturePrompts(gestures []string, reps int, hold, rest time.Duration) []service.Prompt {
+	out := make([]service.Prompt, 0, reps*len(gestures))
 	for r := 1; r <= reps; r++ {
 		for _, g := range gestures {
-			out = append(out, Prompt{Kind: PromptGesture, Gesture: g, Rep: r, Reps: reps, Hold: hold, Rest: rest})
+			out = append(out, service.Prompt{Kind: service.PromptGesture, Gesture: g, Rep: r, Reps: reps, Hold: hold, Rest: rest})
 		}
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"myorehab/app/service"
 	"myorehab/storage"
 )
 
@@ -35,21 +36,21 @@ type DevicePanel struct {
 	Setup *DeviceSetup
 
 	shared
-	svc       DeviceService
-	ports     []PortInfo
-	status    DeviceStatus
-	busy      string              // "connect" or "disconnect" while that call runs
-	errMsg    string              // the last Connect/Disconnect error, until the next attempt
-	recording bool                // Disconnect is locked while a session records
-	probe     ProbeService        // nil: no Probe buttons
-	chans     ChannelSetupService // nil: no channel set-up
+	svc       service.DeviceService
+	ports     []service.PortInfo
+	status    service.DeviceStatus
+	busy      string                      // "connect" or "disconnect" while that call runs
+	errMsg    string                      // the last Connect/Disconnect error, until the next attempt
+	recording bool                        // Disconnect is locked while a session records
+	probe     service.ProbeService        // nil: no Probe buttons
+	chans     service.ChannelSetupService // nil: no channel set-up
 	patient   func() *storage.Patient
 	// changed is called after Connect or Disconnect returned (set by MainScreen).
 	changed func()
 	content fyne.CanvasObject
 }
 
-func newDevicePanel(sh shared, svc DeviceService, probe ProbeService, chans ChannelSetupService, patient func() *storage.Patient) *DevicePanel {
+func newDevicePanel(sh shared, svc service.DeviceService, probe service.ProbeService, chans service.ChannelSetupService, patient func() *storage.Patient) *DevicePanel {
 	p := &DevicePanel{shared: sh, svc: svc, probe: probe, chans: chans, patient: patient}
 	p.Protocol = widget.NewSelect(svc.Protocols(), p.onProtocolChanged)
 	p.Port = widget.NewSelectEntry(nil)
@@ -86,12 +87,12 @@ func newDevicePanel(sh shared, svc DeviceService, probe ProbeService, chans Chan
 }
 
 // Status returns the last device status shown.
-func (p *DevicePanel) Status() DeviceStatus { return p.status }
+func (p *DevicePanel) Status() service.DeviceStatus { return p.status }
 
 // setStatus shows st.
-func (p *DevicePanel) setStatus(st DeviceStatus) {
+func (p *DevicePanel) setStatus(st service.DeviceStatus) {
 	p.status = st
-	if st.State == Streaming {
+	if st.State == service.Streaming {
 		p.errMsg = ""
 	}
 	p.update()
@@ -106,8 +107,8 @@ func (p *DevicePanel) setRecording(on bool) {
 }
 
 // config returns the configuration the panel describes.
-func (p *DevicePanel) config() DeviceConfig {
-	cfg := DeviceConfig{Protocol: p.Protocol.Selected}
+func (p *DevicePanel) config() service.DeviceConfig {
+	cfg := service.DeviceConfig{Protocol: p.Protocol.Selected}
 	if cfg.Protocol != simProtocol {
 		cfg.Port = strings.TrimSpace(p.Port.Text)
 	}
@@ -145,7 +146,7 @@ func (p *DevicePanel) onRescanTapped() {
 
 func (p *DevicePanel) updateHint() {
 	path := strings.TrimSpace(p.Port.Text)
-	i := slices.IndexFunc(p.ports, func(pi PortInfo) bool { return pi.Path == path })
+	i := slices.IndexFunc(p.ports, func(pi service.PortInfo) bool { return pi.Path == path })
 	switch {
 	case p.Protocol.Selected == simProtocol:
 		p.PortHint.SetText("The simulator needs no port.")
@@ -223,14 +224,14 @@ func (p *DevicePanel) notify() {
 // update brings the widgets in line with the panel's state.
 func (p *DevicePanel) update() {
 	st := p.status.State
-	idle := p.busy == "" && (st == Disconnected || st == Failed)
+	idle := p.busy == "" && (st == service.Disconnected || st == service.Failed)
 	enable(p.Connect, idle)
-	enable(p.Disconnect, p.busy == "" && st != Disconnected && !p.recording)
+	enable(p.Disconnect, p.busy == "" && st != service.Disconnected && !p.recording)
 	enable(p.Protocol, idle)
 	enable(p.Port, idle && p.Protocol.Selected != simProtocol)
 	enable(p.Rescan, idle)
 	p.updateHint()
-	setVisible(p.Warning, hobbyProtocol(p.Protocol.Selected) || (st != Disconnected && hobbyProtocol(p.status.Info.Protocol)), p.win.Content())
+	setVisible(p.Warning, hobbyProtocol(p.Protocol.Selected) || (st != service.Disconnected && hobbyProtocol(p.status.Info.Protocol)), p.win.Content())
 	if p.Setup != nil {
 		p.Setup.update()
 	}
@@ -252,12 +253,12 @@ func (p *DevicePanel) update() {
 	switch {
 	case p.errMsg != "":
 		msg, imp = p.errMsg, widget.DangerImportance
-	case st == Failed:
+	case st == service.Failed:
 		imp = widget.DangerImportance
-	case st == Reconnecting || p.status.Lost+p.status.Dropped+p.status.CorruptPackets > 0:
+	case st == service.Reconnecting || p.status.Lost+p.status.Dropped+p.status.CorruptPackets > 0:
 		imp = widget.WarningImportance
 	}
-	if p.recording && st != Disconnected {
+	if p.recording && st != service.Disconnected {
 		if msg != "" {
 			msg += "\n"
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"myorehab/acquisition"
+	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/storage"
 )
@@ -66,11 +67,11 @@ func (f *fakePatients) all() []storage.Patient {
 // unless connectErr is set; with gate set, Connect waits for it.
 type fakeDevice struct {
 	mu         sync.Mutex
-	status     DeviceStatus
-	ports      []PortInfo
+	status     service.DeviceStatus
+	ports      []service.PortInfo
 	connectErr error
 	gate       chan struct{}
-	configs    []DeviceConfig
+	configs    []service.DeviceConfig
 	snap       atomic.Pointer[pipeline.Snapshot]
 	snapCalls  chan struct{} // receives (without blocking) on each Snapshot call, when set
 	protocols  []string      // nil: sim and cyton
@@ -82,13 +83,13 @@ func (f *fakeDevice) Protocols() []string {
 	}
 	return []string{"sim", "cyton"}
 }
-func (f *fakeDevice) Ports() []PortInfo { return f.ports }
+func (f *fakeDevice) Ports() []service.PortInfo { return f.ports }
 
-func (f *fakeDevice) Connect(cfg DeviceConfig) error {
+func (f *fakeDevice) Connect(cfg service.DeviceConfig) error {
 	f.mu.Lock()
 	f.configs = append(f.configs, cfg)
 	gate, err := f.gate, f.connectErr
-	f.status = DeviceStatus{State: Connecting}
+	f.status = service.DeviceStatus{State: service.Connecting}
 	f.mu.Unlock()
 	if gate != nil {
 		<-gate
@@ -96,11 +97,11 @@ func (f *fakeDevice) Connect(cfg DeviceConfig) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err != nil {
-		f.status = DeviceStatus{State: Failed, Message: "The amplifier did not answer."}
+		f.status = service.DeviceStatus{State: service.Failed, Message: "The amplifier did not answer."}
 		return err
 	}
-	f.status = DeviceStatus{
-		State: Streaming, MeasuredRateHz: 249.8,
+	f.status = service.DeviceStatus{
+		State: service.Streaming, MeasuredRateHz: 249.8,
 		Info: acquisition.StreamInfo{Device: "OpenBCI Cyton", Protocol: cfg.Protocol, Port: cfg.Port, Channels: 8, SampleRateHz: 250},
 	}
 	return nil
@@ -109,23 +110,23 @@ func (f *fakeDevice) Connect(cfg DeviceConfig) error {
 func (f *fakeDevice) Disconnect() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.status = DeviceStatus{State: Disconnected}
+	f.status = service.DeviceStatus{State: service.Disconnected}
 	return nil
 }
 
-func (f *fakeDevice) Status() DeviceStatus {
+func (f *fakeDevice) Status() service.DeviceStatus {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.status
 }
 
-func (f *fakeDevice) setStatus(st DeviceStatus) {
+func (f *fakeDevice) setStatus(st service.DeviceStatus) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.status = st
 }
 
-func (f *fakeDevice) calls() []DeviceConfig {
+func (f *fakeDevice) calls() []service.DeviceConfig {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.configs)
@@ -223,13 +224,13 @@ func (f *fakeRecorder) ListSessions(_ context.Context, patientID int64) ([]stora
 // gate set, Probe waits for it or for ctx.
 type fakeProbe struct {
 	mu    sync.Mutex
-	res   ProbeResult
+	res   service.ProbeResult
 	err   error
 	gate  chan struct{}
 	paths []string
 }
 
-func (f *fakeProbe) Probe(ctx context.Context, path string) (ProbeResult, error) {
+func (f *fakeProbe) Probe(ctx context.Context, path string) (service.ProbeResult, error) {
 	f.mu.Lock()
 	f.paths = append(f.paths, path)
 	gate, res, err := f.gate, f.res, f.err
@@ -238,7 +239,7 @@ func (f *fakeProbe) Probe(ctx context.Context, path string) (ProbeResult, error)
 		select {
 		case <-gate:
 		case <-ctx.Done():
-			return ProbeResult{}, ctx.Err()
+			return service.ProbeResult{}, ctx.Err()
 		}
 	}
 	return res, err
@@ -253,18 +254,18 @@ func (f *fakeProbe) probed() []string {
 // fakeChannels is an in-memory ChannelSetupService.
 type fakeChannels struct {
 	mu      sync.Mutex
-	setups  map[int64]ChannelSetup
+	setups  map[int64]service.ChannelSetup
 	saveErr error
 	saves   int
 }
 
-func (f *fakeChannels) LoadSetup(_ context.Context, id int64) (ChannelSetup, error) {
+func (f *fakeChannels) LoadSetup(_ context.Context, id int64) (service.ChannelSetup, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.setups[id], nil
 }
 
-func (f *fakeChannels) SaveSetup(_ context.Context, id int64, s ChannelSetup) error {
+func (f *fakeChannels) SaveSetup(_ context.Context, id int64, s service.ChannelSetup) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.saves++
@@ -272,13 +273,13 @@ func (f *fakeChannels) SaveSetup(_ context.Context, id int64, s ChannelSetup) er
 		return f.saveErr
 	}
 	if f.setups == nil {
-		f.setups = map[int64]ChannelSetup{}
+		f.setups = map[int64]service.ChannelSetup{}
 	}
-	f.setups[id] = ChannelSetup{Channels: slices.Clone(s.Channels)}
+	f.setups[id] = service.ChannelSetup{Channels: slices.Clone(s.Channels)}
 	return nil
 }
 
-func (f *fakeChannels) get(id int64) (ChannelSetup, int) {
+func (f *fakeChannels) get(id int64) (service.ChannelSetup, int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.setups[id], f.saves
@@ -286,20 +287,22 @@ func (f *fakeChannels) get(id int64) (ChannelSetup, int) {
 
 // fakeHistory is a HistoryService over fixed summaries per patient.
 type fakeHistory struct {
-	sums map[int64][]SessionSummary
+	sums map[int64][]service.SessionSummary
 }
 
-func (f *fakeHistory) SessionSummaries(_ context.Context, id int64) ([]SessionSummary, error) {
+func (f *fakeHistory) SessionSummaries(_ context.Context, id int64) ([]service.SessionSummary, error) {
 	return slices.Clone(f.sums[id]), nil
 }
 
 // fakeReview is a ReviewService returning rec (or err).
 type fakeReview struct {
-	rec *Recording
+	rec *service.Recording
 	err error
 }
 
-func (f *fakeReview) LoadSession(context.Context, int64) (*Recording, error) { return f.rec, f.err }
+func (f *fakeReview) LoadSession(context.Context, int64) (*service.Recording, error) {
+	return f.rec, f.err
+}
 
 // exportCall records one TransferService.Export call.
 type exportCall struct {

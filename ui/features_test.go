@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"myorehab/acquisition"
+	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/storage"
 )
@@ -125,7 +126,7 @@ func TestLiveFatigueChartRebuiltOnlyOnNewPoints(t *testing.T) {
 	}
 }
 
-func setupHarness(t *testing.T, probe ProbeService, chans ChannelSetupService) *harness {
+func setupHarness(t *testing.T, probe service.ProbeService, chans service.ChannelSetupService) *harness {
 	t.Helper()
 	return newHarnessWith(t, func(h *harness, d *Deps) {
 		d.Probe, d.Channels = probe, chans
@@ -134,12 +135,12 @@ func setupHarness(t *testing.T, probe ProbeService, chans ChannelSetupService) *
 }
 
 func TestDeviceSetupProbeAndApply(t *testing.T) {
-	probe := &fakeProbe{res: ProbeResult{Suggested: "bitalino", Evidence: []ProbeEvidence{
+	probe := &fakeProbe{res: service.ProbeResult{Suggested: "bitalino", Evidence: []service.ProbeEvidence{
 		{Protocol: "cyton", Lines: []string{"no banner after 'v' within 2 s"}},
 		{Protocol: "bitalino", Matched: true, Lines: []string{"version \"BITalino_v5.2\""}},
 	}}}
 	h := setupHarness(t, probe, nil)
-	h.dev.ports = append(h.dev.ports, PortInfo{Path: "/dev/rfcomm0", Description: "Bluetooth serial"})
+	h.dev.ports = append(h.dev.ports, service.PortInfo{Path: "/dev/rfcomm0", Description: "Bluetooth serial"})
 	d := h.m.Device
 	d.Protocol.SetSelected("sim")
 	test.Tap(d.SetupButton)
@@ -179,7 +180,7 @@ func TestDeviceSetupProbeAndApply(t *testing.T) {
 	}
 	test.Tap(d.Connect)
 	h.m.WaitIdle()
-	if got := h.dev.calls(); len(got) != 1 || got[0] != (DeviceConfig{Protocol: "bitalino", Port: "/dev/rfcomm0"}) {
+	if got := h.dev.calls(); len(got) != 1 || got[0] != (service.DeviceConfig{Protocol: "bitalino", Port: "/dev/rfcomm0"}) {
 		t.Errorf("Connect %+v, want the probed device", got)
 	}
 	for i, b := range s.Probes {
@@ -266,8 +267,8 @@ func TestHobbySensorSafetyWarning(t *testing.T) {
 }
 
 func TestChannelSetup(t *testing.T) {
-	chans := &fakeChannels{setups: map[int64]ChannelSetup{
-		2: {Channels: []ChannelConfig{{Label: "FDS", Enabled: true, Gain: 24}, {Label: "EDC", Enabled: false, Gain: 3}}},
+	chans := &fakeChannels{setups: map[int64]service.ChannelSetup{
+		2: {Channels: []service.ChannelConfig{{Label: "FDS", Enabled: true, Gain: 24}, {Label: "EDC", Enabled: false, Gain: 3}}},
 	}}
 	h := setupHarness(t, nil, chans)
 	d := h.m.Device
@@ -293,8 +294,8 @@ func TestChannelSetup(t *testing.T) {
 	test.Tap(f.Save)
 	h.m.WaitIdle()
 	got, saves := chans.get(1)
-	if saves != 1 || len(got.Channels) != 8 || got.Channels[0] != (ChannelConfig{Label: "APB", Enabled: true, Gain: 12}) ||
-		got.Channels[1].Enabled || got.Channels[2] != (ChannelConfig{Label: "Ch 3", Enabled: true}) {
+	if saves != 1 || len(got.Channels) != 8 || got.Channels[0] != (service.ChannelConfig{Label: "APB", Enabled: true, Gain: 12}) ||
+		got.Channels[1].Enabled || got.Channels[2] != (service.ChannelConfig{Label: "Ch 3", Enabled: true}) {
 		t.Errorf("saved %+v (%d saves)", got, saves)
 	}
 	if !strings.HasPrefix(f.Message.Text, "Saved") {
@@ -332,18 +333,18 @@ func TestChannelSetup(t *testing.T) {
 
 func TestSetupProblem(t *testing.T) {
 	t.Parallel()
-	on := func(l string) ChannelConfig { return ChannelConfig{Label: l, Enabled: true} }
+	on := func(l string) service.ChannelConfig { return service.ChannelConfig{Label: l, Enabled: true} }
 	for _, test := range []struct {
 		name string
-		cs   ChannelSetup
+		cs   service.ChannelSetup
 		want string
 	}{
-		{"ok", ChannelSetup{Channels: []ChannelConfig{on("FDS"), on("EDC")}}, ""},
-		{"empty labels allowed", ChannelSetup{Channels: []ChannelConfig{on(""), on("")}}, ""},
-		{"duplicate off is fine", ChannelSetup{Channels: []ChannelConfig{on("FDS"), {Label: "FDS"}}}, ""},
-		{"duplicate any case", ChannelSetup{Channels: []ChannelConfig{on("FDS"), on("fds")}}, "both labelled"},
-		{"all off", ChannelSetup{Channels: []ChannelConfig{{Label: "FDS"}}}, "at least one"},
-		{"too long", ChannelSetup{Channels: []ChannelConfig{on(strings.Repeat("x", 17))}}, "too long"},
+		{"ok", service.ChannelSetup{Channels: []service.ChannelConfig{on("FDS"), on("EDC")}}, ""},
+		{"empty labels allowed", service.ChannelSetup{Channels: []service.ChannelConfig{on(""), on("")}}, ""},
+		{"duplicate off is fine", service.ChannelSetup{Channels: []service.ChannelConfig{on("FDS"), {Label: "FDS"}}}, ""},
+		{"duplicate any case", service.ChannelSetup{Channels: []service.ChannelConfig{on("FDS"), on("fds")}}, "both labelled"},
+		{"all off", service.ChannelSetup{Channels: []service.ChannelConfig{{Label: "FDS"}}}, "at least one"},
+		{"too long", service.ChannelSetup{Channels: []service.ChannelConfig{on(strings.Repeat("x", 17))}}, "too long"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			got := setupProblem(test.cs)
@@ -356,10 +357,10 @@ func TestSetupProblem(t *testing.T) {
 
 // summaries returns n completed sessions of patient 1, newest first, with
 // mean RMS 30+i and MDF 90-i for the i-th oldest; the second oldest has no MDF.
-func summaries(n int) []SessionSummary {
-	out := make([]SessionSummary, n)
+func summaries(n int) []service.SessionSummary {
+	out := make([]service.SessionSummary, n)
 	for i := range n {
-		out[n-1-i] = SessionSummary{
+		out[n-1-i] = service.SessionSummary{
 			Session: storage.Session{ID: int64(i + 1), PatientID: 1, Type: storage.SessionTherapy, Status: storage.StatusCompleted,
 				StartedAt: time.Date(2025, 3, 1+i, 9, 0, 0, 0, time.UTC), RateHz: 250, Samples: 250 * 60},
 			MeanRMSUV: 30 + float64(i), MeanMDFHz: 90 - float64(i),
@@ -371,7 +372,7 @@ func summaries(n int) []SessionSummary {
 
 func TestHistoryTableAndTrend(t *testing.T) {
 	h := newHarnessWith(t, func(_ *harness, d *Deps) {
-		d.History = &fakeHistory{sums: map[int64][]SessionSummary{1: summaries(5)}}
+		d.History = &fakeHistory{sums: map[int64][]service.SessionSummary{1: summaries(5)}}
 	})
 	p := h.m.Patients
 	h.selectPatient(1)
@@ -417,8 +418,8 @@ func TestHistoryOptional(t *testing.T) {
 	}
 }
 
-func reviewRecording() *Recording {
-	rec := &Recording{RateHz: 100, Labels: []string{"FDS", "EDC"}}
+func reviewRecording() *service.Recording {
+	rec := &service.Recording{RateHz: 100, Labels: []string{"FDS", "EDC"}}
 	for c := range 2 {
 		x := make([]float32, 100*120) // 2 minutes
 		for i := range x {
@@ -426,14 +427,14 @@ func reviewRecording() *Recording {
 		}
 		rec.Channels = append(rec.Channels, x)
 	}
-	rec.Annotations = []Annotation{{Sample: 6000, Kind: "gesture", Text: "Open hand"}, {Sample: 200, Kind: "prompt", Text: "Close hand"}, {Sample: 9000, Kind: "fault"}}
+	rec.Annotations = []service.Annotation{{Sample: 6000, Kind: "gesture", Text: "Open hand"}, {Sample: 200, Kind: "prompt", Text: "Close hand"}, {Sample: 9000, Kind: "fault"}}
 	return rec
 }
 
 func reviewHarness(t *testing.T, rev *fakeReview, xfer *fakeTransfer) *harness {
 	t.Helper()
 	h := newHarnessWith(t, func(_ *harness, d *Deps) {
-		d.History = &fakeHistory{sums: map[int64][]SessionSummary{1: summaries(3)}}
+		d.History = &fakeHistory{sums: map[int64][]service.SessionSummary{1: summaries(3)}}
 		d.Review = rev
 		if xfer != nil {
 			d.Transfer = xfer
@@ -564,7 +565,7 @@ func TestExport(t *testing.T) {
 		t.Errorf("done: progress %v, message %q", f.Progress.Value, f.Message.Text)
 	}
 	exports, _ := xfer.calls()
-	if want := (exportCall{3, FormatBDF, "/tmp/out/s3.bdf", true}); len(exports) != 1 || exports[0] != want {
+	if want := (exportCall{3, service.FormatBDF, "/tmp/out/s3.bdf", true}); len(exports) != 1 || exports[0] != want {
 		t.Errorf("Export calls %+v, want %+v", exports, want)
 	}
 	test.Tap(f.Cancel)
@@ -589,7 +590,7 @@ func TestExportCancelAndError(t *testing.T) {
 	if !strings.Contains(f.Message.Text, "cancelled") || f.Start.Disabled() || p.Export == nil {
 		t.Errorf("after cancel: message %q, Start disabled %v, form open %v", f.Message.Text, f.Start.Disabled(), p.Export != nil)
 	}
-	if ex, _ := xfer.calls(); ex[0].path != "/tmp/s1.csv" || ex[0].format != FormatCSV || ex[0].session != 1 {
+	if ex, _ := xfer.calls(); ex[0].path != "/tmp/s1.csv" || ex[0].format != service.FormatCSV || ex[0].session != 1 {
 		t.Errorf("export call %+v", ex[0])
 	}
 	xfer.gate, xfer.halfway, xfer.err = nil, nil, errors.New("disk full")
@@ -628,11 +629,11 @@ func TestImport(t *testing.T) {
 func TestExportPath(t *testing.T) {
 	t.Parallel()
 	for _, test := range []struct{ typed, format, want string }{
-		{"", FormatEDF, ""},
-		{"  ", FormatEDF, ""},
-		{"/x/a", FormatEDF, "/x/a.edf"},
-		{"/x/a.bdf", FormatBDF, "/x/a.bdf"},
-		{" /x/a.data ", FormatCSV, "/x/a.data"},
+		{"", service.FormatEDF, ""},
+		{"  ", service.FormatEDF, ""},
+		{"/x/a", service.FormatEDF, "/x/a.edf"},
+		{"/x/a.bdf", service.FormatBDF, "/x/a.bdf"},
+		{" /x/a.data ", service.FormatCSV, "/x/a.data"},
 	} {
 		if got := exportPath(test.typed, test.format); got != test.want {
 			t.Errorf("exportPath(%q, %q) = %q, want %q", test.typed, test.format, got, test.want)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/storage"
 	"myorehab/ui/plot"
@@ -41,7 +42,7 @@ var historyColumns = [...]string{"Date", "Type", "Duration", "Status", "Samples"
 
 // historyCells returns the history table cells of s, in historyColumns
 // order; unknown metrics show "–".
-func historyCells(s SessionSummary) [len(historyColumns)]string {
+func historyCells(s service.SessionSummary) [len(historyColumns)]string {
 	var out [len(historyColumns)]string
 	base := sessionCells(s.Session)
 	copy(out[:], base[:])
@@ -61,7 +62,7 @@ func formatMetric(v float64, unit string) string {
 // historySeries returns the trend chart of sums (newest first, as the
 // HistoryService returns them): mean RMS and mean MDF per session, oldest
 // first at x = 1, 2, …; and the number of sessions.
-func historySeries(sums []SessionSummary) ([]plot.Series, int) {
+func historySeries(sums []service.SessionSummary) ([]plot.Series, int) {
 	n := len(sums)
 	if n == 0 {
 		return nil, 0
@@ -113,10 +114,10 @@ func groupDigits(n int64) string {
 // streaming the rate and the loss counters, e.g.
 //
 //	Streaming — OpenBCI Cyton on /dev/ttyUSB0 · 8 ch · 249.8 Hz (nominal 250 Hz) · lost 0 · dropped 0 · corrupt 0
-func deviceLine(st DeviceStatus) string {
+func deviceLine(st service.DeviceStatus) string {
 	var b strings.Builder
 	b.WriteString(st.State.String())
-	if st.State == Disconnected {
+	if st.State == service.Disconnected {
 		return b.String()
 	}
 	if st.Info.Device != "" {
@@ -128,13 +129,13 @@ func deviceLine(st DeviceStatus) string {
 	if st.Info.Channels > 0 {
 		fmt.Fprintf(&b, " · %d ch", st.Info.Channels)
 	}
-	if st.State == Streaming {
+	if st.State == service.Streaming {
 		fmt.Fprintf(&b, " · %.1f Hz", st.MeasuredRateHz)
 		if st.Info.SampleRateHz > 0 {
 			fmt.Fprintf(&b, " (nominal %s Hz)", strconv.FormatFloat(st.Info.SampleRateHz, 'f', -1, 64))
 		}
 	}
-	if st.State == Streaming || st.State == Reconnecting {
+	if st.State == service.Streaming || st.State == service.Reconnecting {
 		fmt.Fprintf(&b, " · lost %d · dropped %d · corrupt %d", st.Lost, st.Dropped, st.CorruptPackets)
 		if st.LiveDropped > 0 {
 			fmt.Fprintf(&b, " · display skipped %d", st.LiveDropped)

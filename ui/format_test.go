@@ -11,17 +11,18 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"myorehab/acquisition"
+	"myorehab/app/service"
 	"myorehab/storage"
 )
 
 func TestDeviceStateString(t *testing.T) {
 	t.Parallel()
 	for _, test := range []struct {
-		s    DeviceState
+		s    service.DeviceState
 		want string
 	}{
-		{Disconnected, "Disconnected"}, {Connecting, "Connecting…"}, {Streaming, "Streaming"},
-		{Reconnecting, "Reconnecting…"}, {Failed, "Failed"}, {DeviceState(42), "Unknown"},
+		{service.Disconnected, "Disconnected"}, {service.Connecting, "Connecting…"}, {service.Streaming, "Streaming"},
+		{service.Reconnecting, "Reconnecting…"}, {service.Failed, "Failed"}, {service.DeviceState(42), "Unknown"},
 	} {
 		if got := test.s.String(); got != test.want {
 			t.Errorf("DeviceState(%d).String() = %q, want %q", int(test.s), got, test.want)
@@ -34,17 +35,17 @@ func TestDeviceLine(t *testing.T) {
 	cyton := acquisition.StreamInfo{Device: "OpenBCI Cyton", Port: "/dev/ttyUSB0", Channels: 8, SampleRateHz: 250}
 	for _, test := range []struct {
 		name string
-		st   DeviceStatus
+		st   service.DeviceStatus
 		want string
 	}{
-		{"disconnected", DeviceStatus{}, "Disconnected"},
-		{"streaming", DeviceStatus{State: Streaming, Info: cyton, MeasuredRateHz: 249.84, Lost: 3, Dropped: 1, CorruptPackets: 2},
+		{"disconnected", service.DeviceStatus{}, "Disconnected"},
+		{"streaming", service.DeviceStatus{State: service.Streaming, Info: cyton, MeasuredRateHz: 249.84, Lost: 3, Dropped: 1, CorruptPackets: 2},
 			"Streaming — OpenBCI Cyton on /dev/ttyUSB0 · 8 ch · 249.8 Hz (nominal 250 Hz) · lost 3 · dropped 1 · corrupt 2"},
-		{"sim", DeviceStatus{State: Streaming, Info: acquisition.StreamInfo{Device: "Simulator", Channels: 4, SampleRateHz: 1000}, MeasuredRateHz: 1000},
+		{"sim", service.DeviceStatus{State: service.Streaming, Info: acquisition.StreamInfo{Device: "Simulator", Channels: 4, SampleRateHz: 1000}, MeasuredRateHz: 1000},
 			"Streaming — Simulator · 4 ch · 1000.0 Hz (nominal 1000 Hz) · lost 0 · dropped 0 · corrupt 0"},
-		{"reconnecting", DeviceStatus{State: Reconnecting, Info: cyton, Lost: 125},
+		{"reconnecting", service.DeviceStatus{State: service.Reconnecting, Info: cyton, Lost: 125},
 			"Reconnecting… — OpenBCI Cyton on /dev/ttyUSB0 · 8 ch · lost 125 · dropped 0 · corrupt 0"},
-		{"failed", DeviceStatus{State: Failed, Message: "gave up"}, "Failed"},
+		{"failed", service.DeviceStatus{State: service.Failed, Message: "gave up"}, "Failed"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			if got := deviceLine(test.st); got != test.want {

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/storage"
 	"myorehab/ui/plot"
@@ -39,7 +40,7 @@ type LivePanel struct {
 	Calibrate *widget.Button
 
 	shared
-	rec        RecordingService
+	rec        service.RecordingService
 	patient    *storage.Patient // selected patient
 	recPatient string           // code of the patient being recorded
 	streaming  bool
@@ -58,7 +59,7 @@ type LivePanel struct {
 	content   fyne.CanvasObject
 }
 
-func newLivePanel(sh shared, rec RecordingService) *LivePanel {
+func newLivePanel(sh shared, rec service.RecordingService) *LivePanel {
 	p := &LivePanel{shared: sh, rec: rec}
 	p.Scope = plot.NewScope()
 	p.Mode = widget.NewRadioGroup([]string{modeFiltered, modeRaw}, p.onModeChanged)

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"myorehab/app/service"
 	"myorehab/storage"
 	"myorehab/ui/plot"
 )
@@ -70,14 +71,14 @@ type PatientPanel struct {
 	Import *ImportForm
 
 	shared
-	svc      PatientService
-	rec      RecordingService
-	hist     HistoryService  // nil: sessions from rec, without metrics
-	review   ReviewService   // nil: no review
-	xfer     TransferService // nil: no export/import
+	svc      service.PatientService
+	rec      service.RecordingService
+	hist     service.HistoryService  // nil: sessions from rec, without metrics
+	review   service.ReviewService   // nil: no review
+	xfer     service.TransferService // nil: no export/import
 	patients []storage.Patient
 	sessions []storage.Session
-	metrics  []SessionSummary // parallel to sessions when hist != nil
+	metrics  []service.SessionSummary // parallel to sessions when hist != nil
 	selected *storage.Patient
 	session  int    // selected row of Sessions, -1 when none
 	listGen  uint64 // drops list results older than the last request
@@ -86,7 +87,7 @@ type PatientPanel struct {
 	content  fyne.CanvasObject
 }
 
-func newPatientPanel(sh shared, svc PatientService, rec RecordingService, d Deps) *PatientPanel {
+func newPatientPanel(sh shared, svc service.PatientService, rec service.RecordingService, d Deps) *PatientPanel {
 	p := &PatientPanel{shared: sh, svc: svc, rec: rec, hist: d.History, review: d.Review, xfer: d.Transfer, session: -1}
 	p.Search = widget.NewEntry()
 	p.Search.SetPlaceHolder("Search code or name")
@@ -213,7 +214,7 @@ func (p *PatientPanel) Reload() {
 
 // Summaries returns the sessions with their metrics shown (do not
 // modify); nil without a HistoryService.
-func (p *PatientPanel) Summaries() []SessionSummary { return p.metrics }
+func (p *PatientPanel) Summaries() []service.SessionSummary { return p.metrics }
 
 // SelectedSession returns the session of the selected history row, nil when none.
 func (p *PatientPanel) SelectedSession() *storage.Session {
@@ -228,7 +229,7 @@ func (p *PatientPanel) cells(i int) [len(historyColumns)]string {
 	if i < len(p.metrics) {
 		return historyCells(p.metrics[i])
 	}
-	return historyCells(SessionSummary{Session: p.sessions[i], MeanRMSUV: math.NaN(), MeanMDFHz: math.NaN()})
+	return historyCells(service.SessionSummary{Session: p.sessions[i], MeanRMSUV: math.NaN(), MeanMDFHz: math.NaN()})
 }
 
 // ReloadSessions lists the selected patient's sessions again (with their
@@ -244,7 +245,7 @@ func (p *PatientPanel) ReloadSessions() {
 		ctx, cancel := p.call()
 		defer cancel()
 		var list []storage.Session
-		var sums []SessionSummary
+		var sums []service.SessionSummary
 		var err error
 		if p.hist != nil {
 			sums, err = p.hist.SessionSummaries(ctx, id)
@@ -271,7 +272,7 @@ func (p *PatientPanel) ReloadSessions() {
 
 // setSessions shows list (with their metrics sums, or nil), keeping the
 // selected row on the same session when it is still listed.
-func (p *PatientPanel) setSessions(list []storage.Session, sums []SessionSummary) {
+func (p *PatientPanel) setSessions(list []storage.Session, sums []service.SessionSummary) {
 	var keep int64 = -1
 	if s := p.SelectedSession(); s != nil {
 		keep = s.ID

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"myorehab/app/service"
 	"myorehab/storage"
 	"myorehab/ui/plot"
 )
@@ -38,14 +39,14 @@ type ReviewScreen struct {
 
 	shared
 	session  storage.Session
-	rec      *Recording
+	rec      *service.Recording
 	syncing  bool // Position is being set from the viewer
 	onExport func(storage.Session)
 	dialog   *dialog.CustomDialog
 	closed   func()
 }
 
-func newReviewScreen(sh shared, svc ReviewService, s storage.Session, onExport func(storage.Session), closed func()) *ReviewScreen {
+func newReviewScreen(sh shared, svc service.ReviewService, s storage.Session, onExport func(storage.Session), closed func()) *ReviewScreen {
 	r := &ReviewScreen{shared: sh, session: s, onExport: onExport, closed: closed}
 	r.Viewer = plot.NewViewer()
 	r.Viewer.OnChanged = r.sync
@@ -103,9 +104,9 @@ func newReviewScreen(sh shared, svc ReviewService, s storage.Session, onExport f
 }
 
 // Recording returns the recording shown, nil while loading or after an error.
-func (r *ReviewScreen) Recording() *Recording { return r.rec }
+func (r *ReviewScreen) Recording() *service.Recording { return r.rec }
 
-func (r *ReviewScreen) setRecording(rec *Recording) {
+func (r *ReviewScreen) setRecording(rec *service.Recording) {
 	if rec == nil || len(rec.Channels) == 0 || len(rec.Channels[0]) == 0 || !(rec.RateHz > 0) {
 		r.Message.Importance = widget.WarningImportance
 		r.Message.SetText("This session holds no samples.")

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"myorehab/app/service"
 	"myorehab/storage"
 )
 
@@ -190,7 +191,7 @@ func (m *MainScreen) onCalibrateTapped() {
 	}
 	sh := shared{win: m.Patients.win, log: m.deps.Log, run: &m.run, ctx: m.context, now: time.Now}
 	m.Calibration = newCalibrationWizard(sh, m.deps.Calibration, m.deps.Device, m.deps.Channels, *pt,
-		func(sm *SavedModel) { m.Live.SetMVC(sm.MVCUV) },
+		func(sm *service.SavedModel) { m.Live.SetMVC(sm.MVCUV) },
 		func() { m.Calibration = nil })
 	m.Calibration.dialog.Show()
 }
@@ -209,7 +210,7 @@ func (m *MainScreen) update(full bool) {
 		return
 	}
 	m.Device.setStatus(st)
-	m.Live.setStreaming(st.State == Streaming)
+	m.Live.setStreaming(st.State == service.Streaming)
 	m.Live.poll(m.deps.Recorder.Recording())
 	m.Device.setRecording(m.Live.recording)
 	m.updateStatusBar()
@@ -218,7 +219,7 @@ func (m *MainScreen) update(full bool) {
 func (m *MainScreen) updateStatusBar() {
 	st := m.Device.status
 	parts := []string{"Device: " + st.State.String()}
-	if st.State == Streaming {
+	if st.State == service.Streaming {
 		parts[0] += " " + strings.TrimSpace(formatRate(st.MeasuredRateHz))
 		if n := st.Lost + st.Dropped; n > 0 {
 			parts[0] += " · " + groupDigits(int64(n)) + " samples missing"

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"myorehab/app/service"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -28,7 +30,7 @@ type SettingsDialog struct {
 	Confirm *dialog.ConfirmDialog
 
 	shared
-	svc       BackupService
+	svc       service.BackupService
 	busy      bool
 	recording func() bool // a restore is refused while recording
 	restored  func()      // called after a successful restore
@@ -36,7 +38,7 @@ type SettingsDialog struct {
 	closed    func()
 }
 
-func newSettingsDialog(sh shared, svc BackupService, recording func() bool, restored, closed func()) *SettingsDialog {
+func newSettingsDialog(sh shared, svc service.BackupService, recording func() bool, restored, closed func()) *SettingsDialog {
 	s := &SettingsDialog{shared: sh, svc: svc, recording: recording, restored: restored, closed: closed}
 	s.BackupNow = widget.NewButtonWithIcon("Back up now", theme.DocumentSaveIcon(), s.onBackupTapped)
 	s.BackupNow.Importance = widget.HighImportance

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"myorehab/app/service"
 	"myorehab/storage"
 )
 
@@ -61,11 +62,11 @@ type DeviceSetup struct {
 
 	panel   *DevicePanel
 	ports   *fyne.Container
-	box     *fyne.Container // the Device tab
-	root    *fyne.Container // the dialog's content
-	probing string          // path being probed
-	result  ProbeResult     // last result
-	resPath string          // port of result
+	box     *fyne.Container     // the Device tab
+	root    *fyne.Container     // the dialog's content
+	probing string              // path being probed
+	result  service.ProbeResult // last result
+	resPath string              // port of result
 	cancel  context.CancelFunc
 	dialog  *dialog.CustomDialog
 }
@@ -166,7 +167,7 @@ func (s *DeviceSetup) probe(path string) {
 }
 
 // probeText is the evidence of res as shown to the user.
-func probeText(path string, res ProbeResult) string {
+func probeText(path string, res service.ProbeResult) string {
 	var b strings.Builder
 	if res.Suggested != "" {
 		fmt.Fprintf(&b, "%s: looks like %s.\n", path, res.Suggested)
@@ -203,7 +204,7 @@ func (s *DeviceSetup) onApplyTapped() {
 // update brings the widgets in line with the state.
 func (s *DeviceSetup) update() {
 	p := s.panel
-	idle := p.busy == "" && (p.status.State == Disconnected || p.status.State == Failed)
+	idle := p.busy == "" && (p.status.State == service.Disconnected || p.status.State == service.Failed)
 	for _, b := range s.Probes {
 		enable(b, p.probe != nil && idle && s.probing == "")
 	}
@@ -248,15 +249,15 @@ type ChannelForm struct {
 	Message *widget.Label // the patient, a load/save error or "Saved."
 
 	shared
-	svc     ChannelSetupService
+	svc     service.ChannelSetupService
 	patient *storage.Patient
-	status  DeviceStatus
+	status  service.DeviceStatus
 	rows    *fyne.Container
 	saving  bool
 	content fyne.CanvasObject
 }
 
-func newChannelForm(sh shared, svc ChannelSetupService, pt *storage.Patient, st DeviceStatus) *ChannelForm {
+func newChannelForm(sh shared, svc service.ChannelSetupService, pt *storage.Patient, st service.DeviceStatus) *ChannelForm {
 	f := &ChannelForm{shared: sh, svc: svc, patient: pt, status: st}
 	f.Save = widget.NewButtonWithIcon("Save channel set-up", theme.DocumentSaveIcon(), f.onSaveTapped)
 	f.Save.Importance = widget.HighImportance
@@ -297,16 +298,16 @@ func newChannelForm(sh shared, svc ChannelSetupService, pt *storage.Patient, st 
 
 // setSetup shows cs; an empty set-up offers the device's channels (its
 // labels), or defaultChannels.
-func (f *ChannelForm) setSetup(cs ChannelSetup) {
+func (f *ChannelForm) setSetup(cs service.ChannelSetup) {
 	chans := cs.Channels
 	if len(chans) == 0 {
 		n := f.status.Info.Channels
 		if n <= 0 {
 			n = defaultChannels
 		}
-		chans = make([]ChannelConfig, n)
+		chans = make([]service.ChannelConfig, n)
 		for i := range chans {
-			chans[i] = ChannelConfig{Label: channelName(f.status.Info.Labels, i), Enabled: true}
+			chans[i] = service.ChannelConfig{Label: channelName(f.status.Info.Labels, i), Enabled: true}
 		}
 	}
 	f.rows.RemoveAll()
@@ -338,11 +339,11 @@ func gainText(g int) string {
 }
 
 // Setup returns the set-up the form describes.
-func (f *ChannelForm) Setup() ChannelSetup {
-	cs := ChannelSetup{Channels: make([]ChannelConfig, len(f.Labels))}
+func (f *ChannelForm) Setup() service.ChannelSetup {
+	cs := service.ChannelSetup{Channels: make([]service.ChannelConfig, len(f.Labels))}
 	for i := range f.Labels {
 		g, _ := strconv.Atoi(f.Gains[i].Selected) // "Default" → 0
-		cs.Channels[i] = ChannelConfig{Label: strings.TrimSpace(f.Labels[i].Text), Enabled: f.Enabled[i].Checked, Gain: g}
+		cs.Channels[i] = service.ChannelConfig{Label: strings.TrimSpace(f.Labels[i].Text), Enabled: f.Enabled[i].Checked, Gain: g}
 	}
 	return cs
 }
@@ -350,7 +351,7 @@ func (f *ChannelForm) Setup() ChannelSetup {
 // setupProblem returns why cs cannot be saved, "" when it can: at least
 // one channel on, labels at most 16 characters and unique among the
 // enabled channels.
-func setupProblem(cs ChannelSetup) string {
+func setupProblem(cs service.ChannelSetup) string {
 	seen := map[string]int{}
 	on := 0
 	for i, c := range cs.Channels {

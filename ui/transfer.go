@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"myorehab/app/service"
 	store "myorehab/storage"
 )
 
@@ -26,7 +27,7 @@ const (
 	choiceCSV = "CSV"
 )
 
-var exportFormats = map[string]string{choiceEDF: FormatEDF, choiceBDF: FormatBDF, choiceCSV: FormatCSV}
+var exportFormats = map[string]string{choiceEDF: service.FormatEDF, choiceBDF: service.FormatBDF, choiceCSV: service.FormatCSV}
 
 // progress is a fraction done written by a service from any goroutine and
 // shown by the frame ticker (MainScreen.Refresh).
@@ -51,7 +52,7 @@ type transfer struct {
 	Message  *widget.Label
 
 	shared
-	svc     TransferService
+	svc     service.TransferService
 	running bool
 	done    progress
 	cancel  context.CancelFunc
@@ -59,7 +60,7 @@ type transfer struct {
 	closed  func()
 }
 
-func (t *transfer) init(sh shared, svc TransferService, start string, onStart func(), closed func()) {
+func (t *transfer) init(sh shared, svc service.TransferService, start string, onStart func(), closed func()) {
 	t.shared, t.svc, t.closed = sh, svc, closed
 	t.Path = widget.NewEntry()
 	t.Start = widget.NewButtonWithIcon(start, theme.ConfirmIcon(), onStart)
@@ -119,7 +120,7 @@ type ExportForm struct {
 	session store.Session
 }
 
-func newExportForm(sh shared, svc TransferService, s store.Session, closed func()) *ExportForm {
+func newExportForm(sh shared, svc service.TransferService, s store.Session, closed func()) *ExportForm {
 	f := &ExportForm{session: s}
 	f.init(sh, svc, "Export", f.onExportTapped, closed)
 	f.Format = widget.NewRadioGroup([]string{choiceEDF, choiceBDF, choiceCSV}, f.onFormatChanged)
@@ -237,7 +238,7 @@ type ImportForm struct {
 	imported func(sessionID int64)
 }
 
-func newImportForm(sh shared, svc TransferService, pt store.Patient, imported func(int64), closed func()) *ImportForm {
+func newImportForm(sh shared, svc service.TransferService, pt store.Patient, imported func(int64), closed func()) *ImportForm {
 	f := &ImportForm{patient: pt, imported: imported}
 	f.init(sh, svc, "Import", f.onImportTapped, closed)
 	f.Path.SetPlaceHolder("EDF+ or BDF+ file, e.g. /media/usb/recording.edf")

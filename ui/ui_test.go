@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"myorehab/acquisition"
+	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/storage"
 )
@@ -41,7 +42,7 @@ func newHarnessWith(t *testing.T, opt func(*harness, *Deps)) *harness {
 	h := &harness{
 		t:        t,
 		patients: &fakePatients{patients: slices.Clone(seedPatients)},
-		dev:      &fakeDevice{ports: []PortInfo{{Path: "/dev/ttyUSB0", Description: "FTDI FT231X (OpenBCI dongle?)"}}},
+		dev:      &fakeDevice{ports: []service.PortInfo{{Path: "/dev/ttyUSB0", Description: "FTDI FT231X (OpenBCI dongle?)"}}},
 		rec:      newFakeRecorder(),
 	}
 	h.w = test.NewWindow(nil)
@@ -74,7 +75,7 @@ func (h *harness) connectSim() {
 	test.Tap(h.m.Device.Connect)
 	h.m.WaitIdle()
 	h.m.Refresh()
-	if got := h.m.Device.Status().State; got != Streaming {
+	if got := h.m.Device.Status().State; got != service.Streaming {
 		h.t.Fatalf("after Connect: state %v, want Streaming", got)
 	}
 }
@@ -226,7 +227,7 @@ func TestConnectStreaming(t *testing.T) {
 	h.m.WaitIdle()
 	h.m.Refresh()
 
-	if got := h.dev.calls(); len(got) != 1 || got[0] != (DeviceConfig{Protocol: "cyton", Port: "/dev/ttyACM3"}) {
+	if got := h.dev.calls(); len(got) != 1 || got[0] != (service.DeviceConfig{Protocol: "cyton", Port: "/dev/ttyACM3"}) {
 		t.Fatalf("Connect calls %+v", got)
 	}
 	if !strings.HasPrefix(d.State.Text, "Streaming — OpenBCI Cyton on /dev/ttyACM3 · 8 ch · 249.8 Hz") {
@@ -261,7 +262,7 @@ func TestConnectRunsOffUIGoroutine(t *testing.T) {
 	if n := len(h.dev.calls()); n != 1 {
 		t.Errorf("Connect called %d times, want 1", n)
 	}
-	if got := d.Status().State; got != Streaming {
+	if got := d.Status().State; got != service.Streaming {
 		t.Errorf("state %v, want Streaming", got)
 	}
 }
@@ -318,7 +319,7 @@ func TestConnectNeedsPort(t *testing.T) {
 	}
 	test.Tap(d.Connect)
 	h.m.WaitIdle()
-	if got := h.dev.calls(); len(got) != 1 || got[0] != (DeviceConfig{Protocol: "sim"}) {
+	if got := h.dev.calls(); len(got) != 1 || got[0] != (service.DeviceConfig{Protocol: "sim"}) {
 		t.Errorf("Connect calls %+v, want sim without port", got)
 	}
 }
@@ -412,7 +413,7 @@ func TestRecordingEndedByApp(t *testing.T) {
 	test.Tap(h.m.Live.Record)
 	h.m.WaitIdle()
 	h.rec.end() // the app stopped it (device lost)
-	h.dev.setStatus(DeviceStatus{State: Reconnecting, Message: "Amplifier lost: reconnecting."})
+	h.dev.setStatus(service.DeviceStatus{State: service.Reconnecting, Message: "Amplifier lost: reconnecting."})
 	h.m.Refresh()
 	h.m.WaitIdle()
 	if h.m.Live.Recording() || h.m.Live.Record.Text != "Record" || !h.m.Live.Record.Disabled() {

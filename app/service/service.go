@@ -1,8 +1,7 @@
-package ui
+package service
 
 import (
 	"context"
-	"log/slog"
 
 	"myorehab/acquisition"
 	"myorehab/processing/pipeline"
@@ -118,31 +117,6 @@ type RecordingService interface {
 	Recording() (active bool, sessionID int64, samples int64)
 	// ListSessions returns the sessions of patient patientID, newest first.
 	ListSessions(ctx context.Context, patientID int64) ([]storage.Session, error)
-}
-
-// Deps are the services the screens use. Patients, Device and Recorder are
-// required; Log may be nil (discard). The other services are optional: when
-// one is nil, the feature it serves is hidden or disabled.
-type Deps struct {
-	Patients PatientService
-	Device   DeviceService
-	Recorder RecordingService
-	Log      *slog.Logger
-
-	// Probe identifies devices in the device set-up screen ("Probe").
-	Probe ProbeService
-	// Channels loads and saves per-patient channel set-ups.
-	Channels ChannelSetupService
-	// History adds metrics and a trend chart to the session history.
-	History HistoryService
-	// Review opens stored sessions in the review screen.
-	Review ReviewService
-	// Transfer exports and imports EDF+/BDF+/CSV files.
-	Transfer TransferService
-	// Backup backs up and restores the database (settings dialog).
-	Backup BackupService
-	// Calibration runs the calibration wizard ("Calibrate…").
-	Calibration CalibrationService
 }
 
 // ProbeEvidence is what probing a port found for one protocol.

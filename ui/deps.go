@@ -1,0 +1,32 @@
+package ui
+
+import (
+	"log/slog"
+
+	"myorehab/app/service"
+)
+
+// Deps are the services the screens use. Patients, Device and Recorder are
+// required; Log may be nil (discard). The other services are optional: when
+// one is nil, the feature it serves is hidden or disabled.
+type Deps struct {
+	Patients service.PatientService
+	Device   service.DeviceService
+	Recorder service.RecordingService
+	Log      *slog.Logger
+
+	// Probe identifies devices in the device set-up screen ("Probe").
+	Probe service.ProbeService
+	// Channels loads and saves per-patient channel set-ups.
+	Channels service.ChannelSetupService
+	// History adds metrics and a trend chart to the session history.
+	History service.HistoryService
+	// Review opens stored sessions in the review screen.
+	Review service.ReviewService
+	// Transfer exports and imports EDF+/BDF+/CSV files.
+	Transfer service.TransferService
+	// Backup backs up and restores the database (settings dialog).
+	Backup service.BackupService
+	// Calibration runs the calibration wizard ("Calibrate…").
+	Calibration service.CalibrationService
+}
