@@ -16,6 +16,10 @@ import (
 type LiveConfig struct {
 	// Info describes the stream. Channels and SampleRateHz are required.
 	Info acquisition.StreamInfo
+	// Filter, Fatigue and Quality are used by Process only, which
+	// conditions the stream itself; a Live fed by Take reads a shared
+	// Conditioner's output instead.
+	//
 	// Filter conditions the signal for the filtered traces; nil shows the
 	// raw signal in both.
 	Filter processing.Stage
@@ -43,7 +47,7 @@ type LiveConfig struct {
 type Live struct {
 	cfg      LiveConfig
 	channels int
-	filtered *acquisition.Block
+	cond     *Conditioner // Process's own conditioning
 
 	bin                    int // samples per point
 	points                 int
@@ -60,14 +64,7 @@ type Live struct {
 	sinceSnap, publishEach int
 	seq                    uint64
 	snap                   atomic.Pointer[Snapshot]
-	// trends is the last published fatigue trend; it is immutable and
-	// shared by snapshots until a new window completes.
-	trends      []FatigueTrend
-	trendsStale bool
-	// verdicts is the last published quality, shared like trends.
-	verdicts      []ChannelQuality
-	verdictsStale bool
-	statuses      []quality.Status
+	conds                  *Conditions // of the newest block
 }
 
 // NewLive returns a Live for cfg. It panics on a programmer error
@@ -95,7 +92,6 @@ func NewLive(cfg LiveConfig) *Live {
 	l := &Live{
 		cfg:         cfg,
 		channels:    ch,
-		filtered:    acquisition.NewBlock(ch, cfg.BlockCap),
 		bin:         bin,
 		points:      max(1, span/bin),
 		rmsN:        max(1, int(math.Round(cfg.RMSSeconds*fs))),
@@ -116,20 +112,37 @@ func NewLive(cfg LiveConfig) *Live {
 		l.rmsSq[c] = make([]float64, l.rmsN)
 	}
 	l.rmsSum = make([]float64, ch)
+	if cfg.Filter != nil || cfg.Quality != nil || cfg.Fatigue != nil {
+		cc := ConditionerConfig{Info: cfg.Info, BlockCap: cfg.BlockCap, Quality: cfg.Quality, Fatigue: cfg.Fatigue}
+		if cfg.Filter != nil {
+			cc.Filters = []MainsFilter{{Filter: cfg.Filter}}
+		}
+		l.cond = NewConditioner(cc)
+	}
 	return l
 }
 
-// Process takes one block of the stream. It does not allocate unless it
-// publishes a Snapshot. Only one goroutine may call it.
+// Process conditions one block of the stream with the Filter, Quality and
+// Fatigue of the LiveConfig and takes it (Take). It does not allocate
+// unless it publishes a Snapshot. Only one goroutine may call it.
 func (l *Live) Process(b *acquisition.Block) {
-	if b.Channels != l.channels {
+	if l.cond == nil {
+		l.Take(b, b, nil)
+		return
+	}
+	clean, c := l.cond.Process(b)
+	l.Take(b, clean, c)
+}
+
+// Take adds one block of the stream: raw as read (µV), f the same samples
+// conditioned (filtered, µV; may be raw itself), and the stream's
+// Conditions (nil: no quality or fatigue shown). It does not allocate
+// unless it publishes a Snapshot. Only one goroutine may call it.
+func (l *Live) Take(b, f *acquisition.Block, c *Conditions) {
+	if b.Channels != l.channels || f.Channels != l.channels || f.Len != b.Len {
 		panic("pipeline: block channel count mismatch")
 	}
-	f := b
-	if l.cfg.Filter != nil {
-		l.cfg.Filter.Process(l.filtered, b)
-		f = l.filtered
-	}
+	l.conds = c
 	for i := 0; i < b.Len; i++ {
 		if l.accN == 0 {
 			for c := 0; c < l.channels; c++ {
@@ -174,12 +187,6 @@ func (l *Live) Process(b *acquisition.Block) {
 			l.accN = 0
 		}
 	}
-	if l.cfg.Quality != nil && l.cfg.Quality.Process(b) {
-		l.verdictsStale = true
-	}
-	if l.cfg.Fatigue != nil && l.cfg.Fatigue.Process(f) > 0 {
-		l.trendsStale = true
-	}
 	l.end = b.End()
 	l.sinceSnap += b.Len
 	if l.sinceSnap >= l.publishEach {
@@ -219,71 +226,10 @@ func (l *Live) publish(at time.Time) {
 			s.RMSUV[c] = math.Sqrt(max(0, l.rmsSum[c]) / float64(l.rmsLen))
 		}
 	}
-	if l.cfg.Fatigue != nil {
-		if l.trendsStale || l.trends == nil {
-			l.trends = l.fatigueTrends()
-			l.trendsStale = false
-		}
-		s.Fatigue = l.trends
-	}
-	if l.cfg.Quality != nil {
-		if l.verdictsStale || l.verdicts == nil {
-			l.verdicts = l.qualityVerdicts()
-			l.verdictsStale = false
-		}
-		s.Quality = l.verdicts
+	if c := l.conds; c != nil {
+		s.Quality, s.Fatigue = c.Quality, c.Fatigue
 	}
 	l.snap.Store(s)
-}
-
-// qualityVerdicts turns the monitor's statuses into the UI's verdicts,
-// with the worst reason as the plain-language explanation.
-func (l *Live) qualityVerdicts() []ChannelQuality {
-	l.statuses = l.cfg.Quality.Statuses(l.statuses)
-	out := make([]ChannelQuality, len(l.statuses))
-	for c, st := range l.statuses {
-		q := ChannelQuality{OKForControl: st.OKForControl}
-		switch st.Level {
-		case quality.Good:
-			q.Level = QualityGood
-		case quality.Warn:
-			q.Level = QualityWarn
-		case quality.Bad:
-			q.Level = QualityBad
-		}
-		if len(st.Reasons) > 0 {
-			label := ""
-			if c < len(l.cfg.Info.Labels) {
-				label = l.cfg.Info.Labels[c]
-			}
-			q.Reason = st.Reasons[0].Message(c, label)
-		}
-		out[c] = q
-	}
-	return out
-}
-
-// fatigueTrends copies the tracker's windows and summaries into a new
-// immutable trend per channel.
-func (l *Live) fatigueTrends() []FatigueTrend {
-	t := l.cfg.Fatigue
-	out := make([]FatigueTrend, t.Channels())
-	for c := range out {
-		w := t.Windows(c)
-		buf := make([]float64, 3*len(w))
-		tr := FatigueTrend{
-			TSeconds: buf[:len(w):len(w)],
-			MDFHz:    buf[len(w) : 2*len(w) : 2*len(w)],
-			RMSUV:    buf[2*len(w):],
-		}
-		for i, x := range w {
-			tr.TSeconds[i], tr.MDFHz[i], tr.RMSUV[i] = x.TStartS, x.MDFHz, x.RMS
-		}
-		sum := t.Summary(c)
-		tr.SlopeHzPerS, tr.DeclinePct, tr.Fatigued = sum.ActiveSlopeHzPerS, sum.DeclinePct, sum.Fatigued
-		out[c] = tr
-	}
-	return out
 }
 
 // Snapshot returns the latest published Snapshot, or nil before the first.
