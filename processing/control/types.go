@@ -69,7 +69,7 @@ const (
 	//
 	// A class without a posture relaxes to the safe state.
 	Proportional Mode = 3
-	numModes
+	numModes     Mode = 4
 )
 
 // Valid reports whether m is one of the four modes.
