@@ -6,19 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
+
+	"myorehab/internal/shareddata"
 )
 
 // mckiernanDir returns ../shared/data/mckiernan-sustained beside the module
-// root, or skips the test when it is absent.
+// root, or skips the test when it is absent (fails it under CI=true).
 func mckiernanDir(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data", "mckiernan-sustained")
-	if _, err := os.Stat(filepath.Join(dir, "mdf_slope_reference.csv")); err != nil {
-		t.Skipf("McKiernan recordings not available (%v); they live in ../shared/data beside the module", err)
-	}
+	dir := shareddata.Dir(t, "data", "mckiernan-sustained")
+	shareddata.File(t, filepath.Join(dir, "mdf_slope_reference.csv"), "McKiernan recordings")
 	return dir
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"myorehab/acquisition"
 	"myorehab/acquisition/sim"
+	"myorehab/internal/shareddata"
 )
 
 // info returns a StreamInfo for n channels at fs Hz with 24-bit counts of
@@ -110,12 +111,12 @@ func noise(seed uint64, n int, rms float64) []float64 {
 }
 
 // readColumn reads a one-column CSV with a header line, or skips the test
-// when the file is absent.
+// when the file is absent (fails it under CI=true).
 func readColumn(tb testing.TB, path string) []float64 {
 	tb.Helper()
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		tb.Skipf("real EMG data not found at %s; see shared/data/README.md", path)
+		shareddata.Missing(tb, "real EMG data not found at %s; see shared/data/README.md", path)
 	}
 	if err != nil {
 		tb.Fatal(err)

@@ -5,30 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"myorehab/internal/shareddata"
 )
 
-// dataDir returns ../shared/data/<folder> beside the module root, or skips.
+// dataDir returns ../shared/data/<folder> beside the module root, or skips
+// (fails under CI=true).
 func dataDir(tb testing.TB, folder string) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("module root (go.mod) not found")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "data", folder)
-	if _, err := os.Stat(d); err != nil {
-		tb.Skipf("real EMG data not found at %s; see shared/data/README.md", d)
-	}
-	return d
+	return shareddata.Dir(tb, "data", folder)
 }
 
 // TestReadReferenceFiles checks the PhysioNet and McKiernan EDF+ files

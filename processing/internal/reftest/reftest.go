@@ -8,45 +8,29 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"myorehab/internal/shareddata"
 )
 
 // The reference vectors live in ../shared/reference beside the module root
 // (README.md there gives the exact scipy 1.10.1 / PyWavelets 1.1.1 calls).
 
-// Dir returns the reference directory or skips the test when it is absent.
+// Dir returns the reference directory, or skips the test when it is
+// absent (fails it under CI=true: see internal/shareddata).
 func Dir(t testing.TB) string {
 	t.Helper()
 	ref := SharedDir(t, "reference")
-	if _, err := os.Stat(filepath.Join(ref, "manifest.json")); err != nil {
-		t.Skipf("reference data not found at %s (needs the shared/reference folder beside the module root): %v", ref, err)
-	}
+	shareddata.File(t, filepath.Join(ref, "manifest.json"), "reference data (the shared/reference folder beside the module root)")
 	return ref
 }
 
 // SharedDir returns ../shared/<elem...> beside the module root (the folder
 // holding go.mod), or skips the test with a clear message when it is
-// absent (see ../shared/data/README.md: never copy the data here).
+// absent (see ../shared/data/README.md: never copy the data here); under
+// CI=true it fails instead. It is shareddata.Dir.
 func SharedDir(t testing.TB, elem ...string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory; shared data unavailable")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(append([]string{dir, "..", "shared"}, elem...)...)
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("shared data not found at %s (%v); see shared/data/README.md", shared, err)
-	}
-	return shared
+	return shareddata.Dir(t, elem...)
 }
 
 // Manifest is the part of manifest.json the tests use.
