@@ -18,6 +18,10 @@ type LiveOptions struct {
 	// TTrans is the source's transfer + decode estimate
 	// (pipeline.SerialTransfer).
 	TTrans time.Duration
+	// Prefiltered says the blocks given to the Decider are already
+	// conditioned by the Spec's filter (a stream's shared conditioning
+	// stage, see FilterMatches), so the Decider does not filter again.
+	Prefiltered bool
 }
 
 // NewDecider returns the real-time path of p (its filter, window grid,
@@ -61,7 +65,7 @@ func (p *Pipeline) NewDecider(o LiveOptions) (*pipeline.Decider, error) {
 		LevelQ:    p.Spec.LevelQ,
 		LevelR:    p.Spec.LevelR,
 	}
-	if chain != nil {
+	if chain != nil && !o.Prefiltered {
 		cfg.Filter = chain
 	}
 	if p.Spec.Transform == TransformLog {
@@ -72,3 +76,12 @@ func (p *Pipeline) NewDecider(o LiveOptions) (*pipeline.Decider, error) {
 
 // logTransform is TransformLog in place.
 func logTransform(v []float64) { transform(TransformLog, v) }
+
+// FilterMatches reports whether the Spec's filter is the EMG chain with a
+// band-pass loHz–hiHz of order, and a notch at notchHz of quality q: a
+// stream conditioned by that chain can be given to the Decider as
+// Prefiltered.
+func (s Spec) FilterMatches(loHz, hiHz float64, order int, notchHz, q float64) bool {
+	f := s.Filter
+	return f != nil && f.LowHz == loHz && f.HighHz == hiHz && f.Order == order && f.NotchHz == notchHz && f.Q == q
+}
