@@ -176,6 +176,12 @@ func (c *Controller) SetAssist(m Mode, level int) error {
 // glove). Motion further needs Input.Armed to turn true again.
 func (c *Controller) ClearEStop() { c.estop = false }
 
+// Limits returns a copy of the validated per-finger limits, for the link
+// layer's SET_LIMITS and its own check of every target before it leaves.
+func (c *Controller) Limits() []FingerLimits {
+	return append([]FingerLimits(nil), c.lim...)
+}
+
 // ClassIndex returns the class index of the gesture name (case ignored),
 // or classify.NoDecision (−1) when the model has no such class.
 func (c *Controller) ClassIndex(name string) int {
@@ -272,6 +278,9 @@ func (c *Controller) Step(dst []Target, in Input) Status {
 		c.estop = true
 	}
 	if c.estop {
+		// Arming and drops during the e-stop are seen but count for
+		// nothing: after ClearEStop, Armed must turn true again.
+		c.armedIn, c.dropped = in.Armed, in.Dropped
 		c.armed, c.latch, c.passiveOn, c.holdOn = false, -1, false, false
 		copy(c.prev, c.safe)
 		copy(dst, c.prev)

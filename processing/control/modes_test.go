@@ -312,6 +312,9 @@ func TestDefaults(t *testing.T) {
 	if got := c.RampTime(); got != 2*time.Second {
 		t.Errorf("RampTime %v, want 2s", got)
 	}
+	if l := c.Limits(); len(l) != 5 || l[4] != DefaultLimits(1)[0] {
+		t.Errorf("Limits %+v", l)
+	}
 	if c.ClassIndex(" Power Grip") != 1 || c.ClassIndex("pinch") != classify.NoDecision {
 		t.Error("ClassIndex")
 	}

@@ -206,7 +206,9 @@ type Input struct {
 	// or the glove's hardware e-stop); it latches until ClearEStop.
 	EStop bool
 	// Dropped is the engine's running count of blocks dropped on the
-	// control queue; any change from the previous step is a fault.
+	// control queue, counted from the controller's construction or Reset
+	// (the first Step compares it with 0); any change from the previous
+	// step is a fault.
 	Dropped uint64
 	// Measured holds the finger positions of the glove's latest STATUS in
 	// per mille, or nil when unknown (assist-as-needed needs them).
