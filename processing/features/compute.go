@@ -257,12 +257,34 @@ func intPow(x float64, k int) float64 {
 func lScale(tmp, x []float64) float64 {
 	copy(tmp, x)
 	slices.Sort(tmp)
-	n := len(x)
-	var b0, b1 float64
-	for i, v := range tmp {
-		b0 += v
-		b1 += float64(i) * v
+	return lScaleSorted(tmp)
+}
+
+// lScaleSorted returns the L-scale of the ascending order statistics
+// sorted (len ≥ 2), as lScale; Sliding shares it so that both give the
+// same value bit for bit from the same order statistics.
+func lScaleSorted(sorted []float64) float64 {
+	n := len(sorted)
+	// Four interleaved sums (b0 over all values, b1 over i·x_(i)) keep the
+	// additions' latency off the critical path.
+	var s0, s1, s2, s3, t0, t1, t2, t3 float64
+	i := 0
+	for f := 0.0; i+3 < n; i, f = i+4, f+4 {
+		v := sorted[i : i+4 : i+4]
+		s0 += v[0]
+		s1 += v[1]
+		s2 += v[2]
+		s3 += v[3]
+		t0 += f * v[0]
+		t1 += (f + 1) * v[1]
+		t2 += (f + 2) * v[2]
+		t3 += (f + 3) * v[3]
 	}
+	for ; i < n; i++ {
+		s0 += sorted[i]
+		t0 += float64(i) * sorted[i]
+	}
+	b0, b1 := (s0+s1)+(s2+s3), (t0+t1)+(t2+t3)
 	b0 /= float64(n)
 	b1 /= float64(n) * float64(n-1)
 	return 2*b1 - b0

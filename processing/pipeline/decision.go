@@ -116,18 +116,22 @@ func SerialTransfer(bytesPerSample int, baud float64) time.Duration {
 // rejection and vote → Decision with proportional level and latencies.
 // One goroutine owns it; Process allocates nothing.
 //
-// When the feature set holds only Hudgins' time-domain features (MAV, ZC,
-// SSC, WL, e.g. the TD group) they are kept as running sums updated per
-// sample, so a decision costs O(channels) for them; other sets are
-// extracted from the window at each decision (features.Set.Extract).
+// The features come from a features.Stream on the feature set: as samples
+// arrive their per-chunk sums (MAV, WL, ZC, SSC, WAMP, MSR, the
+// autocorrelations behind AR) and LS's sorted list of new samples are
+// updated, so a decision only adds a few partial sums per channel, merges
+// the new samples into LS's sorted window and runs Burg's recursion on
+// the autocorrelations; features without an incremental form are
+// extracted from the window (features.Set.Extract). Either way the values
+// are Set.Extract's on the same window, up to the order of additions.
 type Decider struct {
 	cfg      DeciderConfig
 	filtered *acquisition.Block
 	// ring holds each channel twice over (length 2·Window) so that the
 	// latest window is always the contiguous slice ring[c][pos:pos+Window].
 	ring    [][]float64
-	win     [][]float64
-	sumSq   []float64 // Σx² over the ring, per channel
+	view    [][]float64 // one chunk of the block per channel, for stream
+	sumSq   []float64   // Σx² over the ring, per channel
 	maxRMS  []float64
 	pos     int
 	filled  int
@@ -135,7 +139,7 @@ type Decider struct {
 	started bool
 	feat    []float64
 	probs   []float64
-	td      *streamTD // running TD features, when the set is MAV/ZC/SSC/WL only
+	stream  *features.Stream
 	vote    *classify.Vote
 	smooth  *levelSmoother // Kalman smoothing of Level, or nil
 }
@@ -164,7 +168,7 @@ func NewDecider(cfg DeciderConfig) *Decider {
 	d := &Decider{
 		cfg:    cfg,
 		ring:   make([][]float64, cfg.Channels),
-		win:    make([][]float64, cfg.Channels),
+		view:   make([][]float64, cfg.Channels),
 		sumSq:  make([]float64, cfg.Channels),
 		maxRMS: make([]float64, cfg.Channels),
 		feat:   make([]float64, cfg.Features.Len()),
@@ -177,7 +181,7 @@ func NewDecider(cfg DeciderConfig) *Decider {
 	if cfg.Filter != nil {
 		d.filtered = acquisition.NewBlock(cfg.Channels, cfg.BlockCap)
 	}
-	d.td = newStreamTD(cfg.Features)
+	d.stream = features.NewStream(cfg.Features)
 	if cfg.Votes > 1 {
 		d.vote = classify.NewVote(cfg.Votes, cfg.Classes)
 	}
@@ -208,9 +212,7 @@ func (d *Decider) restart(start uint64) {
 		clear(r)
 	}
 	clear(d.sumSq)
-	if d.td != nil {
-		d.td.reset()
-	}
+	d.stream.Reset()
 	d.pos, d.filled, d.next, d.started = 0, 0, start, true
 }
 
@@ -245,31 +247,40 @@ func (d *Decider) Process(dst []Decision, b *acquisition.Block) []Decision {
 		d.restart(b.Start)
 	}
 	w, inc := d.cfg.Window, d.cfg.Increment
-	for i := range src.Len {
-		for c := range d.ring {
-			v := src.Data[c*src.Cap+i]
-			r := d.ring[c]
-			old := r[d.pos]
-			r[d.pos], r[d.pos+w] = v, v
-			d.sumSq[c] += v*v - old*old
-			if d.td != nil {
-				d.td.push(c, d.pos, v)
+	for i := 0; i < src.Len; {
+		// The next chunk ends at the next decision, the ring's wrap or the
+		// block's end, whichever comes first.
+		m := w - d.filled
+		if d.filled >= w {
+			m = inc - (d.filled-w)%inc
+		}
+		m = min(m, src.Len-i, w-d.pos)
+		for c, r := range d.ring {
+			seg := src.Data[c*src.Cap+i : c*src.Cap+i+m]
+			sum := d.sumSq[c]
+			for j, v := range seg {
+				old := r[d.pos+j]
+				sum += v*v - old*old
 			}
+			d.sumSq[c] = sum
+			copy(r[d.pos:], seg)
+			copy(r[d.pos+w:], seg)
+			d.view[c] = seg
 		}
-		if d.td != nil {
-			d.td.advance(d.pos)
-		}
-		d.pos++
+		d.stream.Append(d.view)
+		i += m
+		d.pos += m
 		if d.pos == w {
 			d.pos = 0
 			d.resum()
 		}
-		d.filled++
-		d.next++
+		d.filled += m
+		d.next += uint64(m)
 		if d.filled >= w && (d.filled-w)%inc == 0 {
-			dst = append(dst, d.decide(b, i))
+			dst = append(dst, d.decide(b, i-1))
 		}
 	}
+	clear(d.view)
 	return dst
 }
 
@@ -296,15 +307,7 @@ func (d *Decider) decide(b *acquisition.Block, i int) Decision {
 			dec.TSync = s
 		}
 	}
-	if d.td != nil {
-		d.td.write(d.feat)
-	} else {
-		w := d.cfg.Window
-		for c, r := range d.ring {
-			d.win[c] = r[d.pos : d.pos+w]
-		}
-		d.cfg.Features.Extract(d.feat, d.win)
-	}
+	d.stream.Extract(d.feat)
 	if d.cfg.Transform != nil {
 		d.cfg.Transform(d.feat)
 	}

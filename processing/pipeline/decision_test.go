@@ -95,12 +95,28 @@ func newSet(t testing.TB, channels, window int) *features.Set {
 // TestDeciderMatchesOffline: whatever the block size, the decisions fall on
 // the grid k·inc from the stream start and equal the offline model's
 // prediction of the same window (class and probability), with and without
-// a filter.
+// a filter, for the TD features, the default pipeline's (LS4 + TDAR) and
+// a set mixing incremental and batch features.
 func TestDeciderMatchesOffline(t *testing.T) {
 	t.Parallel()
 	x, lab := gestureStream(tChannels, tClasses, 600, 9, 1)
 	test, _ := gestureStream(tChannels, tClasses, 600, 6, 2)
 	n := len(test[0])
+	for _, names := range [][]string{{"TD"}, {"LS4", "TDAR"}, {"LS", "SKEW", "AR"}} {
+		newSet := func(t testing.TB, channels, window int) *features.Set {
+			t.Helper()
+			set, err := features.NewSet(names, channels, window, features.DefaultParams())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return set
+		}
+		testDeciderMatchesOffline(t, names, newSet, x, lab, test, n)
+	}
+}
+
+func testDeciderMatchesOffline(t *testing.T, names []string, newSet func(testing.TB, int, int) *features.Set,
+	x [][]float64, lab []int, test [][]float64, n int) {
 	for _, filtered := range []bool{false, true} {
 		for _, blockLen := range []int{1, 7, tInc, 64, 1000} {
 			set := newSet(t, tChannels, tWindow)
@@ -125,7 +141,7 @@ func TestDeciderMatchesOffline(t *testing.T) {
 			d := pipeline.NewDecider(cfg)
 			got := feed(d, test, blockLen, 0, time.Time{})
 			if len(got) != features.NumWindows(n, tWindow, tInc) {
-				t.Fatalf("filter %v block %d: %d decisions, want %d", filtered, blockLen, len(got), features.NumWindows(n, tWindow, tInc))
+				t.Fatalf("%v filter %v block %d: %d decisions, want %d", names, filtered, blockLen, len(got), features.NumWindows(n, tWindow, tInc))
 			}
 			offline := newSet(t, tChannels, tWindow)
 			rows := offline.ExtractSliding(nil, want, tInc)
@@ -136,8 +152,8 @@ func TestDeciderMatchesOffline(t *testing.T) {
 				}
 				c := model.Predict(probs, rows[k*offline.Len():(k+1)*offline.Len()])
 				if dec.Class != c || math.Abs(dec.Confidence-probs[c]) > 1e-9 {
-					t.Fatalf("filter %v block %d window %d: class %d (%.6f), offline %d (%.6f)",
-						filtered, blockLen, k, dec.Class, dec.Confidence, c, probs[c])
+					t.Fatalf("%v filter %v block %d window %d: class %d (%.6f), offline %d (%.6f)",
+						names, filtered, blockLen, k, dec.Class, dec.Confidence, c, probs[c])
 				}
 			}
 		}

@@ -1,0 +1,690 @@
+package features
+
+import (
+	"math"
+	"slices"
+)
+
+// Stream computes the features of a Set on the latest window of a stream,
+// sharing the work between overlapping windows. Samples arrive with Append
+// (any number at a time); Extract writes the features of the last
+// WindowLen samples, exactly as Set.Extract would on that window up to the
+// rounding of the sums (the counts ZC, SSC and WAMP, and LS, are equal bit
+// for bit).
+//
+// The samples appended between two calls of Extract form a chunk. Every
+// additive quantity — Σ|x|, Σ|Δx|, the ZC, SSC and WAMP counts, MSR's
+// Σ√x⁺ and Σ√x⁻, and the autocorrelations Σx[t−d]·x[t] for d ≤ the largest
+// AR order — is kept per chunk as the sum of the terms whose last sample
+// lies in the chunk, computed when the samples are appended. A window's
+// value is then the sum of its chunks' partial sums, plus the terms of a
+// partial chunk at its start, minus the terms that reach back before it: no
+// running subtraction, so rounding never accumulates and no periodic
+// recomputation adds to the tail. Per window, for a window of n samples
+// that slid by k samples:
+//
+//   - MAV, IAV, WL, MFL, MAVFD, ZC, SSC, WAMP, MSR, RMS: O(n/k) additions;
+//   - LS: the window's order statistics are kept sorted; the k new samples
+//     are sorted and merged in while the k old ones are dropped (O(n+k²)
+//     instead of an O(n log n) sort), then the L-moment sums are taken in
+//     O(n) over the same sorted values as lScale, so LS is bit-identical;
+//   - AR, AR9, CC: Burg's recursion (librosa.lpc, as Set) rewritten on the
+//     window's autocorrelations and its first and last p samples, O(p³)
+//     instead of O(n·p) (p the order).
+//
+// Features without an incremental form (RMSPHASOR, spectral features,
+// entropies, …) are computed on the window by an inner Set. A window whose
+// sums are not finite (NaN or ±Inf samples, or overflow) is computed
+// entirely by the batch Set, so it gives Set.Extract's values exactly.
+//
+// A Stream allocates only in NewStream; it must not be used by several
+// goroutines at once.
+type Stream struct {
+	set   *Set
+	n, ch int
+
+	basic, wamp, msr, ls bool // which incremental quantities are needed
+	nLag                 int  // autocorrelation lags 0 … nLag−1
+	span                 int  // farthest look-back of a term
+	nq                   int  // quantities per channel
+	incremental          bool // at least one feature is computed here
+
+	// Ring of the latest samples, each channel written twice (period r) so
+	// that any r consecutive samples are one slice.
+	r     int
+	buf   [][]float64
+	total int64 // samples appended since Reset
+
+	// Chunk partial sums: a ring of the last len(chunkStart) closed chunks
+	// (chunk i at i % len), and the open chunk.
+	chunkStart []int64
+	chunkQ     []float64 // chunk × channel × nq
+	chunks     int64     // chunks closed since Reset
+	openStart  int64
+	openQ      []float64 // channel × nq
+	winQ       []float64 // channel × nq, the window's sums
+
+	lsw []lsWindow
+
+	// Burg scratch and AR outputs.
+	arA, arB       []float64
+	arHead, arTail []float64
+	outs           []outSlot
+	rest           *Set
+	restDst        []float64
+	restOuts       []outSlot
+	win            [][]float64
+}
+
+// Quantity slots of a channel's partial sums.
+const (
+	qAbs  = iota // Σ|x|
+	qWL          // Σ|Δx|
+	qZC          // #{x[t−1]·x[t] < 0}
+	qSSC         // #{Δx[t−1]·Δx[t] ≤ −SSCThreshold}
+	qWAMP        // #{|Δx[t]| > WAMPThreshold}
+	qPos         // Σ√x over x ≥ 0
+	qNeg         // Σ√−x over x < 0
+	qLag         // Σx[t−d]·x[t], d = 0 … nLag−1
+)
+
+// maxChunks is the number of closed chunks a Stream keeps; when a window
+// spans more (Extract called every few samples), its older part is summed
+// directly from the samples.
+const maxChunks = 64
+
+// outSlot places one feature's values in the output vector.
+type outSlot struct {
+	k   kind
+	pos int
+}
+
+// lsWindow is one channel's window kept in ascending order, each value
+// with its stream index (NaN samples are left out).
+type lsWindow struct {
+	v       []float64
+	i       []int64
+	end     int64     // stream index one past the window v holds, −1 if none
+	in      []lsEntry // the samples appended since, sorted (NaN left out)
+	pend    int64     // samples appended since end
+	sortScr []lsEntry
+}
+
+type lsEntry struct {
+	v float64
+	i int64
+}
+
+// incrementalKind reports whether Stream computes feature k itself.
+func incrementalKind(k kind) bool {
+	switch k {
+	case kMAV, kIAV, kZC, kSSC, kWL, kMFL, kMAVFD, kWAMP, kMSR, kRMS, kLS, kAR, kAR9, kCC:
+		return true
+	}
+	return false
+}
+
+// NewStream returns a Stream computing the features of set. The Stream
+// keeps set and uses its scratch, so set must not be used elsewhere while
+// the Stream is in use.
+func NewStream(set *Set) *Stream {
+	n, ch, p := set.windowLen, set.channels, set.p
+	st := &Stream{set: set, n: n, ch: ch}
+	var restNames []string
+	pos := 0
+	maxOrder := 0
+	for _, k := range set.kinds {
+		w := set.width(k)
+		if !incrementalKind(k) {
+			restNames = append(restNames, featureNames()[k])
+			st.restOuts = append(st.restOuts, outSlot{k, pos})
+			pos += w
+			continue
+		}
+		st.outs = append(st.outs, outSlot{k, pos})
+		pos += w
+		switch k {
+		case kZC, kSSC, kWL, kMFL, kMAVFD:
+			st.basic = true
+		case kWAMP:
+			st.wamp = true
+		case kMSR:
+			st.msr = true
+		case kLS:
+			st.ls = true
+		case kRMS:
+			st.nLag = max(st.nLag, 1)
+		case kAR:
+			maxOrder = max(maxOrder, p.AROrder)
+		case kAR9:
+			maxOrder = max(maxOrder, ar9Order)
+		case kCC:
+			maxOrder = max(maxOrder, p.CCOrder)
+		}
+	}
+	st.win = make([][]float64, ch)
+	st.incremental = len(st.outs) > 0
+	if len(restNames) > 0 {
+		rest, err := NewSet(restNames, ch, n, p)
+		if err != nil {
+			panic("features: inner set: " + err.Error()) // set accepted these names and parameters
+		}
+		st.rest = rest
+		st.restDst = make([]float64, rest.Len())
+	}
+	if maxOrder > 0 {
+		st.nLag = maxOrder + 1
+		st.arA = make([]float64, maxOrder+1)
+		st.arB = make([]float64, maxOrder+1)
+		st.arHead = make([]float64, (maxOrder+1)*(maxOrder+1))
+		st.arTail = make([]float64, (maxOrder+1)*(maxOrder+1))
+	}
+	st.span = max(2, st.nLag-1)
+	st.nq = qLag + st.nLag
+	st.r = n + st.span
+	st.buf = make([][]float64, ch)
+	for c := range st.buf {
+		st.buf[c] = make([]float64, 2*st.r)
+	}
+	if st.incremental {
+		st.chunkStart = make([]int64, maxChunks)
+		st.chunkQ = make([]float64, maxChunks*ch*st.nq)
+		st.openQ = make([]float64, ch*st.nq)
+		st.winQ = make([]float64, ch*st.nq)
+	}
+	if st.ls {
+		st.lsw = make([]lsWindow, ch)
+		for c := range st.lsw {
+			st.lsw[c] = lsWindow{
+				v: make([]float64, 0, n), i: make([]int64, 0, n),
+				in:      make([]lsEntry, n),
+				sortScr: make([]lsEntry, 0, n),
+				end:     -1,
+			}
+		}
+	}
+	return st
+}
+
+// Len returns the number of values Extract writes (the Set's Len).
+func (st *Stream) Len() int { return st.set.length }
+
+// Set returns the Set whose features st computes.
+func (st *Stream) Set() *Set { return st.set }
+
+// Samples returns the number of samples per channel appended since the
+// Stream was made or Reset.
+func (st *Stream) Samples() int64 { return st.total }
+
+// Reset forgets the stream: the next Append starts a new one.
+func (st *Stream) Reset() {
+	st.total, st.chunks, st.openStart = 0, 0, 0
+	clear(st.openQ)
+	for c := range st.lsw {
+		w := &st.lsw[c]
+		w.end, w.pend, w.in = -1, 0, w.in[:0]
+	}
+}
+
+// view returns channel c's samples [a, b) of the stream (b−a ≤ r, all of
+// them among the last r appended).
+func (st *Stream) view(c int, a, b int64) []float64 {
+	p := int(a % int64(st.r))
+	return st.buf[c][p : p+int(b-a)]
+}
+
+// Append adds samples to the stream: x holds one slice per channel, all of
+// the same length (possibly 0). It panics on a channel count mismatch or
+// unequal lengths. It allocates nothing.
+func (st *Stream) Append(x [][]float64) {
+	if len(x) != st.ch {
+		panic("features: channel count mismatch")
+	}
+	m := len(x[0])
+	for _, xc := range x {
+		if len(xc) != m {
+			panic("features: channels of unequal length")
+		}
+	}
+	step := st.r - st.span
+	for off := 0; off < m; {
+		piece := min(m-off, step)
+		start := st.total
+		p := int(start % int64(st.r))
+		for c, xc := range x {
+			seg := xc[off : off+piece]
+			b := st.buf[c]
+			copy(b[p:], seg)
+			if p+piece <= st.r {
+				copy(b[p+st.r:], seg)
+			} else {
+				k := st.r - p
+				copy(b[p+st.r:], seg[:k])
+				copy(b, seg[k:])
+			}
+		}
+		st.total += int64(piece)
+		if st.incremental {
+			ctx := min(int64(st.span), start)
+			for c := range st.ch {
+				x := st.view(c, start-ctx, st.total)
+				st.terms(st.openQ[c*st.nq:(c+1)*st.nq], x, int(ctx))
+				if st.ls {
+					st.lsw[c].add(x[ctx:], start)
+				}
+			}
+		}
+		off += piece
+	}
+}
+
+// terms adds to q the terms whose last sample is x[i], i ≥ from, and
+// whose other samples are in x.
+func (st *Stream) terms(q, x []float64, from int) {
+	var abs float64
+	for _, v := range x[from:] {
+		abs += math.Abs(v)
+	}
+	q[qAbs] += abs
+	if st.basic || st.wamp {
+		t := -st.set.p.SSCThreshold
+		tw := st.set.p.WAMPThreshold
+		var wl float64
+		var zc, ssc, wamp int
+		i := max(from, 1)
+		if i == 1 && i < len(x) {
+			d := x[1] - x[0]
+			wl += math.Abs(d)
+			zc += b2i(x[0]*x[1] < 0)
+			wamp += b2i(math.Abs(d) > tw)
+			i++
+		}
+		if i < len(x) {
+			prev, dPrev := x[i-1], x[i-1]-x[i-2]
+			for _, c := range x[i:] {
+				d := c - prev
+				ad := math.Abs(d)
+				wl += ad
+				zc += b2i(prev*c < 0)
+				ssc += b2i(dPrev*d <= t)
+				wamp += b2i(ad > tw)
+				prev, dPrev = c, d
+			}
+		}
+		q[qWL] += wl
+		q[qZC] += float64(zc)
+		q[qSSC] += float64(ssc)
+		q[qWAMP] += float64(wamp)
+	}
+	if st.msr {
+		var pos, neg float64
+		for _, v := range x[from:] {
+			// Without a branch (the sign is random): adding 0 changes
+			// nothing, so this is Σ√x⁺ and Σ√x⁻ for finite samples.
+			r := math.Sqrt(math.Abs(v))
+			m := float64(b2i(v >= 0))
+			pos += r * m
+			neg += r - r*m
+		}
+		q[qPos] += pos
+		q[qNeg] += neg
+	}
+	for d := range st.nLag {
+		i := max(from, d)
+		if i >= len(x) {
+			continue
+		}
+		y := x[i-d : len(x)-d]
+		z := x[i:]
+		var a0, a1, a2, a3 float64
+		j := 0
+		for ; j+3 < len(z); j += 4 {
+			a0 += y[j] * z[j]
+			a1 += y[j+1] * z[j+1]
+			a2 += y[j+2] * z[j+2]
+			a3 += y[j+3] * z[j+3]
+		}
+		for ; j < len(z); j++ {
+			a0 += y[j] * z[j]
+		}
+		q[qLag+d] += (a0 + a1) + (a2 + a3)
+	}
+}
+
+// lead subtracts from q the terms whose last sample t lies in [c1, e) and
+// that reach back to a sample before s (s ≤ c1); x holds the samples
+// [lo, e), lo = max(0, s−span).
+func (st *Stream) lead(q, x []float64, lo, s, c1, e int64) {
+	at := func(t int64) float64 { return x[t-lo] }
+	if (st.basic || st.wamp) && c1 == s && s >= 1 && s < e {
+		a, b := at(s-1), at(s)
+		d := b - a
+		ad := math.Abs(d)
+		q[qWL] -= ad
+		q[qZC] -= float64(b2i(a*b < 0))
+		q[qWAMP] -= float64(b2i(ad > st.set.p.WAMPThreshold))
+	}
+	if st.basic {
+		t := -st.set.p.SSCThreshold
+		for u := max(c1, 2); u < min(s+2, e); u++ {
+			dPrev, d := at(u-1)-at(u-2), at(u)-at(u-1)
+			q[qSSC] -= float64(b2i(dPrev*d <= t))
+		}
+	}
+	for d := int64(1); d < int64(st.nLag); d++ {
+		var sum float64
+		for u := max(c1, d); u < min(s+d, e); u++ {
+			sum += at(u-d) * at(u)
+		}
+		q[qLag+int(d)] -= sum
+	}
+}
+
+// closeChunk ends the open chunk (if it holds samples).
+func (st *Stream) closeChunk() {
+	if st.openStart == st.total {
+		return
+	}
+	i := int(st.chunks % maxChunks)
+	st.chunkStart[i] = st.openStart
+	copy(st.chunkQ[i*st.ch*st.nq:(i+1)*st.ch*st.nq], st.openQ)
+	st.chunks++
+	st.openStart = st.total
+	clear(st.openQ)
+}
+
+// windowSums fills winQ with the sums over the window [s, e) and reports
+// whether they are all finite.
+func (st *Stream) windowSums(s, e int64) bool {
+	// Closed chunks starting at or after s, oldest first: chunks[first:].
+	first := st.chunks
+	for first > 0 && st.chunks-first < maxChunks && st.chunkStart[(first-1)%maxChunks] >= s {
+		first--
+	}
+	c1 := e
+	if first < st.chunks {
+		c1 = st.chunkStart[first%maxChunks]
+	}
+	lo := max(0, s-int64(st.span))
+	clear(st.winQ)
+	nq := st.nq
+	for c := range st.ch {
+		q := st.winQ[c*nq : (c+1)*nq]
+		if c1 > s {
+			st.terms(q, st.view(c, s, c1), 0)
+		}
+		for j := first; j < st.chunks; j++ {
+			i := int(j % maxChunks)
+			part := st.chunkQ[(i*st.ch+c)*nq : (i*st.ch+c+1)*nq]
+			for k, v := range part {
+				q[k] += v
+			}
+		}
+		if c1 < e {
+			st.lead(q, st.view(c, lo, e), lo, s, c1, e)
+		}
+	}
+	for _, v := range st.winQ {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Extract writes the features of the last WindowLen samples to dst (length
+// Len; nil allocates) in the Set's order and returns dst. It panics if
+// fewer than WindowLen samples were appended since the last Reset, or on a
+// dst of the wrong length. It allocates nothing when dst is given.
+func (st *Stream) Extract(dst []float64) []float64 {
+	if st.total < int64(st.n) {
+		panic("features: Stream window not full")
+	}
+	if dst == nil {
+		dst = make([]float64, st.set.length)
+	} else if len(dst) != st.set.length {
+		panic("features: dst length mismatch")
+	}
+	e := st.total
+	s := e - int64(st.n)
+	for c := range st.win {
+		st.win[c] = st.view(c, s, e)
+	}
+	if !st.incremental {
+		return st.set.Extract(dst, st.win)
+	}
+	st.closeChunk()
+	for c := range st.lsw {
+		st.lsw[c].update(st.win[c], s, e)
+	}
+	if !st.windowSums(s, e) {
+		return st.set.Extract(dst, st.win)
+	}
+	st.write(dst)
+	if st.rest != nil {
+		st.rest.Extract(st.restDst, st.win)
+		i := 0
+		for _, o := range st.restOuts {
+			w := st.rest.width(o.k)
+			copy(dst[o.pos:o.pos+w], st.restDst[i:i+w])
+			i += w
+		}
+	}
+	return dst
+}
+
+// write fills the incremental features from winQ, the sorted windows and
+// the window samples.
+func (st *Stream) write(dst []float64) {
+	fn := float64(st.n)
+	p := st.set.p
+	for _, o := range st.outs {
+		switch o.k {
+		case kAR:
+			for c := range st.ch {
+				st.burg(dst[o.pos+c*p.AROrder:o.pos+(c+1)*p.AROrder], c)
+			}
+			continue
+		case kAR9:
+			for c := range st.ch {
+				st.burg(dst[o.pos+c*ar9Order:o.pos+(c+1)*ar9Order], c)
+			}
+			continue
+		case kCC:
+			for c := range st.ch {
+				cc := dst[o.pos+c*p.CCOrder : o.pos+(c+1)*p.CCOrder]
+				a := st.set.ccAR
+				st.burg(a, c)
+				cepstrum(cc, a)
+			}
+			continue
+		}
+		for c := range st.ch {
+			q := st.winQ[c*st.nq : (c+1)*st.nq]
+			var v float64
+			switch o.k {
+			case kMAV:
+				v = q[qAbs] / fn
+			case kIAV:
+				v = q[qAbs]
+			case kZC:
+				v = q[qZC]
+			case kSSC:
+				v = q[qSSC]
+			case kWL:
+				v = q[qWL]
+			case kMFL:
+				v = math.Log10(q[qWL])
+			case kMAVFD:
+				v = q[qWL] / (fn - 1)
+			case kWAMP:
+				v = q[qWAMP]
+			case kMSR:
+				v = math.Hypot(q[qPos], q[qNeg]) / fn
+			case kRMS:
+				v = math.Sqrt(q[qLag] / fn)
+			case kLS:
+				v = lScaleSorted(st.lsw[c].v)
+			default:
+				panic("features: unhandled incremental kind")
+			}
+			dst[o.pos+c] = v
+		}
+	}
+}
+
+// burg writes to a the Burg AR coefficients of order len(a) of channel c's
+// window, as Set.burg (librosa.lpc), from the window's autocorrelations
+// r_d = Σ x[t−d]·x[t] and its first and last samples.
+//
+// At step i the forward and backward errors over t = i+1 … n−1 are
+// f_t = Σ_j a_j x[t−j] and b_t = Σ_j a_j x[t−1−i+j] (j = 0 … i), so
+//
+//	Σ_t f_t·b_t = Σ_{j,l} a_j a_l C(j, 1+i−l),  C(α, β) = Σ_{t=i+1}^{n−1} x[t−α]·x[t−β],
+//
+// and C(α, β) is r_{|α−β|} less the products that fall outside t's range,
+// at most p at each end. The denominator follows Burg's recursion with the
+// first forward and last backward error of the new order, each a sum of
+// p+1 products.
+func (st *Stream) burg(a []float64, c int) {
+	order := len(a)
+	x := st.win[c]
+	n := len(x)
+	r := st.winQ[c*st.nq+qLag : (c+1)*st.nq]
+	// head[d·w+k] = Σ_{s<k} x[s]·x[s+d], tail[d·w+k] the sum of the last k
+	// products x[s]·x[s+d] (s ≤ n−1−d), for d, k ≤ order.
+	w := order + 1
+	head, tail := st.arHead[:w*w], st.arTail[:w*w]
+	for d := range w {
+		h, t := head[d*w:(d+1)*w], tail[d*w:(d+1)*w]
+		h[0], t[0] = 0, 0
+		for k := 1; k < w && k-1+d < n; k++ { // short windows: only the entries used
+			h[k] = h[k-1] + x[k-1]*x[k-1+d]
+			t[k] = t[k-1] + x[n-d-k]*x[n-k]
+		}
+	}
+	cur, prev := st.arA[:w], st.arB[:w]
+	clear(cur)
+	clear(prev)
+	cur[0], prev[0] = 1, 1
+	den := 2*r[0] - x[0]*x[0] - x[n-1]*x[n-1]
+	for i := range order {
+		var num float64
+		for j := 0; j <= i; j++ {
+			var row float64
+			for l := 0; l <= i; l++ {
+				// C(α, β) = Σ_{t=i+1}^{n−1} x[t−α]·x[t−β]: r_d less the
+				// i+1−m products before t's range and the m−d after it.
+				alpha, beta := j, 1+i-l
+				m, d := max(alpha, beta), alpha-beta
+				if d < 0 {
+					d = -d
+				}
+				row += cur[l] * (r[d] - head[d*w+i+1-m] - tail[d*w+m-d])
+			}
+			num += cur[j] * row
+		}
+		k := -2 * num / (den + tiny)
+		cur, prev = prev, cur
+		for j := 1; j <= i+1; j++ {
+			cur[j] = prev[j] + k*prev[i-j+1]
+		}
+		var f0, bl float64
+		for j := 0; j <= i+1; j++ {
+			f0 += cur[j] * x[i+1-j]
+			bl += cur[j] * x[n-2-i+j]
+		}
+		den = (1-k*k)*den - bl*bl - f0*f0
+	}
+	copy(a, cur[1:])
+}
+
+// add inserts the samples x, from stream index first, into the sorted
+// list of new samples (by insertion: it stays short). It stops inserting
+// once more than half a window is pending, since update then rebuilds.
+func (w *lsWindow) add(x []float64, first int64) {
+	if w.end < 0 {
+		return
+	}
+	in := w.in
+	for j, v := range x {
+		if w.pend >= int64(cap(in)) {
+			break
+		}
+		w.pend++
+		if v != v {
+			continue
+		}
+		ent := lsEntry{v, first + int64(j)}
+		p := len(in)
+		in = append(in, ent)
+		for p > 0 && in[p-1].v > v {
+			in[p] = in[p-1]
+			p--
+		}
+		in[p] = ent
+	}
+	w.in = in
+	if w.pend >= int64(cap(in)) {
+		w.pend += int64(len(x)) // now only the count matters
+	}
+}
+
+// update brings the sorted window to the window x = samples [s, e).
+func (w *lsWindow) update(x []float64, s, e int64) {
+	if w.end == e {
+		return
+	}
+	if w.end < 0 || e-w.end >= int64(cap(w.in)) {
+		w.rebuild(x, s)
+		w.end, w.pend, w.in = e, 0, w.in[:0]
+		return
+	}
+	in := w.in
+	// Drop the old values (index < s) in place, without branches.
+	v, id := w.v, w.i
+	o := 0
+	for i := range v {
+		v[o], id[o] = v[i], id[i]
+		o += b2i(id[i] >= s)
+	}
+	// Merge the kept values and the new ones from the top, in place.
+	total := o + len(in)
+	v, id = v[:total], id[:total]
+	i, j := o-1, len(in)-1
+	for p := total - 1; j >= 0; p-- {
+		if i >= 0 && v[i] > in[j].v {
+			v[p], id[p] = v[i], id[i]
+			i--
+		} else {
+			v[p], id[p] = in[j].v, in[j].i
+			j--
+		}
+	}
+	w.v, w.i = v, id
+	w.end, w.pend, w.in = e, 0, in[:0]
+}
+
+// rebuild sorts the window x (samples from stream index s) from scratch.
+func (w *lsWindow) rebuild(x []float64, s int64) {
+	ents := w.sortScr[:0]
+	for j, v := range x {
+		if v == v {
+			ents = append(ents, lsEntry{v, s + int64(j)})
+		}
+	}
+	slices.SortFunc(ents, func(a, b lsEntry) int {
+		switch {
+		case a.v < b.v:
+			return -1
+		case a.v > b.v:
+			return 1
+		}
+		return 0
+	})
+	w.v, w.i = w.v[:0], w.i[:0]
+	for _, e := range ents {
+		w.v, w.i = append(w.v, e.v), append(w.i, e.i)
+	}
+	w.sortScr = ents
+}
