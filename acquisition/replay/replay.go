@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"myorehab/acquisition"
+	"myorehab/acquisition/internal/pace"
 )
 
 var (
@@ -85,17 +86,14 @@ type Source struct {
 	info  acquisition.StreamInfo
 	ann   []Annotation // sorted by onset
 	n     uint64       // samples per pass of the recording
-	fs    float64      // delivery rate: SampleRateHz × Speed
 	paced bool
 	loop  bool
 	onAnn func(Annotation)
 
 	// Owned by the ReadBlock goroutine.
-	next    uint64 // stream index of the next sample
-	annNext uint64 // OnAnnotation cursor: annotation number (over loops)
-	t0      time.Time
-	started bool
-	timer   *time.Timer
+	next    uint64      // stream index of the next sample
+	annNext uint64      // OnAnnotation cursor: annotation number (over loops)
+	clock   *pace.Clock // at SampleRateHz × Speed; sample 0 due at the first ReadBlock
 
 	pos       atomic.Uint64 // samples delivered
 	mu        sync.Mutex
@@ -166,8 +164,6 @@ func New(rec Recording, cfg Config) (*Source, error) {
 	if device == "" {
 		device = "Recording"
 	}
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
 	s := &Source{
 		rec: rec,
 		info: acquisition.StreamInfo{
@@ -181,11 +177,10 @@ func New(rec Recording, cfg Config) (*Source, error) {
 		},
 		ann:   ann,
 		n:     uint64(n),
-		fs:    rec.SampleRateHz * speed,
 		paced: !cfg.Unpaced,
 		loop:  cfg.Loop,
 		onAnn: cfg.OnAnnotation,
-		timer: timer,
+		clock: pace.New(rec.SampleRateHz*speed, 0),
 		done:  make(chan struct{}),
 	}
 	s.rec.Raw = slices.Clone(rec.Raw) // the slice headers; the counts are shared
@@ -249,11 +244,6 @@ func (s *Source) Annotations(dst []Annotation) []Annotation {
 	}
 }
 
-// due returns the wall-clock time at which stream sample i has been played.
-func (s *Source) due(i uint64) time.Time {
-	return s.t0.Add(time.Duration(float64(i) / s.fs * float64(time.Second)))
-}
-
 // ReadBlock fills dst with up to dst.Cap consecutive samples and sets
 // dst.Start, dst.Len and dst.Received; Data is Raw × ScaleUV. Paced, it
 // first waits until the wall clock reaches the end of the block (sample i
@@ -281,7 +271,7 @@ func (s *Source) ReadBlock(dst *acquisition.Block) error {
 		want = min(want, s.n-s.next)
 	}
 	if s.paced {
-		if err := s.wait(s.next + want); err != nil {
+		if _, err := s.clock.Wait(s.done, s.next, want); err != nil {
 			return err
 		}
 	}
@@ -309,25 +299,4 @@ func (s *Source) ReadBlock(dst *acquisition.Block) error {
 	}
 	s.pos.Store(s.next)
 	return nil
-}
-
-// wait blocks until stream sample end is due, or returns ErrClosed if the
-// source closes meanwhile.
-func (s *Source) wait(end uint64) error {
-	now := time.Now()
-	if !s.started {
-		s.t0, s.started = now, true
-	}
-	d := s.due(end).Sub(now)
-	if d <= 0 {
-		return nil
-	}
-	s.timer.Reset(d)
-	select {
-	case <-s.timer.C:
-		return nil
-	case <-s.done:
-		s.timer.Stop()
-		return acquisition.ErrClosed
-	}
 }

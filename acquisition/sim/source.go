@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"myorehab/acquisition"
+	"myorehab/acquisition/internal/pace"
 )
 
 var (
@@ -52,15 +53,11 @@ type Source struct {
 	info  acquisition.StreamInfo
 	paced bool
 	scale float64
-	fs    float64
 
 	// Owned by the ReadBlock goroutine.
-	sample  []float64
-	next    uint64    // index of the next sample to deliver
-	t0      time.Time // wall-clock time of sample 0, set by the first ReadBlock
-	started bool
-	timer   *time.Timer
-	now     func() time.Time // time.Now, replaced by tests
+	sample []float64
+	next   uint64      // index of the next sample to deliver
+	clock  *pace.Clock // sample 0 is due at the first paced ReadBlock
 
 	samples, lost atomic.Uint64
 	done          chan struct{}
@@ -86,8 +83,6 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 	for i := range scales {
 		scales[i] = scale
 	}
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
 	return &Source{
 		sim: sim,
 		info: acquisition.StreamInfo{
@@ -101,10 +96,8 @@ func NewSource(cfg SourceConfig) (*Source, error) {
 		},
 		paced:  cfg.Paced,
 		scale:  scale,
-		fs:     c.RateHz,
 		sample: make([]float64, c.Channels),
-		timer:  timer,
-		now:    time.Now,
+		clock:  pace.New(c.RateHz, maxLag),
 		done:   make(chan struct{}),
 	}, nil
 }
@@ -132,11 +125,6 @@ func (s *Source) Close() error {
 	return nil
 }
 
-// due returns the wall-clock time of sample index i.
-func (s *Source) due(i uint64) time.Time {
-	return s.t0.Add(time.Duration(float64(i) / s.fs * float64(time.Second)))
-}
-
 // ReadBlock fills dst with dst.Cap consecutive samples and sets dst.Start,
 // dst.Len and dst.Received. A paced Source first waits until the wall clock
 // reaches the end of the block's last sample period (sample i ends (i+1)/rate
@@ -157,7 +145,10 @@ func (s *Source) ReadBlock(dst *acquisition.Block) error {
 	default:
 	}
 	if s.paced {
-		if err := s.wait(uint64(dst.Cap)); err != nil {
+		skip, err := s.clock.Wait(s.done, s.next, uint64(dst.Cap))
+		s.next += skip
+		s.lost.Add(skip)
+		if err != nil {
 			return err
 		}
 	}
@@ -174,35 +165,4 @@ func (s *Source) ReadBlock(dst *acquisition.Block) error {
 	s.next += uint64(dst.Cap)
 	s.samples.Add(uint64(dst.Cap))
 	return nil
-}
-
-// wait blocks until the next n samples are due, skipping ahead first if the
-// reader has fallen more than maxLag behind. It returns ErrClosed if the
-// source closes meanwhile.
-func (s *Source) wait(n uint64) error {
-	now := s.now()
-	if !s.started {
-		s.t0, s.started = now, true
-	}
-	if now.Sub(s.due(s.next)) > maxLag {
-		// The block ending now starts here; samples before it are lost.
-		due := uint64(now.Sub(s.t0).Seconds() * s.fs)
-		if due > s.next+n {
-			skip := due - n - s.next
-			s.next += skip
-			s.lost.Add(skip)
-		}
-	}
-	d := s.due(s.next + n).Sub(now)
-	if d <= 0 {
-		return nil
-	}
-	s.timer.Reset(d)
-	select {
-	case <-s.timer.C:
-		return nil
-	case <-s.done:
-		s.timer.Stop()
-		return acquisition.ErrClosed
-	}
 }

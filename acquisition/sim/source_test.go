@@ -136,10 +136,10 @@ func TestSourceCatchUp(t *testing.T) {
 	t.Parallel()
 	s := newSource(t, SourceConfig{Config: Config{Channels: 1}, Paced: true})
 	clock := time.Unix(1000, 0)
-	s.now = func() time.Time { return clock }
+	s.clock.Now = func() time.Time { return clock }
 	b := acquisition.NewBlock(1, 100)
 
-	s.t0, s.started = clock, true             // the stream started at clock ...
+	s.clock.Start(clock)                      // the stream started at clock ...
 	clock = clock.Add(400 * time.Millisecond) // ... and the reader comes 0.4 s later
 	for i := range 4 {
 		done := make(chan error, 1)
