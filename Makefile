@@ -13,7 +13,7 @@ RUN_PKGS  := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev 
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 TEST_PKGS := $(RUN_PKGS) socat xvfb xauth imagemagick python3-mne
 
-.PHONY: all build run demo test check fmt-check vet staticcheck gotest bench screenshot deps-run deps-test clean
+.PHONY: all build run demo test check fmt-check vet staticcheck gotest alloctest bench screenshot deps-run deps-test clean
 
 all: build
 
@@ -29,7 +29,7 @@ build: deps-run
 run: build
 	./$(BIN) --demo
 
-test: deps-test fmt-check vet staticcheck gotest
+test: deps-test fmt-check vet staticcheck gotest alloctest
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -44,6 +44,13 @@ staticcheck:
 # Tests run under Xvfb so that the real-window smoke test has a display.
 gotest:
 	xvfb-run -a -s "-screen 0 1400x900x24" $(GO) test -race -count=1 -timeout 20m ./...
+
+# The zero-allocation checks again without -race: the race detector
+# allocates, so some of them skip under it. They are the tests whose name
+# contains "Alloc" (TestXNoAllocs, TestXAllocs, TestXDoesNotAllocate, ...);
+# none of them opens a window, so no Xvfb.
+alloctest:
+	$(GO) test -count=1 -timeout 10m -run 'Alloc' ./...
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

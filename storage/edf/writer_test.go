@@ -313,6 +313,12 @@ func TestRequantize(t *testing.T) {
 	if got[3] != 32767 || got[4] != -32768 {
 		t.Errorf("rails %d %d, want clamped to 32767 -32768", got[3], got[4])
 	}
+}
+
+func TestRequantizeNoAllocs(t *testing.T) {
+	s := Signal{PhysicalMin: -10000, PhysicalMax: 10000, DigitalMin: -32768, DigitalMax: 32767}
+	const src = 0.02235174445530706
+	in := []int32{0, 1 << 18, -1 << 18, 8388607, -8388608, 447000, -448000, 1, -1}
 	dst := make([]int32, len(in))
 	if n := testing.AllocsPerRun(100, func() { s.Requantize(dst, in, src) }); n != 0 {
 		t.Errorf("Requantize allocates %v times", n)
