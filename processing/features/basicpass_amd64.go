@@ -2,16 +2,17 @@
 
 package features
 
-import "math"
+import (
+	"math"
 
-// useAVX2 reports whether the CPU and the operating system support AVX2
-// (CPUID.7:EBX.AVX2, CPUID.1:ECX.OSXSAVE and XCR0 enabling the XMM and YMM
-// state). It is set once while the package initialises and only read
-// afterwards: it is a constant of the machine, not mutable state. The
-// CPUID probe is the package's own (cpuid, xgetbv below) rather than
-// golang.org/x/sys/cpu, because processing imports only the standard
-// library, gonum and acquisition.
-var useAVX2 = hasAVX2()
+	"golang.org/x/sys/cpu"
+)
+
+// useAVX2 reports whether the CPU and the operating system support AVX2:
+// golang.org/x/sys/cpu sets X86.HasAVX2 only when CPUID reports AVX2 and
+// the OS saves the YMM registers (OSXSAVE and XCR0). It is read once while
+// the package initialises: a constant of the machine, not mutable state.
+var useAVX2 = cpu.X86.HasAVX2
 
 // basicAVX2Min is the shortest window sent to the AVX2 kernel: below it
 // basicPassGo is as fast.
@@ -60,30 +61,3 @@ func basicPassAVX2(x []float64, sscT float64) (sumAbs, wl float64, zc, ssc int) 
 //
 //go:noescape
 func basicAVX2(x []float64, t float64) (sumAbs, wl float64, zc, ssc int)
-
-// hasAVX2 reports whether AVX2 instructions can be used: the CPU has them
-// and the operating system saves the YMM registers.
-func hasAVX2() bool {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const osxsave, avx = 1 << 27, 1 << 28
-	if ecx1&osxsave == 0 || ecx1&avx == 0 {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state enabled
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	const avx2 = 1 << 5
-	return ebx7&avx2 != 0
-}
-
-// cpuid executes CPUID with EAX = eaxArg and ECX = ecxArg.
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-// xgetbv executes XGETBV with ECX = 0 (XCR0). Only valid when CPUID reports
-// OSXSAVE.
-func xgetbv() (eax, edx uint32)

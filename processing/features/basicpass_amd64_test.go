@@ -20,7 +20,8 @@ func TestBasicPassAVX2(t *testing.T) {
 	checkKernel(t, basicPassAVX2, basicPassGo, 2)
 }
 
-// TestHasAVX2 checks the CPUID probe against the flags Linux reports.
+// TestHasAVX2 checks the CPU probe (golang.org/x/sys/cpu) against the
+// flags Linux reports.
 func TestHasAVX2(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("/proc/cpuinfo")

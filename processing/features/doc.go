@@ -15,7 +15,7 @@
 // the unit of the samples (µV), frequency features Hz, counts are returned as
 // float64.
 //
-// On amd64 CPUs with AVX2 (probed once at start-up with CPUID) the pass
+// On amd64 CPUs with AVX2 (probed once at start-up with golang.org/x/sys/cpu) the pass
 // behind MAV, IAV, ZC, SSC, WL, MFL and MAVFD runs in an assembly kernel,
 // four samples per instruction; elsewhere, or with the purego build tag, in
 // portable Go. The two give identical counts, and sums that differ only by

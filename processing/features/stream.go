@@ -197,7 +197,7 @@ func NewStream(set *Set) *Stream {
 		for c := range st.lsw {
 			st.lsw[c] = lsWindow{
 				v: make([]float64, 0, n), i: make([]int64, 0, n),
-				in:      make([]lsEntry, n),
+				in:      make([]lsEntry, 0, n/2+1),
 				sortScr: make([]lsEntry, 0, n),
 				end:     -1,
 			}
