@@ -25,11 +25,6 @@ const (
 // ErrNoAnswer: no data lines arrived on the port.
 var ErrNoAnswer = errors.New("ascii: no data lines")
 
-type openError struct{ msg string }
-
-func (e *openError) Error() string        { return e.msg }
-func (e *openError) Is(target error) bool { return target == ErrNoAnswer }
-
 // Config configures Open. Zero fields take the stream's metadata, then
 // the defaults.
 type Config struct {
@@ -213,9 +208,9 @@ func start(port link.Port, cfg Config) (*Source, error) {
 			}
 			return newSource(port, cfg, pr, math.Round(est*10)/10, nil)
 		case now.After(deadline) && pr.lines < 2:
-			return nil, &openError{fmt.Sprintf(
+			return nil, link.OpenError(ErrNoAnswer,
 				"no data lines arrived on %s within %g s (is the sensor's sketch running, is the baud rate %d, is this the right port?)",
-				cfg.Port, cfg.Timeout.Seconds(), cfg.Baud)}
+				cfg.Port, cfg.Timeout.Seconds(), cfg.Baud)
 		}
 	}
 }

@@ -219,6 +219,12 @@ func (d *Decoder) next(p []byte, i int, atEOF bool) (int, bool) {
 	return i, false
 }
 
+// take parses the accepted frame b into f and follows its sequence.
+func (d *Decoder) take(f *Frame, b []byte) {
+	parse(f, b, d.n)
+	d.accept(b)
+}
+
 func (d *Decoder) accept(f []byte) {
 	d.skipping = false
 	d.inSync = true
@@ -230,40 +236,20 @@ func (d *Decoder) accept(f []byte) {
 // frame that needs lookahead waits for the next frame's bytes; a partial
 // frame is never consumed. It does not allocate.
 func (d *Decoder) DecodeFrames(dst []link.Frame, p []byte, atEOF bool) (n, consumed int) {
-	i := 0
 	var f Frame
-	for n < len(dst) {
-		var ok bool
-		if i, ok = d.next(p, i, atEOF); !ok {
-			break
-		}
-		parse(&f, p[i:i+d.size], d.n)
-		d.accept(p[i : i+d.size])
+	return link.Scan(p, len(dst), d.size, atEOF, d.next, func(n, i int) {
+		d.take(&f, p[i:i+d.size])
 		dst[n].Seq = uint32(f.Seq)
 		for c := range d.n {
 			dst[n].Counts[c] = int32(f.ADC[c]) - 1<<(Bits(c)-1)
 		}
-		n++
-		i += d.size
-	}
-	return n, i
+	})
 }
 
 // DecodeRaw decodes frames into dst (Frame values, codes as sent).
 // atEOF as for DecodeFrames. It does not allocate.
 func (d *Decoder) DecodeRaw(dst []Frame, p []byte, atEOF bool) (n, consumed int) {
-	i := 0
-	for n < len(dst) {
-		var ok bool
-		if i, ok = d.next(p, i, atEOF); !ok {
-			break
-		}
-		parse(&dst[n], p[i:i+d.size], d.n)
-		d.accept(p[i : i+d.size])
-		n++
-		i += d.size
-	}
-	return n, i
+	return link.Scan(p, len(dst), d.size, atEOF, d.next, func(n, i int) { d.take(&dst[n], p[i:i+d.size]) })
 }
 
 // Counters returns CorruptPackets and SkippedBytes.
@@ -273,22 +259,13 @@ func (d *Decoder) Counters() (corrupt, skipped uint64) { return d.CorruptPackets
 // per frame, channel-interleaved; a frame ending p is accepted without
 // lookahead. It does not allocate.
 func (d *Decoder) Decode(dst []int32, p []byte) (samples, consumed int) {
-	i := 0
 	var f Frame
-	for (samples+1)*d.n <= len(dst) {
-		var ok bool
-		if i, ok = d.next(p, i, true); !ok {
-			break
-		}
-		parse(&f, p[i:i+d.size], d.n)
-		d.accept(p[i : i+d.size])
+	return link.Scan(p, len(dst)/d.n, d.size, true, d.next, func(n, i int) {
+		d.take(&f, p[i:i+d.size])
 		for c := range d.n {
-			dst[samples*d.n+c] = int32(f.ADC[c]) - 1<<(Bits(c)-1)
+			dst[n*d.n+c] = int32(f.ADC[c]) - 1<<(Bits(c)-1)
 		}
-		samples++
-		i += d.size
-	}
-	return samples, i
+	})
 }
 
 // ScaleUV returns the µV per centred count of a b-bit slot for the EMG

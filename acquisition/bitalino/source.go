@@ -28,14 +28,6 @@ var (
 	ErrOldFirmware = errors.New("bitalino: not a (r)evolution")
 )
 
-type openError struct {
-	msg  string
-	kind error
-}
-
-func (e *openError) Error() string        { return e.msg }
-func (e *openError) Is(target error) bool { return target == e.kind }
-
 // Config configures Open.
 type Config struct {
 	// Port is the serial port path (/dev/ttyUSB0, /dev/rfcomm0, COM5).
@@ -182,14 +174,14 @@ func handshake(port serial.Port, cfg Config) (string, error) {
 		return "", fmt.Errorf("bitalino: read from %s: %w", cfg.Port, err)
 	}
 	if !ok {
-		return "", &openError{kind: ErrNoAnswer, msg: fmt.Sprintf(
+		return "", link.OpenError(ErrNoAnswer,
 			"no BITalino answered on %s within %g s (is it switched on and paired, is this the right port?)",
-			cfg.Port, cfg.VersionTimeout.Seconds())}
+			cfg.Port, cfg.VersionTimeout.Seconds())
 	}
 	line, major := parseVersion(got)
 	if major < 5 {
-		return "", &openError{kind: ErrOldFirmware, msg: fmt.Sprintf(
-			"the BITalino on %s is %q: MyoRehab needs a BITalino (r)evolution (firmware version 5 or later)", cfg.Port, line)}
+		return "", link.OpenError(ErrOldFirmware,
+			"the BITalino on %s is %q: MyoRehab needs a BITalino (r)evolution (firmware version 5 or later)", cfg.Port, line)
 	}
 	rate, _ := RateCommand(cfg.SampleRateHz)
 	if err := send(rate); err != nil {

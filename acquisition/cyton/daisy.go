@@ -331,9 +331,9 @@ func daisyHandshake(port serial.Port, cfg Config, settings []byte) (string, *Gai
 			return "", nil, err
 		}
 		if !strings.Contains(rep, "16") || strings.Contains(rep, "no daisy") {
-			return "", nil, &openError{kind: ErrNoDaisy, msg: fmt.Sprintf(
+			return "", nil, link.OpenError(ErrNoDaisy,
 				"the OpenBCI Cyton on %s has no Daisy module attached (choose the 8-channel cyton protocol, or fit the Daisy): %s",
-				cfg.Port, strings.TrimSpace(rep))}
+				cfg.Port, strings.TrimSpace(rep))
 		}
 	}
 	if _, err := exchange(port, cfg, "d", "", cfg.ReplyTimeout); err != nil {

@@ -169,34 +169,18 @@ func (d *Decoder) next(p []byte, i int, atEOF bool) (int, bool) {
 // Given room in dst, a call on at least PacketSize+1 bytes (PacketSize when
 // atEOF) always consumes something. It does not allocate.
 func (d *Decoder) DecodePackets(dst []Packet, p []byte, atEOF bool) (n, consumed int) {
-	i := 0
-	for n < len(dst) {
-		var ok bool
-		if i, ok = d.next(p, i, atEOF); !ok {
-			break
-		}
-		parse(&dst[n], p[i:])
-		n++
-		i += PacketSize
-	}
-	return n, i
+	return link.Scan(p, len(dst), PacketSize, atEOF, d.next, func(n, i int) { parse(&dst[n], p[i:]) })
 }
 
 // DecodeFrames implements the driver's frame decoding as DecodePackets
 // does: one Frame per packet, Seq its counter. It does not allocate.
 func (d *Decoder) DecodeFrames(dst []link.Frame, p []byte, atEOF bool) (n, consumed int) {
-	var one [1]Packet
-	for n < len(dst) {
-		k, c := d.DecodePackets(one[:], p[consumed:], atEOF)
-		consumed += c
-		if k == 0 {
-			break
-		}
-		dst[n].Seq = uint32(one[0].Counter)
-		copy(dst[n].Counts[:Channels], one[0].Counts[:])
-		n++
-	}
-	return n, consumed
+	var pk Packet
+	return link.Scan(p, len(dst), PacketSize, atEOF, d.next, func(n, i int) {
+		parse(&pk, p[i:])
+		dst[n].Seq = uint32(pk.Counter)
+		copy(dst[n].Counts[:Channels], pk.Counts[:])
+	})
 }
 
 // Counters returns CorruptPackets and SkippedBytes.
@@ -210,17 +194,9 @@ func (d *Decoder) Counters() (corrupt, skipped uint64) {
 // lookahead. The sample counters are not reported; drivers use
 // DecodePackets. It does not allocate.
 func (d *Decoder) Decode(dst []int32, p []byte) (samples, consumed int) {
-	i := 0
-	for (samples+1)*Channels <= len(dst) {
-		var ok bool
-		if i, ok = d.next(p, i, true); !ok {
-			break
-		}
-		var pk Packet
+	var pk Packet
+	return link.Scan(p, len(dst)/Channels, PacketSize, true, d.next, func(n, i int) {
 		parse(&pk, p[i:])
-		copy(dst[samples*Channels:], pk.Counts[:])
-		samples++
-		i += PacketSize
-	}
-	return samples, i
+		copy(dst[n*Channels:], pk.Counts[:])
+	})
 }

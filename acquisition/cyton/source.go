@@ -31,15 +31,6 @@ var (
 	ErrRefused = errors.New("cyton: command refused")
 )
 
-// openError is an Open failure with a clinician-facing message.
-type openError struct {
-	msg  string
-	kind error
-}
-
-func (e *openError) Error() string        { return e.msg }
-func (e *openError) Is(target error) bool { return target == e.kind }
-
 // Config configures Open.
 type Config struct {
 	// Port is the serial port path, e.g. "/dev/ttyUSB0" or "COM3"; any path
@@ -251,21 +242,21 @@ func exchange(port io.ReadWriter, cfg Config, cmd, want string, timeout time.Dur
 	}
 	if !ok {
 		if cmd == "v" {
-			return "", &openError{kind: ErrNoAnswer, msg: fmt.Sprintf(
-				"no OpenBCI Cyton answered on %s within %s (is it switched on, is this the right port?)", cfg.Port, seconds(timeout))}
+			return "", link.OpenError(ErrNoAnswer,
+				"no OpenBCI Cyton answered on %s within %s (is it switched on, is this the right port?)", cfg.Port, seconds(timeout))
 		}
-		return "", &openError{kind: ErrNoAnswer, msg: fmt.Sprintf(
-			"the OpenBCI Cyton on %s stopped answering (no reply to %q within %s)", cfg.Port, cmd, seconds(timeout))}
+		return "", link.OpenError(ErrNoAnswer,
+			"the OpenBCI Cyton on %s stopped answering (no reply to %q within %s)", cfg.Port, cmd, seconds(timeout))
 	}
 	rep := printable(got[:bytes.Index(got, []byte("$$$"))+3])
 	switch {
 	case strings.Contains(rep, "Failure") && (cmd == "v" || cmd == "d"):
-		return "", &openError{kind: ErrBoardOff, msg: fmt.Sprintf(
+		return "", link.OpenError(ErrBoardOff,
 			"the OpenBCI dongle on %s answered but the Cyton board did not (is the board switched on and set to PC?): %s",
-			cfg.Port, strings.TrimSpace(rep))}
+			cfg.Port, strings.TrimSpace(rep))
 	case strings.Contains(rep, "Failure") || !strings.Contains(rep, want):
-		return "", &openError{kind: ErrRefused, msg: fmt.Sprintf(
-			"the OpenBCI Cyton on %s refused %q: %s", cfg.Port, cmd, strings.TrimSpace(rep))}
+		return "", link.OpenError(ErrRefused,
+			"the OpenBCI Cyton on %s refused %q: %s", cfg.Port, cmd, strings.TrimSpace(rep))
 	}
 	return rep, nil
 }

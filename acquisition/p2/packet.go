@@ -163,36 +163,18 @@ func (d *Decoder) next(p []byte, i int, atEOF bool) (int, bool) {
 // partial packet is never consumed. Given room in dst, a call on at least
 // PacketSize+2 bytes always consumes something. It does not allocate.
 func (d *Decoder) DecodePackets(dst []Packet, p []byte, atEOF bool) (n, consumed int) {
-	i := 0
-	for n < len(dst) {
-		var ok bool
-		if i, ok = d.next(p, i, atEOF); !ok {
-			break
-		}
-		parse(&dst[n], p[i:])
-		n++
-		i += PacketSize
-	}
-	return n, i
+	return link.Scan(p, len(dst), PacketSize, atEOF, d.next, func(n, i int) { parse(&dst[n], p[i:]) })
 }
 
 // DecodeFrames implements the driver's frame decoding. It does not
 // allocate.
 func (d *Decoder) DecodeFrames(dst []link.Frame, p []byte, atEOF bool) (n, consumed int) {
-	i := 0
 	var pk Packet
-	for n < len(dst) {
-		var ok bool
-		if i, ok = d.next(p, i, atEOF); !ok {
-			break
-		}
+	return link.Scan(p, len(dst), PacketSize, atEOF, d.next, func(n, i int) {
 		parse(&pk, p[i:])
 		dst[n].Seq = uint32(pk.Counter)
 		copy(dst[n].Counts[:], pk.Counts[:])
-		n++
-		i += PacketSize
-	}
-	return n, i
+	})
 }
 
 // Counters returns CorruptPackets and SkippedBytes.
@@ -202,17 +184,9 @@ func (d *Decoder) Counters() (corrupt, skipped uint64) { return d.CorruptPackets
 // channel-interleaved, into dst; a packet ending p is accepted without
 // lookahead. It does not allocate.
 func (d *Decoder) Decode(dst []int32, p []byte) (samples, consumed int) {
-	i := 0
 	var pk Packet
-	for (samples+1)*Channels <= len(dst) {
-		var ok bool
-		if i, ok = d.next(p, i, true); !ok {
-			break
-		}
+	return link.Scan(p, len(dst)/Channels, PacketSize, true, d.next, func(n, i int) {
 		parse(&pk, p[i:])
-		copy(dst[samples*Channels:], pk.Counts[:])
-		samples++
-		i += PacketSize
-	}
-	return samples, i
+		copy(dst[n*Channels:], pk.Counts[:])
+	})
 }

@@ -16,11 +16,6 @@ const DefaultFirstPacketTimeout = 2 * time.Second
 // ErrNoAnswer: no P2 packets arrived on the port.
 var ErrNoAnswer = errors.New("p2: no packets")
 
-type openError struct{ msg string }
-
-func (e *openError) Error() string        { return e.msg }
-func (e *openError) Is(target error) bool { return target == ErrNoAnswer }
-
 // Config configures Open.
 type Config struct {
 	// Port is the serial port path.
@@ -98,9 +93,9 @@ func Open(cfg Config) (*Source, error) {
 	}
 	if !ok {
 		port.Close()
-		return nil, &openError{fmt.Sprintf(
+		return nil, link.OpenError(ErrNoAnswer,
 			"no OpenEEG P2 amplifier is sending on %s (nothing valid within %g s: is it switched on, is this the right port, is the baud rate %d?)",
-			cfg.Port, cfg.Timeout.Seconds(), cfg.Baud)}
+			cfg.Port, cfg.Timeout.Seconds(), cfg.Baud)
 	}
 	return &Source{link.NewDriver(link.DriverConfig{
 		Name: "p2", Port: port, Info: info, Decoder: &Decoder{},

@@ -328,3 +328,41 @@ var (
 	_ acquisition.Source     = (*Driver)(nil)
 	_ acquisition.StatSource = (*Driver)(nil)
 )
+
+// OpenError returns an Open failure with a clinician-facing message (from
+// format and args, as fmt.Sprintf) that matches kind under errors.Is.
+func OpenError(kind error, format string, args ...any) error {
+	return &openError{msg: fmt.Sprintf(format, args...), kind: kind}
+}
+
+// openError is an Open failure: its message is the whole text the user
+// sees, and errors.Is tells its kind (ErrNoAnswer, ErrBoardOff, …).
+type openError struct {
+	msg  string
+	kind error
+}
+
+func (e *openError) Error() string        { return e.msg }
+func (e *openError) Is(target error) bool { return target == e.kind }
+
+// Scan is the decoding loop of the fixed-size frame decoders (cyton, p2,
+// bitalino). From offset 0 of p, next returns the start of the next frame
+// to accept, having skipped and counted the bytes that cannot start one,
+// or with ok false where decoding must wait for more bytes; emit takes the
+// frame at p[i:] as output number n. Scan stops after max frames or when
+// next fails, and returns the frames emitted and the bytes consumed (up
+// to the end of the last frame, or to where next stopped). It allocates
+// nothing itself (next and emit do not escape).
+func Scan(p []byte, max, size int, atEOF bool, next func(p []byte, i int, atEOF bool) (int, bool), emit func(n, i int)) (n, consumed int) {
+	i := 0
+	for n < max {
+		var ok bool
+		if i, ok = next(p, i, atEOF); !ok {
+			break
+		}
+		emit(n, i)
+		n++
+		i += size
+	}
+	return n, i
+}
