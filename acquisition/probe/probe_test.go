@@ -17,8 +17,28 @@ import (
 	"myorehab/acquisition/serialport/ptytest"
 )
 
-// fast are short timeouts for tests over ptys.
+// fast are short timeouts for tests over ptys, for what must stay silent:
+// a silent port is probed for exactly these.
 var fast = Options{Listen: 300 * time.Millisecond, BITalinoReply: 300 * time.Millisecond, CytonReply: 800 * time.Millisecond}
+
+// patient lengthens the waits that something is expected to end early: a
+// query returns at the answer, so a long reply timeout costs nothing on
+// an idle machine and absorbs a busy one; a streaming device is heard
+// over a longer listen, on top of what it sent before Probe started
+// (device.streaming).
+func patient(listen, bitalino, cyton bool) Options {
+	o := fast
+	if listen {
+		o.Listen = 1500 * time.Millisecond
+	}
+	if bitalino {
+		o.BITalinoReply = 10 * time.Second
+	}
+	if cyton {
+		o.CytonReply = 10 * time.Second
+	}
+	return o
+}
 
 // device plays a device on one end of a pty pair: it records every byte it
 // receives, answers through reply (if not nil) and, while stream is not
@@ -28,7 +48,12 @@ type device struct {
 	received []byte
 	stop     chan struct{}
 	done     chan struct{}
+	ready    chan struct{} // closed after the first streamWrites writes
 }
+
+// streamWrites is how many stream writes a streaming device makes before
+// Probe starts (see streaming).
+const streamWrites = 5
 
 func startDevice(t *testing.T, path string, reply func(b byte) []byte, stream func() []byte) *device {
 	t.Helper()
@@ -36,7 +61,7 @@ func startDevice(t *testing.T, path string, reply func(b byte) []byte, stream fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &device{stop: make(chan struct{}), done: make(chan struct{})}
+	d := &device{stop: make(chan struct{}), done: make(chan struct{}), ready: make(chan struct{})}
 	var wmu sync.Mutex
 	write := func(p []byte) {
 		wmu.Lock()
@@ -76,12 +101,15 @@ func startDevice(t *testing.T, path string, reply func(b byte) []byte, stream fu
 			defer wg.Done()
 			tick := time.NewTicker(10 * time.Millisecond)
 			defer tick.Stop()
-			for {
+			for n := 1; ; n++ {
 				select {
 				case <-d.stop:
 					return
 				case <-tick.C:
 					write(stream())
+				}
+				if n == streamWrites {
+					close(d.ready)
 				}
 			}
 		}()
@@ -100,6 +128,18 @@ func (d *device) close() {
 	<-d.done
 }
 
+// streaming waits until a streaming device has sent its first writes:
+// they wait in the pty for Probe to read, so Probe hears the device even
+// if a busy machine then delays its next writes.
+func (d *device) streaming(t *testing.T) {
+	t.Helper()
+	select {
+	case <-d.ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the device did not start streaming")
+	}
+}
+
 // got returns the bytes the device received.
 func (d *device) got() string {
 	d.mu.Lock()
@@ -107,9 +147,9 @@ func (d *device) got() string {
 	return string(d.received)
 }
 
-func mustProbe(t *testing.T, path string, protocols []string) Report {
+func mustProbe(t *testing.T, path string, protocols []string, opt Options) Report {
 	t.Helper()
-	rep, err := Probe(context.Background(), path, protocols, fast)
+	rep, err := Probe(context.Background(), path, protocols, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +195,7 @@ func TestProbeCytonEmulator(t *testing.T) {
 		port.Close()
 		res <- result{n, err}
 	}()
-	rep := mustProbe(t, pipe.A, nil)
+	rep := mustProbe(t, pipe.A, nil, patient(false, false, true))
 	cancel()
 	r := <-res
 	if r.sent != 0 {
@@ -190,7 +230,8 @@ func TestProbeCytonStreaming(t *testing.T) {
 		}
 		return out
 	})
-	rep := mustProbe(t, pipe.A, []string{Cyton, BITalino})
+	dev.streaming(t)
+	rep := mustProbe(t, pipe.A, []string{Cyton, BITalino}, patient(true, false, false))
 	checkAnswered(t, rep, Cyton)
 	if rep.Suggested != Cyton || len(rep.Results) != 2 {
 		t.Errorf("report %+v", rep)
@@ -209,7 +250,7 @@ func TestProbeBITalino(t *testing.T) {
 		}
 		return nil
 	}, nil)
-	rep := mustProbe(t, pipe.A, nil)
+	rep := mustProbe(t, pipe.A, nil, patient(false, true, false))
 	checkAnswered(t, rep, BITalino)
 	b, _ := rep.Result(BITalino)
 	if rep.Suggested != BITalino || b.Evidence != "version BITalino_v5.1" {
@@ -231,7 +272,8 @@ func TestProbeASCII(t *testing.T) {
 		}
 		return []byte("512,498\r\n")
 	})
-	rep := mustProbe(t, pipe.A, nil)
+	dev.streaming(t)
+	rep := mustProbe(t, pipe.A, nil, patient(true, false, false))
 	checkAnswered(t, rep, ASCII)
 	a, _ := rep.Result(ASCII)
 	if rep.Suggested != ASCII || !strings.Contains(a.Evidence, `2 number(s), e.g. "512,498"`) {
@@ -257,7 +299,8 @@ func TestProbeP2(t *testing.T) {
 		}
 		return out
 	})
-	rep := mustProbe(t, pipe.A, nil)
+	dev.streaming(t)
+	rep := mustProbe(t, pipe.A, nil, patient(true, false, false))
 	checkAnswered(t, rep, P2)
 	if rep.Suggested != P2 {
 		t.Errorf("report %+v", rep)
@@ -273,7 +316,7 @@ func TestProbeSilent(t *testing.T) {
 	t.Parallel()
 	pipe := ptytest.Pair(t)
 	dev := startDevice(t, pipe.B, nil, nil)
-	rep := mustProbe(t, pipe.A, nil)
+	rep := mustProbe(t, pipe.A, nil, fast)
 	checkAnswered(t, rep)
 	if rep.Suggested != "" {
 		t.Errorf("suggested %q", rep.Suggested)
@@ -298,7 +341,7 @@ func TestProbeBoardOff(t *testing.T) {
 		}
 		return nil
 	}, nil)
-	rep := mustProbe(t, pipe.A, []string{CytonDaisy})
+	rep := mustProbe(t, pipe.A, []string{CytonDaisy}, patient(false, false, true))
 	c, ok := rep.Result(Cyton)
 	if !ok || c.Answered || !strings.Contains(c.Evidence, "board seems off") || rep.Suggested != "" {
 		t.Errorf("report %+v", rep)
@@ -317,7 +360,8 @@ func TestProbeNoise(t *testing.T) {
 		}
 		return b
 	})
-	rep := mustProbe(t, pipe.A, nil)
+	dev.streaming(t)
+	rep := mustProbe(t, pipe.A, nil, patient(true, false, false))
 	checkAnswered(t, rep)
 	if g := dev.got(); g != "" {
 		t.Errorf("device received %q", g)

@@ -148,10 +148,12 @@ func TestPacing(t *testing.T) {
 					t.Fatalf("speed %g block %d received %v early", eff, i, due.Sub(b.Received))
 				}
 			}
-			if eff >= 4 {
-				if d := time.Since(start); d >= 400*time.Millisecond {
-					t.Errorf("speed %g: 0.4 s of recording took %v", eff, d)
-				}
+			// A faster replay is faster: the last sample of the 0.4 s
+			// recording is due 0.4/speed s after the first ReadBlock (the
+			// schedule, not the wall time a busy machine may stretch).
+			want := time.Duration(0.4 / eff * float64(time.Second))
+			if d := s.clock.Due(400).Sub(s.clock.Due(0)); d < want-time.Microsecond || d > want+time.Microsecond {
+				t.Errorf("speed %g: 0.4 s of recording scheduled over %v, want %v", eff, d, want)
 			}
 		})
 	}

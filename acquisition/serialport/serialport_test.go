@@ -111,14 +111,30 @@ func TestPtyRoundTripAndGone(t *testing.T) {
 		t.Fatalf("read %q, want %q", got, msg)
 	}
 
-	// With nothing to read, Read returns (0, nil) after the read timeout.
+	// With nothing to read, Read returns (0, nil) after the read timeout:
+	// it returns at all (without a timeout it would block for ever; the
+	// watchdog is generous because a busy machine only delays it), and
+	// it waited rather than polled.
 	start := time.Now()
-	n, err := b.Read(make([]byte, 8))
-	if n != 0 || err != nil {
-		t.Fatalf("idle Read = %d, %v; want 0, nil", n, err)
+	type result struct {
+		n   int
+		err error
 	}
-	if d := time.Since(start); d > 20*serialport.ReadTimeout {
-		t.Errorf("idle Read took %v, read timeout is %v", d, serialport.ReadTimeout)
+	idle := make(chan result, 1)
+	go func() {
+		n, err := b.Read(make([]byte, 8))
+		idle <- result{n, err}
+	}()
+	select {
+	case r := <-idle:
+		if r.n != 0 || r.err != nil {
+			t.Fatalf("idle Read = %d, %v; want 0, nil", r.n, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("idle Read still blocked after 10 s; read timeout is %v", serialport.ReadTimeout)
+	}
+	if d := time.Since(start); d < serialport.ReadTimeout/2 {
+		t.Errorf("idle Read returned after %v, read timeout is %v", d, serialport.ReadTimeout)
 	}
 
 	// Killing socat is an unplug: reads fail with an error IsGone accepts.

@@ -111,13 +111,22 @@ func TestSourcePaced(t *testing.T) {
 	s := newSource(t, SourceConfig{Config: Config{Channels: 2}, Paced: true})
 	b := acquisition.NewBlock(2, 20) // 20 ms at 1000 Hz
 	start := time.Now()
-	var next uint64
+	var next, lost uint64
 	for i := range 10 {
 		if err := s.ReadBlock(b); err != nil {
 			t.Fatal(err)
 		}
-		if b.Start != next || b.Len != 20 {
-			t.Fatalf("block %d: Start %d Len %d, want %d, 20", i, b.Start, b.Len, next)
+		// Contiguous, unless this reader fell more than a second behind
+		// (only a very busy machine does that): then the gap is exactly
+		// the samples counted lost (TestSourceCatchUp checks the lag
+		// rule on a fake clock).
+		gap := s.Stats().Lost - lost
+		lost += gap
+		if late := b.Received.Sub(start.Add(time.Duration(next) * time.Millisecond)); gap > 0 && late <= maxLag {
+			t.Fatalf("block %d: %d samples lost although the reader was only %v behind", i, gap, late)
+		}
+		if b.Start != next+gap || b.Len != 20 {
+			t.Fatalf("block %d: Start %d Len %d, want %d, 20", i, b.Start, b.Len, next+gap)
 		}
 		next = b.End()
 		// A block never arrives before its last sample is due.
@@ -125,8 +134,11 @@ func TestSourcePaced(t *testing.T) {
 			t.Fatalf("block %d received %v before it was due", i, due.Sub(b.Received))
 		}
 	}
-	if st := s.Stats(); st.Samples != 200 || st.Lost != 0 {
-		t.Errorf("Stats %+v", st)
+	if st := s.Stats(); st.Samples != 200 || st.Samples+st.Lost != next {
+		t.Errorf("Stats %+v, want 200 samples and %d lost", st, next-200)
+	}
+	if lost > 0 {
+		t.Logf("the reader fell behind: %d samples lost", lost)
 	}
 }
 

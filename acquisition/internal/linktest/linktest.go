@@ -111,9 +111,15 @@ type Delivered struct {
 }
 
 // Collect reads src one sample per block until the emulator has finished
-// and nothing arrived for 500 ms, then closes src and checks that
-// ReadBlock returns ErrClosed. It fails the test on a read error or a
-// stall of 15 s.
+// and the stream is over, then closes src and checks that ReadBlock
+// returns ErrClosed. The stream is over when the last sample sent has
+// been delivered and nothing more arrives for Grace (which would be a
+// sample too many), or, when the last samples were lost (corrupted), once
+// nothing has arrived for Quiet. It fails the test on a read error or
+// when nothing at all happens for Stall.
+//
+// The end is decided by what was delivered, not by how fast: a reader
+// starved by a busy machine only makes Collect wait longer.
 func Collect(t testing.TB, src acquisition.Source, emu <-chan Result) ([]Delivered, Result) {
 	t.Helper()
 	ch := src.Info().Channels
@@ -136,25 +142,38 @@ func Collect(t testing.TB, src acquisition.Source, emu <-chan Result) ([]Deliver
 	}()
 	var got []Delivered
 	var r Result
+	emuDone := false
 	quiet := time.NewTimer(time.Hour)
 	defer quiet.Stop()
+	// wait restarts the end-of-stream timer once the emulator is done.
+	wait := func() {
+		if !emuDone {
+			return
+		}
+		if n := len(got); n > 0 && got[n-1].Idx+1 >= uint64(r.Sent) {
+			quiet.Reset(Grace)
+		} else {
+			quiet.Reset(Quiet)
+		}
+	}
+	stall := time.NewTimer(Stall)
+	defer stall.Stop()
 	for collecting := true; collecting; {
 		select {
 		case d := <-out:
 			got = append(got, d)
-			if emu == nil {
-				quiet.Reset(500 * time.Millisecond)
-			}
+			wait()
 		case r = <-emu:
-			emu = nil
-			quiet.Reset(500 * time.Millisecond)
+			emu, emuDone = nil, true
+			wait()
 		case <-quiet.C:
 			collecting = false
 		case err := <-readErr:
 			t.Fatalf("ReadBlock: %v", err)
-		case <-time.After(15 * time.Second):
-			t.Fatal("stream stalled")
+		case <-stall.C:
+			t.Fatalf("stream stalled: nothing for %v (%d samples delivered)", Stall, len(got))
 		}
+		stall.Reset(Stall)
 	}
 	src.Close()
 	if err := <-readErr; !errors.Is(err, acquisition.ErrClosed) {
@@ -162,6 +181,13 @@ func Collect(t testing.TB, src acquisition.Source, emu <-chan Result) ([]Deliver
 	}
 	return got, r
 }
+
+// Collect's waits (see Collect).
+const (
+	Grace = 500 * time.Millisecond
+	Quiet = 3 * time.Second
+	Stall = 30 * time.Second
+)
 
 // Flips records corrupted bytes per sample, safe for concurrent use.
 type Flips struct {
