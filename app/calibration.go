@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"myorehab/acquisition/sim"
@@ -93,7 +94,10 @@ type Calibration struct {
 	progress  service.CalibrationProgress
 	trained   *trainedModel
 	saved     *storage.Model
-	trial     *trial
+
+	// trial is the model being tried; the decider consumer of the stream
+	// runs it on its own goroutine.
+	trial atomic.Pointer[trial]
 }
 
 // calSession is one recorded session of a calibration.
@@ -113,11 +117,7 @@ func (c *Calibration) Defaults() service.CalibrationConfig { return c.opts.Proto
 // simulator returns the connected simulator, nil when the device is not
 // the simulator.
 func (c *Calibration) simulator() *sim.Simulator {
-	d := c.svc.Device
-	d.mu.Lock()
-	src := d.src
-	d.mu.Unlock()
-	if s, ok := src.(*sim.Source); ok {
+	if s, ok := c.svc.Device.Source().(*sim.Source); ok {
 		return s.Simulator()
 	}
 	return nil

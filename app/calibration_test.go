@@ -14,6 +14,7 @@ import (
 
 	"myorehab/acquisition"
 	"myorehab/acquisition/sim"
+	"myorehab/app/engine"
 	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/processing/recognition"
@@ -214,7 +215,7 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	}
 	test.Tap(wz.Close)
 	scr.WaitIdle()
-	if scr.Calibration != nil || svc.Device.trial.Load() != nil {
+	if scr.Calibration != nil || svc.Calibration.trial.Load() != nil {
 		t.Error("closing the wizard left the trial running")
 	}
 }
@@ -365,7 +366,7 @@ func trialFor(t testing.TB) (*trial, *recognition.Pipeline) {
 		t.Fatal(err)
 	}
 	info := acquisition.StreamInfo{Channels: 8, SampleRateHz: 1000}
-	tr, err := newTrial(pipe, []float64{100, 100, 100, 100, 100, 100, 100, 100}, info)
+	tr, err := newTrial(pipe, []float64{100, 100, 100, 100, 100, 100, 100, 100}, info, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +380,7 @@ func feed(tr *trial, b *acquisition.Block, rec recognition.Recording, from, to i
 		for c := range b.Channels {
 			copy(b.Data[c*b.Cap:(c+1)*b.Cap], rec.Channels[c][i:i+b.Cap])
 		}
-		tr.take(b)
+		tr.take(&engine.Frame{Raw: b, Clean: b})
 	}
 }
 
@@ -412,7 +413,7 @@ func TestTrialDecidesAndAllocatesNothing(t *testing.T) {
 		t.Fatalf("classes %v", pipe.Classes)
 	}
 	// A wrong stream shape is refused.
-	if _, err := newTrial(pipe, nil, acquisition.StreamInfo{Channels: 4, SampleRateHz: 1000}); err == nil || !strings.Contains(err.Error(), "calibrate again") {
+	if _, err := newTrial(pipe, nil, acquisition.StreamInfo{Channels: 4, SampleRateHz: 1000}, 50); err == nil || !strings.Contains(err.Error(), "calibrate again") {
 		t.Errorf("4-channel stream: %v", err)
 	}
 	i := 0

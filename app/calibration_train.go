@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"myorehab/acquisition"
 	"myorehab/app/service"
@@ -159,6 +160,15 @@ func recordings(data []*calData, segs [][]labelled, keep func(labelled) bool) []
 	return out
 }
 
+// sessionMainsHz returns the notch frequency a session was conditioned
+// with (its filter description names it), 50 Hz when it does not say.
+func sessionMainsHz(s *storage.Session) float64 {
+	if strings.Contains(s.Filter, "notch 60") {
+		return 60
+	}
+	return 50
+}
+
 // levels returns, per channel, the largest RMS (µV) of the live-filtered
 // signal over the annotated spans of kind, or nil when there are none;
 // with mean set, the mean over the spans instead.
@@ -171,7 +181,7 @@ func levels(data []*calData, kind string, mean bool) []float64 {
 			continue
 		}
 		info := acquisition.StreamInfo{SampleRateHz: d.session.RateHz, Channels: d.session.Channels}
-		chain, _, err := liveFilter(info)
+		chain, err := conditioningFilter(info, sessionMainsHz(d.session))
 		if err != nil {
 			continue
 		}

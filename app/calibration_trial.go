@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"myorehab/acquisition"
 	"myorehab/acquisition/sim"
+	"myorehab/app/engine"
 	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/processing/recognition"
@@ -20,12 +22,15 @@ const trialBlockCap = 1024
 
 // trial runs a trained recognition pipeline on the live stream through
 // pipeline.Decider: the real-time decision path of the wizard's "try it"
-// step. Device calls take with every live block on its live goroutine;
-// take allocates nothing. latest is safe from any goroutine.
+// step. The decider consumer calls take with every frame on its own
+// goroutine; take allocates nothing. latest is safe from any goroutine.
 type trial struct {
 	classes  []string
 	channels int
 	dec      *pipeline.Decider
+	// clean says the Decider reads the stream's conditioned samples (its
+	// Spec's filter is the conditioning filter); else the raw ones.
+	clean bool
 
 	// Owned by the goroutine calling take.
 	out     []pipeline.Decision
@@ -40,7 +45,7 @@ type trial struct {
 // newTrial builds the real-time path of p for a stream described by info,
 // with the per-channel MVC in µV (nil or the wrong length: the level is
 // normalised by the largest RMS seen).
-func newTrial(p *recognition.Pipeline, mvcUV []float64, info acquisition.StreamInfo) (*trial, error) {
+func newTrial(p *recognition.Pipeline, mvcUV []float64, info acquisition.StreamInfo, mainsHz float64) (*trial, error) {
 	if info.Channels != p.Channels || info.SampleRateHz != p.RateHz {
 		return nil, fmt.Errorf("the model was trained on %d channels at %g Hz, but the device streams %d channels at %g Hz: calibrate again with this device",
 			p.Channels, p.RateHz, info.Channels, info.SampleRateHz)
@@ -49,6 +54,13 @@ func newTrial(p *recognition.Pipeline, mvcUV []float64, info acquisition.StreamI
 		mvcUV = nil
 	}
 	o := recognition.LiveOptions{BlockCap: trialBlockCap, MVC: mvcUV}
+	// A Spec filtered like the stream's conditioning reads the shared
+	// clean signal instead of filtering again.
+	for _, hz := range []float64{50, 60} {
+		if p.Spec.FilterMatches(liveLoHz, liveHiHz, liveOrder, hz, liveNotchQ) && hz == mainsHz {
+			o.Prefiltered = true
+		}
+	}
 	if info.Protocol == "cyton" {
 		o.TTrans = pipeline.SerialTransfer(33, 115200) // one 33-byte Cyton packet at 115200 baud
 	}
@@ -57,13 +69,22 @@ func newTrial(p *recognition.Pipeline, mvcUV []float64, info acquisition.StreamI
 		return nil, err
 	}
 	return &trial{
-		classes: p.Classes, channels: p.Channels, dec: dec,
+		classes: p.Classes, channels: p.Channels, dec: dec, clean: o.Prefiltered,
 		out: make([]pipeline.Decision, 0, trialBlockCap/p.Spec.Increment+1),
 	}, nil
 }
 
-// take feeds one live block and keeps the newest decision.
-func (t *trial) take(b *acquisition.Block) {
+// take feeds one frame and keeps the newest decision. A frame after
+// missed samples restarts the Decider's windows: a decision never spans a
+// hole in the signal.
+func (t *trial) take(f *engine.Frame) {
+	b := f.Raw
+	if t.clean {
+		b = f.Clean
+	}
+	if f.Missed > 0 {
+		t.dec.Reset()
+	}
 	if b.Channels != t.channels || b.Len == 0 || b.Len > trialBlockCap {
 		return // another stream (reconnected with another device)
 	}
@@ -120,7 +141,11 @@ func (c *Calibration) StartTrial(ctx context.Context) error {
 	if !ok {
 		return errors.New("connect the amplifier (or the simulator) to try the model")
 	}
-	t, err := newTrial(pipe, mvc, info)
+	mainsHz := 50.0
+	if strings.Contains(c.svc.Device.FilterDescription(), "notch 60") {
+		mainsHz = 60
+	}
+	t, err := newTrial(pipe, mvc, info, mainsHz)
 	if err != nil {
 		return err
 	}
@@ -131,19 +156,14 @@ func (c *Calibration) StartTrial(ctx context.Context) error {
 			return err
 		}
 	}
-	c.mu.Lock()
-	c.trial = t
-	c.mu.Unlock()
-	c.svc.Device.trial.Store(t)
+	c.trial.Store(t)
 	c.log.Info("trying the model", "classes", len(pipe.Classes), "spec", pipe.Spec.String())
 	return nil
 }
 
 // Decision returns the newest live decision of the trial.
 func (c *Calibration) Decision() (service.LiveDecision, bool) {
-	c.mu.Lock()
-	t := c.trial
-	c.mu.Unlock()
+	t := c.trial.Load()
 	if t == nil {
 		return service.LiveDecision{}, false
 	}
@@ -152,11 +172,31 @@ func (c *Calibration) Decision() (service.LiveDecision, bool) {
 
 // StopTrial stops the live decisions.
 func (c *Calibration) StopTrial() {
-	c.mu.Lock()
-	t := c.trial
-	c.trial = nil
-	c.mu.Unlock()
-	if t != nil {
-		c.svc.Device.trial.CompareAndSwap(t, nil)
-	}
+	c.trial.Store(nil)
+}
+
+// Consumer returns the decider consumer of a stream: it runs the model
+// being tried (if any) on every frame. Its queue (2 s) never drops
+// silently: a drop restarts the Decider's windows (the frame after says
+// how many samples were missed), as the glove control will treat it as a
+// fault.
+func (c *Calibration) Consumer(info acquisition.StreamInfo, blockLen int) engine.Consumer {
+	return deciderConsumer{c: c, queue: int(2*info.SampleRateHz)/blockLen + 1}
+}
+
+type deciderConsumer struct {
+	c     *Calibration
+	queue int
+}
+
+func (d deciderConsumer) Spec() engine.Spec {
+	return engine.Spec{Name: "decide", Queue: d.queue, Policy: engine.DropIsFault}
+}
+
+func (d deciderConsumer) Run(ctx context.Context, in *engine.Input) error {
+	return engine.Each(in, func(f *engine.Frame) {
+		if t := d.c.trial.Load(); t != nil {
+			t.take(f)
+		}
+	})
 }

@@ -8,9 +8,9 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"myorehab/acquisition"
+	"myorehab/app/engine"
 	"myorehab/app/service"
 	"myorehab/processing/fatigue"
 	"myorehab/processing/pipeline"
@@ -18,39 +18,66 @@ import (
 	"myorehab/storage"
 )
 
-// Device owns the connection to one amplifier (or the simulator): the
-// source, the Reader goroutine, the live pipeline goroutine and the
-// recording consumer. It implements service.DeviceService.
+// Attachment is a long-lived service that reads every stream the Device
+// opens (the recorder, the calibration's decider, later the glove
+// control): for each new stream it returns its consumer.
+type Attachment interface {
+	Consumer(info acquisition.StreamInfo, blockLen int) engine.Consumer
+}
+
+// AttachFunc adapts a function to Attachment.
+type AttachFunc func(info acquisition.StreamInfo, blockLen int) engine.Consumer
+
+// Consumer calls f.
+func (f AttachFunc) Consumer(info acquisition.StreamInfo, blockLen int) engine.Consumer {
+	return f(info, blockLen)
+}
+
+// Device owns the connection to one amplifier (or the simulator): it
+// opens the source and runs one engine per connection, with the live view
+// and every attachment as the engine's consumers. It implements
+// service.DeviceService.
 type Device struct {
 	log      *slog.Logger
 	open     func(cfg service.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error)
-	recorder *Recorder // receives every block while a recording is active
+	recorder *Recorder
 
-	mu      sync.Mutex // guards the fields below
-	state   service.DeviceState
-	message string
-	info    acquisition.StreamInfo
-	src     acquisition.Source
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	liveOut *acquisition.Output
-	recOut  *acquisition.Output
-	filter  string // description of the live filter
-	reader  *acquisition.Reader
+	mu       sync.Mutex // guards the fields below; never held during I/O
+	attached []Attachment
+	mains    Mains
+	state    service.DeviceState
+	message  string
+	info     acquisition.StreamInfo
+	eng      *engine.Engine
+	cancel   context.CancelFunc
+	done     chan struct{} // closed when the engine has stopped
+	filter   string        // description of the conditioning filter
 
-	live     atomic.Pointer[pipeline.Live]
-	received atomic.Uint64 // samples that reached the live pipeline
-	rate     rateMeter
-
-	// trial, when set, also takes every live block on the live goroutine
-	// (the calibration wizard's live decisions).
-	trial atomic.Pointer[trial]
+	live atomic.Pointer[pipeline.Live]
+	// events routes the open source's events to the current engine.
+	events atomic.Pointer[engine.Engine]
 }
 
 // NewDevice returns a disconnected Device. open builds a source for a
-// configuration (see openSource); blocks reach rec while it records.
-func NewDevice(log *slog.Logger, rec *Recorder, open func(service.DeviceConfig, func(acquisition.Event)) (acquisition.Source, error)) *Device {
-	return &Device{log: log, open: open, recorder: rec, state: service.Disconnected}
+// configuration (see openSource). The Recorder reads every stream; more
+// consumers are added with Attach.
+func NewDevice(log *slog.Logger, open func(service.DeviceConfig, func(acquisition.Event)) (acquisition.Source, error)) *Device {
+	return &Device{log: log, open: open, state: service.Disconnected, mains: MainsAuto}
+}
+
+// Attach adds a consumer of every stream opened from now on.
+func (d *Device) Attach(a Attachment) {
+	d.mu.Lock()
+	d.attached = append(d.attached, a)
+	d.mu.Unlock()
+}
+
+// SetMains sets the clinic's mains frequency for the notch of the streams
+// opened from now on.
+func (d *Device) SetMains(m Mains) {
+	d.mu.Lock()
+	d.mains = m
+	d.mu.Unlock()
 }
 
 // Protocols lists the protocols the device panel offers.
@@ -78,6 +105,11 @@ func (d *Device) ConnectAndRecord(ctx context.Context, cfg service.DeviceConfig,
 	return sess, err
 }
 
+func (d *Device) fail(msg string, err error) error {
+	d.setState(service.Failed, msg)
+	return err
+}
+
 func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) error {
 	d.Disconnect()
 	d.setState(service.Connecting, "Connecting…")
@@ -86,127 +118,95 @@ func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) er
 	if err != nil {
 		msg := friendly(err)
 		d.log.Error("connect failed", "protocol", cfg.Protocol, "port", cfg.Port, "err", err)
-		d.setState(service.Failed, msg)
-		return errors.New(msg)
+		return d.fail(msg, errors.New(msg))
 	}
 	info := src.Info()
-	chain, desc, err := liveFilter(info)
-	if err != nil {
-		src.Close()
-		d.setState(service.Failed, err.Error())
-		return err
-	}
 	blockLen := max(1, int(math.Round(info.SampleRateHz/50))) // 20 ms blocks
-	// Fatigue trends of the live view: 1 s windows, up to 2 h of them.
-	tracker, err := fatigue.NewTracker(fatigue.DefaultConfig(info.SampleRateHz), info.Channels, 7200)
-	if err != nil {
-		src.Close()
-		d.setState(service.Failed, err.Error())
-		return err
-	}
-	// Signal quality of the raw signal (mains checked at 50 and 60 Hz).
-	monitor, err := quality.New(info, quality.Config{})
-	if err != nil {
-		src.Close()
-		d.setState(service.Failed, err.Error())
-		return err
-	}
-	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, Filter: chain, BlockCap: blockLen, Fatigue: tracker, Quality: monitor})
-	reader := acquisition.NewReader(src, blockLen)
-	// The live view may lag behind for up to about a second (a busy
-	// machine, a GC pause) before it drops blocks; drops are shown.
-	liveOut := reader.Subscribe("live", int(info.SampleRateHz)/blockLen+1)
-	// The recording queue holds 10 s of blocks: the writer batches once a
-	// second, so only a stalled disk can fill it, and then it is reported.
-	recOut := reader.Subscribe("record", int(10*info.SampleRateHz)/blockLen+1)
-	ctx, cancel := context.WithCancel(context.Background())
-
 	d.mu.Lock()
-	d.info, d.src, d.cancel, d.liveOut, d.recOut, d.filter, d.reader = info, src, cancel, liveOut, recOut, desc, reader
+	mains, attached := d.mains, append([]Attachment(nil), d.attached...)
+	d.mu.Unlock()
+	cond, desc, err := newConditioner(info, blockLen, mains)
+	if err != nil {
+		src.Close()
+		return d.fail(err.Error(), err)
+	}
+	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, BlockCap: blockLen})
+	consumers := []engine.Consumer{liveConsumer{live: live, queue: int(info.SampleRateHz)/blockLen + 1}}
+	for _, a := range attached {
+		consumers = append(consumers, a.Consumer(info, blockLen))
+	}
+	eng, err := engine.New(engine.Config{Source: src, BlockLen: blockLen, Conditioner: cond, Consumers: consumers})
+	if err != nil {
+		src.Close()
+		return d.fail(err.Error(), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	d.mu.Lock()
+	d.info, d.eng, d.cancel, d.done, d.filter = info, eng, cancel, done, desc
 	d.state, d.message = service.Streaming, fmt.Sprintf("Streaming from %s (%s)", info.Device, desc)
 	d.mu.Unlock()
 	d.live.Store(live)
-	d.received.Store(0)
-	d.rate.reset()
+	d.events.Store(eng)
 	d.log.Info("streaming", "device", info.Device, "rate_hz", info.SampleRateHz, "channels", info.Channels, "filter", desc)
 	if beforeStream != nil {
 		if err := beforeStream(); err != nil {
+			close(done)
 			cancel()
 			d.Disconnect()
-			d.setState(service.Failed, err.Error())
-			return err
+			return d.fail(err.Error(), err)
 		}
 	}
-
-	d.wg.Add(3)
 	go func() {
-		defer d.wg.Done()
-		err := reader.Run(ctx)
+		defer close(done)
+		err := eng.Run(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("stream ended", "err", err)
 			d.setState(service.Failed, friendly(err))
 		}
 	}()
-	go func() {
-		defer d.wg.Done()
-		for b := range liveOut.C() {
-			live.Process(b)
-			if t := d.trial.Load(); t != nil {
-				t.take(b)
-			}
-			d.received.Add(uint64(b.Len))
-			d.rate.add(b.Len, b.Received)
-			liveOut.Release(b)
-		}
-	}()
-	go func() {
-		defer d.wg.Done()
-		for b := range recOut.C() {
-			d.recorder.take(b)
-			recOut.Release(b)
-		}
-	}()
 	return nil
 }
 
-// Disconnect stops streaming (stopping any recording first) and closes
-// the device. It is idempotent.
+// Disconnect stops streaming (the recording, if any, keeps every sample
+// read and is stopped) and closes the device. It is idempotent.
 func (d *Device) Disconnect() error {
 	d.mu.Lock()
-	cancel, src := d.cancel, d.src
-	d.cancel, d.src = nil, nil
+	cancel, eng, done := d.cancel, d.eng, d.done
+	d.cancel = nil
 	d.mu.Unlock()
 	if cancel == nil {
 		return nil
 	}
-	if d.recorder.Active() {
-		if _, err := d.recorder.Stop(context.Background()); err != nil {
-			d.log.Error("stop recording on disconnect", "err", err)
-		}
-	}
 	cancel()
-	src.Close()
-	d.wg.Wait()
-	d.setState(service.Disconnected, "Disconnected")
+	eng.Source().Close()
+	<-done
+	d.mu.Lock()
+	d.eng = nil
+	d.state, d.message = service.Disconnected, "Disconnected"
+	d.mu.Unlock()
+	d.events.Store(nil)
 	d.log.Info("disconnected")
 	return nil
 }
 
-// Status reports the connection for the UI; cheap, any goroutine.
+// Status reports the connection for the UI; cheap, any goroutine, and it
+// never waits for the database.
 func (d *Device) Status() service.DeviceStatus {
 	d.mu.Lock()
 	st := service.DeviceStatus{State: d.state, Info: d.info, Message: d.message}
-	src, liveOut, recOut := d.src, d.liveOut, d.recOut
+	eng := d.eng
 	d.mu.Unlock()
-	if s, ok := src.(acquisition.StatSource); ok {
+	if eng == nil {
+		return st
+	}
+	if s, ok := eng.Source().(acquisition.StatSource); ok {
 		stats := s.Stats()
 		st.Lost, st.CorruptPackets = stats.Lost, stats.CorruptPackets
 	}
-	if recOut != nil {
-		st.Dropped = recOut.Dropped() + d.recorder.Dropped()
-		st.LiveDropped = liveOut.Dropped()
-	}
-	st.MeasuredRateHz = d.rate.hz()
+	st.Dropped = eng.Dropped("record") + d.recorder.Dropped()
+	st.LiveDropped = eng.Dropped("live")
+	st.MeasuredRateHz = eng.Stats().MeasuredRateHz
 	if err := d.recorder.Err(); err != nil {
 		// Disk full or read-only database: say so at once; the live view
 		// keeps running and the writer retries.
@@ -215,12 +215,19 @@ func (d *Device) Status() service.DeviceStatus {
 	return st
 }
 
+// Source returns the open source, nil when disconnected.
+func (d *Device) Source() acquisition.Source {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.eng == nil {
+		return nil
+	}
+	return d.eng.Source()
+}
+
 // SourceStats returns the connected source's counters (zero when it keeps none).
 func (d *Device) SourceStats() acquisition.Stats {
-	d.mu.Lock()
-	src := d.src
-	d.mu.Unlock()
-	if s, ok := src.(acquisition.StatSource); ok {
+	if s, ok := d.Source().(acquisition.StatSource); ok {
 		return s.Stats()
 	}
 	return acquisition.Stats{}
@@ -234,19 +241,19 @@ func (d *Device) Snapshot() *pipeline.Snapshot {
 	return nil
 }
 
-// streamEnd returns the index one past the last sample read from the
+// StreamEnd returns the index one past the last sample read from the
 // device, and false when no device is connected.
-func (d *Device) streamEnd() (uint64, bool) {
+func (d *Device) StreamEnd() (uint64, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.reader == nil || d.src == nil {
+	if d.eng == nil {
 		return 0, false
 	}
-	return d.reader.End(), true
+	return d.eng.End(), true
 }
 
-// FilterDescription describes the live filter, e.g. "bp 20-450 Hz order 4;
-// notch 50 Hz Q30".
+// FilterDescription describes the conditioning filter, e.g. "bp 20-450 Hz
+// order 4; notch 50 Hz Q30".
 func (d *Device) FilterDescription() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -257,7 +264,7 @@ func (d *Device) FilterDescription() string {
 func (d *Device) Info() (acquisition.StreamInfo, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.info, d.src != nil
+	return d.info, d.eng != nil
 }
 
 func (d *Device) setState(s service.DeviceState, msg string) {
@@ -266,9 +273,13 @@ func (d *Device) setState(s service.DeviceState, msg string) {
 	d.mu.Unlock()
 }
 
-// onEvent runs on the reader goroutine when the device disappears or
-// comes back.
+// onEvent runs on the reading goroutine when the device disappears or
+// comes back: it updates the status (memory only) and hands the event to
+// the engine, whose next frame carries it to the consumers.
 func (d *Device) onEvent(e acquisition.Event) {
+	if eng := d.events.Load(); eng != nil {
+		eng.Event(e) // first: whoever sees the new state finds the event queued
+	}
 	switch e.Kind {
 	case acquisition.EventDisconnected:
 		d.log.Warn("device lost", "sample", e.Sample, "err", e.Err)
@@ -277,40 +288,49 @@ func (d *Device) onEvent(e acquisition.Event) {
 		d.log.Info("device back", "sample", e.Sample, "gap_samples", e.Gap, "downtime", e.Downtime)
 		d.setState(service.Streaming, fmt.Sprintf("Reconnected after %.1f s (%d samples missing, marked in the recording)", e.Downtime.Seconds(), e.Gap))
 	}
-	d.recorder.event(e)
 }
 
-// rateMeter estimates the received sample rate from block arrival times
-// over the last few seconds.
-type rateMeter struct {
-	mu      sync.Mutex
-	t0      time.Time
-	n       int
-	current float64
+// liveConsumer feeds the live view: about a second of queue, and a busy
+// machine or a GC pause makes it skip blocks (counted and shown), never
+// the recording or the decisions.
+type liveConsumer struct {
+	live  *pipeline.Live
+	queue int
 }
 
-func (m *rateMeter) reset() {
-	m.mu.Lock()
-	m.t0, m.n, m.current = time.Time{}, 0, 0
-	m.mu.Unlock()
+func (c liveConsumer) Spec() engine.Spec {
+	return engine.Spec{Name: "live", Queue: c.queue, Policy: engine.DropAndCount}
 }
 
-func (m *rateMeter) add(n int, at time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.t0.IsZero() {
-		m.t0 = at
-		return
+func (c liveConsumer) Run(ctx context.Context, in *engine.Input) error {
+	return engine.Each(in, func(f *engine.Frame) { c.live.Take(f.Raw, f.Clean, f.Cond) })
+}
+
+// newConditioner builds the stream's one conditioning stage: the sEMG
+// band-pass and mains notch (both notches for MainsAuto), the quality
+// monitor of the raw signal (mains checked at 50 and 60 Hz) and the
+// fatigue tracker (1 s windows, up to 4 h).
+func newConditioner(info acquisition.StreamInfo, blockLen int, mains Mains) (*pipeline.Conditioner, string, error) {
+	var filters []pipeline.MainsFilter
+	for _, hz := range mains.frequencies() {
+		chain, err := conditioningFilter(info, hz)
+		if err != nil {
+			return nil, "", err
+		}
+		filters = append(filters, pipeline.MainsFilter{Hz: hz, Filter: chain})
 	}
-	m.n += n
-	if dt := at.Sub(m.t0); dt >= 2*time.Second {
-		m.current = float64(m.n) / dt.Seconds()
-		m.t0, m.n = at, 0
+	tracker, err := fatigue.NewTracker(fatigue.DefaultConfig(info.SampleRateHz), info.Channels, 4*3600)
+	if err != nil {
+		return nil, "", err
 	}
-}
-
-func (m *rateMeter) hz() float64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.current
+	monitor, err := quality.New(info, quality.Config{})
+	if err != nil {
+		return nil, "", err
+	}
+	c := pipeline.NewConditioner(pipeline.ConditionerConfig{Info: info, BlockCap: blockLen, Filters: filters, Quality: monitor, Fatigue: tracker})
+	desc := c.Description()
+	if mains == MainsAuto {
+		desc += " (mains auto)"
+	}
+	return c, desc, nil
 }

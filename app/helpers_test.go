@@ -44,7 +44,13 @@ func (s *syncBuffer) String() string {
 // the services on it, logging into logBuf.
 func testServices(t *testing.T) (*Services, *syncBuffer) {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "myorehab.db"))
+	return testServicesAt(t, filepath.Join(t.TempDir(), "myorehab.db"))
+}
+
+// testServicesAt is testServices on the database file at path.
+func testServicesAt(t *testing.T, path string) (*Services, *syncBuffer) {
+	t.Helper()
+	db, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,26 +1,72 @@
 package app
 
 import (
+	"fmt"
+
 	"myorehab/acquisition"
 	"myorehab/processing/filter"
 )
 
-// Live-view conditioning: the 20–450 Hz sEMG band (4th-order Butterworth,
-// clipped to the Nyquist frequency of slow amplifiers) and a notch at the
-// mains frequency.
+// Conditioning of every stream: the 20–450 Hz sEMG band (4th-order
+// Butterworth, clipped to the Nyquist frequency of slow amplifiers) and a
+// notch at the mains frequency.
 const (
-	liveLoHz    = 20
-	liveHiHz    = 450
-	liveOrder   = 4
-	liveMainsHz = 50
-	liveNotchQ  = 30
+	liveLoHz   = 20
+	liveHiHz   = 450
+	liveOrder  = 4
+	liveNotchQ = 30
 )
 
-// liveFilter builds the live-view filter chain for a stream.
-func liveFilter(info acquisition.StreamInfo) (*filter.Chain, string, error) {
-	c, err := filter.NewEMGChain(info.SampleRateHz, info.Channels, liveLoHz, liveHiHz, liveOrder, liveMainsHz, liveNotchQ)
-	if err != nil {
-		return nil, "", err
+// Mains is the clinic's mains frequency setting, where the notch sits.
+type Mains int
+
+// Mains settings.
+const (
+	// MainsAuto starts at 50 Hz and follows the frequency the quality
+	// monitor finds in the signal (pipeline.Conditioner).
+	MainsAuto Mains = iota
+	Mains50         // Europe, Africa, most of Asia
+	Mains60         // the Americas, parts of Asia
+)
+
+// ParseMains reads "auto", "50" or "60".
+func ParseMains(s string) (Mains, error) {
+	switch s {
+	case "auto", "":
+		return MainsAuto, nil
+	case "50":
+		return Mains50, nil
+	case "60":
+		return Mains60, nil
 	}
-	return c, c.String(), nil
+	return 0, fmt.Errorf("mains frequency %q: use 50, 60 or auto", s)
+}
+
+// String returns "auto", "50" or "60".
+func (m Mains) String() string {
+	switch m {
+	case Mains50:
+		return "50"
+	case Mains60:
+		return "60"
+	}
+	return "auto"
+}
+
+// frequencies returns the notch frequencies in hertz, the first in use at
+// the start.
+func (m Mains) frequencies() []float64 {
+	switch m {
+	case Mains50:
+		return []float64{50}
+	case Mains60:
+		return []float64{60}
+	}
+	return []float64{50, 60}
+}
+
+// conditioningFilter builds the conditioning filter chain of a stream with
+// the notch at mainsHz.
+func conditioningFilter(info acquisition.StreamInfo, mainsHz float64) (*filter.Chain, error) {
+	return filter.NewEMGChain(info.SampleRateHz, info.Channels, liveLoHz, liveHiHz, liveOrder, mainsHz, liveNotchQ)
 }

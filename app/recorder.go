@@ -5,68 +5,79 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"myorehab/acquisition"
-	"myorehab/processing/fatigue"
-	"myorehab/processing/filter"
+	"myorehab/app/engine"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
 )
 
-// Recorder stores the blocks of the connected device into a session while
-// a recording is active. It implements the recording half of
-// service.RecordingService; Device feeds it every block.
-type Recorder struct {
-	log   *slog.Logger
-	db    *sqlite.DB
-	info  func() (acquisition.StreamInfo, bool)
-	stats func() acquisition.Stats
-	// streamEnd reports the index one past the last sample read from the
-	// device, so Stop can wait for the blocks still queued for the recorder.
-	streamEnd func() (uint64, bool)
-	clock     func() time.Time
-
-	mu  sync.Mutex // serialises take, event, Start and Stop
-	cur *recording
-	// dropped accumulates the samples that finished recordings lost to a
-	// full queue (the active one's are added in Dropped).
-	dropped uint64
+// stream is what the Recorder needs to know of the connected device.
+type stream interface {
+	// Info describes the open stream; false when none is open.
+	Info() (acquisition.StreamInfo, bool)
+	// SourceStats returns the source's counters.
+	SourceStats() acquisition.Stats
 }
 
+// Recorder stores the connected stream into a session while a recording
+// is active. It is a consumer of every stream the Device opens (Consumer):
+// its goroutine writes the raw counts, the per-second metrics of the
+// shared conditioning and the device events into the session through the
+// session's sqlite.Writer, whose own goroutine does every database write.
+// No lock the UI takes is ever held during database I/O, and nothing here
+// runs on the reading goroutine.
+type Recorder struct {
+	log    *slog.Logger
+	db     *sqlite.DB
+	stream stream
+	clock  func() time.Time
+
+	startMu sync.Mutex // serialises Start and Stop (never taken by State, Err, Dropped)
+	active  atomic.Pointer[recording]
+	// dropped accumulates the samples that finished recordings lost.
+	dropped atomic.Uint64
+	// in is the queue of the stream being read, taken the frames the
+	// recorder goroutine has taken from it (Stop waits for them).
+	in    atomic.Pointer[engine.Input]
+	taken atomic.Uint64
+}
+
+// recording is one active session.
 type recording struct {
 	session *storage.Session
 	w       *sqlite.Writer
-	// metrics measures each second of the session (filtered RMS and
-	// median frequency per channel) for the history charts.
-	filter  *filter.Chain
-	scratch *acquisition.Block
-	tracker *fatigue.Tracker
-	stored  int    // tracker windows already stored as metrics
-	base    uint64 // stream index of the session's first sample
-	started bool
-	end     uint64 // session index one past the last sample handed over
 	lost0   uint64 // the source's lost count when the recording started
-	errLog  bool   // a write error was logged already
+
+	mu     sync.Mutex // held by take (the recorder goroutine) and by Stop's handover
+	closed bool
+	base   uint64 // stream index of the session's first sample
+	began  bool
+	stored int  // fatigue windows of the stream already considered
+	errLog bool // a write error was logged already
+
+	end atomic.Int64 // session samples handed over so far
 }
 
-// NewRecorder returns a Recorder writing into db; info reports the
-// connected stream.
-func NewRecorder(log *slog.Logger, db *sqlite.DB, info func() (acquisition.StreamInfo, bool), stats func() acquisition.Stats) *Recorder {
-	return &Recorder{log: log, db: db, info: info, stats: stats, clock: time.Now}
+// NewRecorder returns a Recorder writing into db the stream s describes.
+func NewRecorder(log *slog.Logger, db *sqlite.DB, s stream) *Recorder {
+	return &Recorder{log: log, db: db, stream: s, clock: time.Now}
 }
 
 // Start opens a new session of type typ for the patient and records every
-// following block into it.
+// following block into it. filterDesc describes the conditioning filter.
 func (r *Recorder) Start(ctx context.Context, patientID int64, typ storage.SessionType, filterDesc string) (*storage.Session, error) {
-	info, ok := r.info()
+	info, ok := r.stream.Info()
 	if !ok {
 		return nil, errors.New("connect an amplifier (or the simulator) before recording")
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cur != nil {
+	r.startMu.Lock()
+	defer r.startMu.Unlock()
+	if r.active.Load() != nil {
 		return nil, errors.New("a recording is already running")
 	}
 	s := &storage.Session{
@@ -87,19 +98,13 @@ func (r *Recorder) Start(ctx context.Context, patientID int64, typ storage.Sessi
 	if err := r.db.CreateSession(ctx, s); err != nil {
 		return nil, fmt.Errorf("create session: %w", err)
 	}
-	w, err := sqlite.NewWriter(r.db, s.ID, sqlite.WriterConfig{})
+	// The writer's queue holds 10 s of 20 ms blocks: only a disk stalled
+	// longer than that loses samples, and then they are counted.
+	w, err := sqlite.NewWriter(r.db, s.ID, sqlite.WriterConfig{QueueBlocks: 512})
 	if err != nil {
 		return nil, fmt.Errorf("start the recording writer: %w", err)
 	}
-	c := &recording{session: s, w: w, lost0: r.stats().Lost}
-	if c.filter, _, err = liveFilter(info); err == nil {
-		c.tracker, err = fatigue.NewTracker(fatigue.DefaultConfig(info.SampleRateHz), info.Channels, 4*3600)
-	}
-	if err != nil {
-		w.Close(ctx)
-		return nil, fmt.Errorf("set up the session metrics: %w", err)
-	}
-	r.cur = c
+	r.active.Store(&recording{session: s, w: w, lost0: r.stream.SourceStats().Lost})
 	r.log.Info("recording started", "session", s.ID, "patient", patientID)
 	return s, nil
 }
@@ -122,91 +127,144 @@ func (r *Recorder) patientLabels(ctx context.Context, patientID int64, info acqu
 	return labels
 }
 
-// take hands one block to the active recording, if any. It never blocks
-// on the disk: a full writer queue is counted as dropped and reported.
-func (r *Recorder) take(b *acquisition.Block) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c := r.cur
-	if c == nil || b.Len == 0 {
+// Consumer returns the Recorder's consumer of a stream: a 10 s queue whose
+// overflow is counted in the session's dropped samples.
+func (r *Recorder) Consumer(info acquisition.StreamInfo, blockLen int) engine.Consumer {
+	return recorderConsumer{r: r, queue: int(10*info.SampleRateHz)/blockLen + 1}
+}
+
+type recorderConsumer struct {
+	r     *Recorder
+	queue int
+}
+
+func (c recorderConsumer) Spec() engine.Spec {
+	return engine.Spec{Name: "record", Queue: c.queue, Policy: engine.DropAndCount}
+}
+
+// Run records every frame until the stream ends (even after ctx is done,
+// so that every block read is kept), then stops the active recording.
+func (c recorderConsumer) Run(_ context.Context, in *engine.Input) error {
+	c.r.taken.Store(0)
+	c.r.in.Store(in)
+	for f := range in.C() {
+		c.r.take(f)
+		in.Release(f)
+		c.r.taken.Add(1)
+	}
+	c.r.in.Store(nil)
+	if c.r.active.Load() != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := c.r.Stop(ctx); err != nil {
+			c.r.log.Error("stop recording at stream end", "err", err)
+		}
+	}
+	return nil
+}
+
+// take hands one frame to the active recording, if any. It never waits
+// for the database: the writer queues the samples, metrics and events.
+func (r *Recorder) take(f *engine.Frame) {
+	c := r.active.Load()
+	b := f.Raw
+	if c == nil {
 		return
 	}
-	if !c.started {
-		c.base, c.started = b.Start, true
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if b.Len == 0 {
+		c.annotate(f.Event)
+		return
+	}
+	if !c.began {
+		c.base, c.began = b.Start, true
+		if f.Cond != nil {
+			c.stored = f.Cond.Windows // windows before the session are not its own
+		}
 	}
 	b.Start -= c.base // the session counts samples from its own start
-	c.end = b.End()
 	if err := c.w.Write(b); err != nil && !c.errLog {
 		c.errLog = true
 		r.log.Error("recording write", "session", c.session.ID, "err", err)
 	}
-	r.measure(c, b)
+	c.end.Store(int64(b.End()))
+	c.measure(f)
 }
 
-// measure feeds the session's per-second metrics and stores each completed
-// second (once a second, so the database write costs little).
-func (r *Recorder) measure(c *recording, b *acquisition.Block) {
-	if c.scratch == nil || c.scratch.Cap < b.Len {
-		c.scratch = acquisition.NewBlock(b.Channels, b.Cap) // once per recording
-	}
-	c.filter.Process(c.scratch, b)
-	if c.tracker.Process(c.scratch) == 0 {
+// measure queues the metrics of every fatigue window the shared
+// conditioning completed inside the session: one row per 1 s window,
+// numbered by the second of the session it starts in.
+func (c *recording) measure(f *engine.Frame) {
+	cond := f.Cond
+	if cond == nil || cond.Windows <= c.stored {
 		return
 	}
-	for k := c.stored; k < len(c.tracker.Windows(0)); k++ {
-		m := &storage.SecondMetrics{Second: int64(k), RMS: make([]float64, b.Channels), MDF: make([]float64, b.Channels)}
-		for ch := range b.Channels {
-			w := c.tracker.Windows(ch)[k]
-			m.RMS[ch], m.MDF[ch] = w.RMS, w.MDFHz
+	rate := c.session.RateHz
+	for k := c.stored; k < cond.Windows; k++ {
+		start := int64(math.Round(cond.Fatigue[0].TSeconds[k] * rate))
+		if start < int64(c.base) {
+			continue
 		}
-		if err := r.db.AddMetrics(context.Background(), c.session.ID, m); err != nil {
-			r.log.Error("session metrics", "session", c.session.ID, "err", err)
+		m := &storage.SecondMetrics{Second: (start - int64(c.base)) / int64(max(1, math.Round(rate))),
+			RMS: make([]float64, len(cond.Fatigue)), MDF: make([]float64, len(cond.Fatigue))}
+		for ch, tr := range cond.Fatigue {
+			m.RMS[ch], m.MDF[ch] = tr.RMSUV[k], tr.MDFHz[k]
 		}
+		c.w.AddMetrics(m) // a full side queue is counted by the writer
 	}
-	c.stored = len(c.tracker.Windows(0))
+	c.stored = cond.Windows
 }
 
-// event annotates a disconnection or reconnection in the active recording.
-func (r *Recorder) event(e acquisition.Event) {
-	r.mu.Lock()
-	c := r.cur
+// annotate queues a disconnection or reconnection as an annotation.
+func (c *recording) annotate(e acquisition.Event) {
 	var at int64
-	if c != nil && c.started && e.Sample >= c.base {
+	if c.began && e.Sample >= c.base {
 		at = int64(e.Sample - c.base)
 	}
-	r.mu.Unlock()
-	if c == nil {
-		return
-	}
-	a := &storage.Annotation{SessionID: c.session.ID, Sample: at, Kind: "fault"}
+	a := &storage.Annotation{Sample: at, Kind: "fault"}
 	switch e.Kind {
 	case acquisition.EventDisconnected:
 		a.Text = "device disconnected"
 	case acquisition.EventReconnected:
 		a.Text = fmt.Sprintf("device reconnected after %.2f s; %d samples missing", e.Downtime.Seconds(), e.Gap)
 		a.Duration = int64(e.Gap)
+	default:
+		return
 	}
-	if err := r.db.AddAnnotation(context.Background(), a); err != nil {
-		r.log.Error("annotate", "session", c.session.ID, "err", err)
+	c.w.Annotate(a)
+}
+
+// Annotate adds a to the active recording through its writer (a.Sample in
+// session samples); it never waits for the database.
+func (r *Recorder) Annotate(a *storage.Annotation) error {
+	c := r.active.Load()
+	if c == nil {
+		return errors.New("no recording is running")
 	}
+	return c.w.Annotate(a)
 }
 
 // Stop flushes and closes the active recording and returns its session.
 // Every sample read from the device before Stop was called is recorded:
 // Stop first waits (up to a second) for the blocks still queued.
 func (r *Recorder) Stop(ctx context.Context) (*storage.Session, error) {
-	r.drain()
-	r.mu.Lock()
-	c := r.cur
-	r.cur = nil
-	if c != nil {
-		r.dropped += uint64(c.w.Dropped())
-	}
-	r.mu.Unlock()
+	r.startMu.Lock()
+	defer r.startMu.Unlock()
+	c := r.active.Load()
 	if c == nil {
 		return nil, errors.New("no recording is running")
 	}
-	lost := r.stats().Lost - c.lost0
+	r.drain()
+	c.mu.Lock() // waits for a take in progress; later takes see closed
+	c.closed = true
+	c.mu.Unlock()
+	r.active.Store(nil)
+	r.dropped.Add(uint64(c.w.Dropped()))
+	lost := r.stream.SourceStats().Lost - c.lost0
 	c.w.SetSourceCounts(lost, 0)
 	err := c.w.Close(ctx)
 	s, gerr := r.db.Session(ctx, c.session.ID)
@@ -217,64 +275,47 @@ func (r *Recorder) Stop(ctx context.Context) (*storage.Session, error) {
 	return s, err
 }
 
-// drain waits until the active recording has taken every block read from
-// the device so far, or a second has passed.
+// drain waits until the recorder has taken every frame (block or event)
+// queued to it before Stop was called, or a second has passed.
 func (r *Recorder) drain() {
-	if r.streamEnd == nil {
+	in := r.in.Load()
+	if in == nil {
 		return
 	}
-	target, ok := r.streamEnd()
-	if !ok {
-		return
-	}
+	target := in.Sent()
 	deadline := time.Now().Add(time.Second)
-	for time.Now().Before(deadline) {
-		r.mu.Lock()
-		c := r.cur
-		done := c == nil || (c.started && c.base+c.end >= target)
-		r.mu.Unlock()
-		if done {
-			return
-		}
+	for r.taken.Load() < target && r.in.Load() == in && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
 
 // Active reports whether a recording is running.
-func (r *Recorder) Active() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.cur != nil
-}
+func (r *Recorder) Active() bool { return r.active.Load() != nil }
 
-// State returns whether a recording runs, its session and its samples so far.
+// State returns whether a recording runs, its session and its samples so
+// far. Lock-free: the UI polls it.
 func (r *Recorder) State() (active bool, sessionID int64, samples int64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cur == nil {
+	c := r.active.Load()
+	if c == nil {
 		return false, 0, 0
 	}
-	return true, r.cur.session.ID, int64(r.cur.end)
+	return true, c.session.ID, c.end.Load()
 }
 
 // Dropped returns the samples every recording so far failed to keep.
 func (r *Recorder) Dropped() uint64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	d := r.dropped
-	if r.cur != nil {
-		d += uint64(r.cur.w.Dropped())
+	d := r.dropped.Load()
+	if c := r.active.Load(); c != nil {
+		d += uint64(c.w.Dropped())
 	}
 	return d
 }
 
 // Err returns the active recording's write error (disk full, read-only
-// database), or nil.
+// database), or nil. It never waits for the database.
 func (r *Recorder) Err() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cur == nil {
-		return nil
+	if c := r.active.Load(); c != nil {
+		return c.w.Err()
 	}
-	return r.cur.w.Err()
+	return nil
 }

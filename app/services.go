@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"myorehab/acquisition"
+	"myorehab/app/engine"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
 )
@@ -26,11 +27,16 @@ type Services struct {
 // NewServices builds the device and recording services on db.
 func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
 	s := &Services{Log: log, DB: db}
-	s.Recorder = NewRecorder(log, db, func() (acquisition.StreamInfo, bool) { return s.Device.Info() },
-		func() acquisition.Stats { return s.Device.SourceStats() })
-	s.Device = NewDevice(log, s.Recorder, openSource)
-	s.Recorder.streamEnd = s.Device.streamEnd
+	s.Device = NewDevice(log, openSource)
+	s.Recorder = NewRecorder(log, db, s.Device)
+	s.Device.recorder = s.Recorder
+	s.Device.Attach(s.Recorder)
 	s.Calibration = NewCalibration(s, DefaultCalibrationOptions())
+	// The calibration in use when a stream opens decides on it (tests
+	// replace s.Calibration after NewServices).
+	s.Device.Attach(AttachFunc(func(info acquisition.StreamInfo, blockLen int) engine.Consumer {
+		return s.Calibration.Consumer(info, blockLen)
+	}))
 	return s
 }
 

@@ -85,16 +85,10 @@ type Frame struct {
 	// Missed is the number of samples per channel this consumer's queue
 	// dropped since the previous frame it received.
 	Missed uint64
-	// Events are the device events (lost, reconnected) that happened
-	// since the previous block was read; valid until Release.
-	Events []acquisition.Event
-
-	events [maxEvents]acquisition.Event
+	// Event, when Raw.Len is 0, is a device event (lost, reconnected)
+	// delivered as soon as it happened, in order with the blocks.
+	Event acquisition.Event
 }
-
-// maxEvents is the number of device events a frame carries; more between
-// two blocks are counted in Stats.EventsLost.
-const maxEvents = 4
 
 // Input is one consumer's queue.
 type Input struct {
@@ -103,8 +97,14 @@ type Input struct {
 	free     chan *Frame
 	overflow chan struct{}
 	dropped  atomic.Uint64 // samples per channel
+	sent     atomic.Uint64 // frames queued
 	missed   uint64        // owned by the reading goroutine
 }
+
+// Sent returns the number of frames queued to this consumer so far
+// (blocks and events): a consumer that counts the frames it took can wait
+// until it has taken everything sent before a given moment.
+func (in *Input) Sent() uint64 { return in.sent.Load() }
 
 // C is the queue of frames; it is closed when the stream ends.
 func (in *Input) C() <-chan *Frame { return in.ch }
@@ -157,8 +157,7 @@ type Engine struct {
 	rate     rateMeter
 	started  atomic.Bool
 
-	evMu       sync.Mutex // guards pending (events arrive on the reading goroutine, or any)
-	pending    []acquisition.Event
+	fanMu      sync.Mutex // serialises fan-outs of blocks and of events
 	eventsLost atomic.Uint64
 }
 
@@ -178,7 +177,6 @@ func New(cfg Config) (*Engine, error) {
 		cons:     cfg.Consumers,
 		scratch:  acquisition.NewBlock(info.Channels, cfg.BlockLen),
 		passCond: &pipeline.Conditions{},
-		pending:  make([]acquisition.Event, 0, maxEvents),
 	}
 	seen := map[string]bool{}
 	for _, c := range cfg.Consumers {
@@ -206,17 +204,34 @@ func (e *Engine) Info() acquisition.StreamInfo { return e.info }
 // Source returns the stream's source.
 func (e *Engine) Source() acquisition.Source { return e.src }
 
-// Event records a device event (acquisition.Reconnecting's OnEvent); the
-// next frame carries it to every consumer. Safe from any goroutine; it
-// never blocks on a consumer and does no I/O.
+// Event hands a device event (acquisition.Reconnecting's OnEvent) to
+// every consumer at once, as a frame without samples (Raw.Len 0,
+// Raw.Start the index of the next sample) in order with the blocks. Safe
+// from any goroutine; it never blocks on a consumer and does no I/O. An
+// event that finds a consumer's queue full is counted in
+// Stats.EventsLost.
 func (e *Engine) Event(ev acquisition.Event) {
-	e.evMu.Lock()
-	if len(e.pending) < maxEvents {
-		e.pending = append(e.pending, ev)
-	} else {
-		e.eventsLost.Add(1)
+	e.fanMu.Lock()
+	defer e.fanMu.Unlock()
+	for _, in := range e.ins {
+		var f *Frame
+		select {
+		case f = <-in.free:
+		default:
+			e.eventsLost.Add(1)
+			continue
+		}
+		f.Raw.Start, f.Raw.Len = e.end.Load(), 0
+		f.Clean.Start, f.Clean.Len = f.Raw.Start, 0
+		f.Cond, f.Missed, f.Event = e.passCond, 0, ev
+		select {
+		case in.ch <- f:
+			in.sent.Add(1)
+		default:
+			in.free <- f
+			e.eventsLost.Add(1)
+		}
 	}
-	e.evMu.Unlock()
 }
 
 // Run reads the source and feeds the consumers until ctx is done (it then
@@ -275,11 +290,8 @@ func (e *Engine) read(parent, ctx context.Context) error {
 }
 
 func (e *Engine) fanOut(raw, clean *acquisition.Block, cond *pipeline.Conditions) {
-	var events [maxEvents]acquisition.Event
-	e.evMu.Lock()
-	n := copy(events[:], e.pending)
-	e.pending = e.pending[:0]
-	e.evMu.Unlock()
+	e.fanMu.Lock()
+	defer e.fanMu.Unlock()
 	for _, in := range e.ins {
 		var f *Frame
 		select {
@@ -289,11 +301,10 @@ func (e *Engine) fanOut(raw, clean *acquisition.Block, cond *pipeline.Conditions
 		if f != nil {
 			f.Raw.CopyFrom(raw)
 			f.Clean.CopyFrom(clean)
-			f.Cond, f.Missed = cond, in.missed
-			f.events = events
-			f.Events = f.events[:n]
+			f.Cond, f.Missed, f.Event = cond, in.missed, acquisition.Event{}
 			select {
 			case in.ch <- f:
+				in.sent.Add(1)
 				in.missed = 0
 				continue
 			default:

@@ -95,6 +95,9 @@ type Writer struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	side        chan sideItem // annotations and metrics, stored by the goroutine
+	sideDropped atomic.Int64
+
 	// Owned by the goroutine.
 	tick      *time.Ticker
 	freeChunk []*chunk
@@ -102,7 +105,18 @@ type Writer struct {
 	cur       *chunk   // chunk being filled
 	scratch   []byte   // encoded chunk
 	finalErr  error
+	sidePend  []sideItem // side items not yet stored
 }
+
+// sideItem is an annotation or one second's metrics queued beside the
+// samples.
+type sideItem struct {
+	ann *storage.Annotation
+	met *storage.SecondMetrics
+}
+
+// sideQueue is the number of annotations and metrics the side queue holds.
+const sideQueue = 256
 
 // queued is one block's raw counts, planar with stride n.
 type queued struct {
@@ -152,6 +166,7 @@ func NewWriter(db *DB, sessionID int64, cfg WriterConfig) (*Writer, error) {
 		queue:     make(chan *queued, cfg.QueueBlocks),
 		errs:      make(chan error, 1),
 		freed:     make(chan struct{}, 1),
+		side:      make(chan sideItem, sideQueue),
 		done:      make(chan struct{}),
 		scratch:   make([]byte, 4*s.Channels*cfg.ChunkSamples),
 	}
@@ -241,6 +256,40 @@ func (w *Writer) write(b *acquisition.Block, drop bool) error {
 	w.queue <- q // never blocks: the queue holds every buffer
 	return nil
 }
+
+// Annotate queues annotation a of the session (a.SessionID is set to the
+// writer's) to be stored by the writer goroutine with the next flush, and
+// returns at once: the caller never waits for the database. It returns
+// ErrQueueFull (the annotation is counted in SideDropped) when the side
+// queue is full, and ErrWriterClosed after Close. Safe for concurrent use.
+func (w *Writer) Annotate(a *storage.Annotation) error {
+	a.SessionID = w.sessionID
+	return w.queueSide(sideItem{ann: a})
+}
+
+// AddMetrics queues one second's metrics of the session like Annotate.
+func (w *Writer) AddMetrics(m *storage.SecondMetrics) error {
+	return w.queueSide(sideItem{met: m})
+}
+
+func (w *Writer) queueSide(it sideItem) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrWriterClosed
+	}
+	select {
+	case w.side <- it:
+		return nil
+	default:
+		w.sideDropped.Add(1)
+		return ErrQueueFull
+	}
+}
+
+// SideDropped returns the annotations and metrics refused because the side
+// queue was full.
+func (w *Writer) SideDropped() int64 { return w.sideDropped.Load() }
 
 // SetSourceCounts records the samples lost by the device and dropped
 // before the writer (acquisition Stats.Lost and the reader's drop count).
@@ -343,6 +392,14 @@ func (w *Writer) run() {
 		select {
 		case q, ok := <-w.queue:
 			if !ok {
+				for drained := false; !drained; {
+					select {
+					case it := <-w.side:
+						w.sidePend = append(w.sidePend, it)
+					default:
+						drained = true
+					}
+				}
 				if err := w.flush(); err != nil {
 					w.finalErr = err
 					w.dropped.Add(int64(w.unflushed()))
@@ -358,10 +415,33 @@ func (w *Writer) run() {
 			if full {
 				w.flush() // reported by flush; retried at the next tick
 			}
+		case it := <-w.side:
+			w.sidePend = append(w.sidePend, it)
 		case <-w.tick.C:
 			w.flush()
 		}
 	}
+}
+
+// storeSide stores the pending annotations and metrics; what fails stays
+// pending for the next flush.
+func (w *Writer) storeSide() error {
+	for len(w.sidePend) > 0 {
+		it := w.sidePend[0]
+		var err error
+		if it.ann != nil {
+			err = w.db.AddAnnotation(w.ctx, it.ann)
+		} else {
+			err = w.db.AddMetrics(w.ctx, w.sessionID, it.met)
+		}
+		if err != nil {
+			return err
+		}
+		w.sidePend[0] = sideItem{}
+		w.sidePend = w.sidePend[1:]
+	}
+	w.sidePend = w.sidePend[:0:cap(w.sidePend)]
+	return nil
 }
 
 // add appends q to the current chunk, starting a new chunk at a gap or
@@ -437,6 +517,11 @@ func (w *Writer) unflushed() int {
 // the pending chunks. On error nothing changes in memory, the error is
 // reported and returned, and the next flush retries.
 func (w *Writer) flush() error {
+	if err := w.storeSide(); err != nil {
+		err = fmt.Errorf("record session %d: %w", w.sessionID, mapErr(err))
+		w.setErr(err)
+		return err
+	}
 	if w.unflushed() == 0 {
 		w.freeChunk = append(w.freeChunk, w.pending...)
 		clear(w.pending)
