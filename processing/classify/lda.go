@@ -25,6 +25,17 @@ type LDAConfig struct {
 //
 // and probabilities softmax(score). Prediction costs d·(K+1)
 // multiply-adds.
+//
+// Against scikit-learn 1.2.1 (sklearn_test.go, ../shared/reference/sklearn):
+// without shrinkage it is LinearDiscriminantAnalysis() except that the
+// pooled covariance divides the within-class scatter by n instead of n−K
+// (scores' data terms scale by n/(n−K); on 3DC P01 the probabilities
+// differ by at most 0.0025 and no prediction changes). With Ledoit–Wolf
+// shrinkage the intensity is sklearn's ledoit_wolf_shrinkage, but of the
+// pooled standardised data, where sklearn's solver='lsqr',
+// shrinkage='auto' shrinks each class's covariance with its own intensity
+// and pools them weighted by the priors (on 3DC P01: 88.7 % against
+// sklearn's 88.6 %).
 type LDA struct {
 	sc        scaler
 	k, d      int
