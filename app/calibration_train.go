@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"myorehab/acquisition"
+	"myorehab/app/device"
 	"myorehab/app/service"
 	"myorehab/processing/classify"
 	"myorehab/processing/filter"
@@ -181,7 +182,7 @@ func levels(data []*calData, kind string, mean bool) []float64 {
 			continue
 		}
 		info := acquisition.StreamInfo{SampleRateHz: d.session.RateHz, Channels: d.session.Channels}
-		chain, err := conditioningFilter(info, sessionMainsHz(d.session))
+		chain, err := device.ConditioningFilter(info, sessionMainsHz(d.session))
 		if err != nil {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 
 	"myorehab/acquisition"
 	"myorehab/acquisition/sim"
+	"myorehab/app/device"
 	"myorehab/app/engine"
 	"myorehab/app/service"
 	"myorehab/processing/pipeline"
@@ -57,7 +58,7 @@ func newTrial(p *recognition.Pipeline, mvcUV []float64, info acquisition.StreamI
 	// A Spec filtered like the stream's conditioning reads the shared
 	// clean signal instead of filtering again.
 	for _, hz := range []float64{50, 60} {
-		if p.Spec.FilterMatches(liveLoHz, liveHiHz, liveOrder, hz, liveNotchQ) && hz == mainsHz {
+		if p.Spec.FilterMatches(device.BandLowHz, device.BandHighHz, device.BandOrder, hz, device.NotchQ) && hz == mainsHz {
 			o.Prefiltered = true
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"myorehab/acquisition/cyton"
 	"myorehab/acquisition/serialport"
 	"myorehab/acquisition/sim"
+	"myorehab/app/device"
 	"myorehab/app/service"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
@@ -53,7 +54,7 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			*rate = 250
 		}
 	case "cyton-daisy", "bitalino", "ascii", "p2":
-		r, n, err := emulatorSetup(*protocol, *rate, *channels)
+		r, n, err := device.EmulatorSetup(*protocol, *rate, *channels)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -109,8 +110,8 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			Dump:      dumpW,
 		})
 	} else {
-		sent, err = runSerialEmulator(ctx, *protocol, port, gen, emulateOptions{
-			rateHz: *rate, channels: *channels, seconds: secs.Seconds(), corrupt: *corrupt, seed: *seed, dump: dumpW})
+		sent, err = device.RunSerialEmulator(ctx, *protocol, port, gen, device.EmulateOptions{
+			RateHz: *rate, Channels: *channels, Seconds: secs.Seconds(), Corrupt: *corrupt, Seed: *seed, Dump: dumpW})
 	}
 	port.Close()
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -180,7 +181,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("patient %s: %w", *patient, err)
 	}
-	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: *protocol, Port: *portPath}, p.ID, storage.SessionRecording)
+	sess, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: *protocol, Port: *portPath}, p.ID, storage.SessionRecording)
 	if err != nil {
 		return err
 	}

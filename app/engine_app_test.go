@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"myorehab/acquisition"
+	"myorehab/app/device"
 	"myorehab/app/engine"
 	"myorehab/app/service"
 	"myorehab/storage"
@@ -27,7 +28,7 @@ func TestStatusNeverWaitsForTheDatabase(t *testing.T) {
 	svc, _ := testServicesAt(t, filepath.Join(dir, "myorehab.db"))
 	p := testPatient(t, svc, "P-LOCK")
 	ctx := context.Background()
-	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording)
+	sess, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,9 +111,9 @@ func TestStuckConsumerCostsRecordingNothing(t *testing.T) {
 	p := testPatient(t, svc, "P-STUCK")
 	release := make(chan struct{})
 	stuck := &stuckConsumer{release: release}
-	svc.Device.Attach(AttachFunc(func(acquisition.StreamInfo, int) engine.Consumer { return stuck }))
+	svc.Device.Attach(device.AttachFunc(func(acquisition.StreamInfo, int) engine.Consumer { return stuck }))
 	ctx := context.Background()
-	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording)
+	sess, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestCytonThroughFilterIntoSQLite(t *testing.T) {
 	defer cancel()
 	sent, dump := emulateCyton(t, ctx, pipe.A, 10, false)
 
-	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
+	sess, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestCablePulledKeepsRecording(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sent, dump := emulateCyton(t, ctx, pipe.A, 0, true)
-	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
+	sess, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "cyton", Port: pipe.B}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestRecordingStoresSecondMetrics(t *testing.T) {
 	svc, _ := testServices(t)
 	p := testPatient(t, svc, "P-MET")
 	ctx := context.Background()
-	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording)
+	sess, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func TestReconnectAfterCablePull(t *testing.T) {
 
 	ctx1, stop1 := context.WithCancel(ctx)
 	_, dump1 := emulateCyton(t, ctx1, link.a, 0, true)
-	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "cyton", Port: link.b}, p.ID, storage.SessionRecording)
+	sess, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "cyton", Port: link.b}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 func recordSim(t *testing.T, svc *Services, p *storage.Patient, n int64) *storage.Session {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording); err != nil {
+	if _, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "samples recorded", func() bool {

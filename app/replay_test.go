@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"myorehab/app/device"
 	"myorehab/app/service"
 	"myorehab/storage"
 )
@@ -19,7 +20,7 @@ func TestReplayEDFAsLiveSource(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("real EMG data not found at %s; see shared/data/README.md", path)
 	}
-	rec, err := replayRecording(path)
+	rec, err := device.ReplayRecording(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +30,7 @@ func TestReplayEDFAsLiveSource(t *testing.T) {
 	svc, _ := testServices(t)
 	p := testPatient(t, svc, "P-REPLAY")
 	ctx := context.Background()
-	sess, err := svc.Device.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "replay", Port: path}, p.ID, storage.SessionRecording)
+	sess, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "replay", Port: path}, p.ID, storage.SessionRecording)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,10 @@ import (
 	"log/slog"
 
 	"myorehab/acquisition"
+	"myorehab/app/device"
 	"myorehab/app/engine"
+	"myorehab/app/record"
+	"myorehab/app/service"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
 )
@@ -14,8 +17,8 @@ import (
 type Services struct {
 	Log      *slog.Logger
 	DB       *sqlite.DB
-	Device   *Device
-	Recorder *Recorder
+	Device   *device.Device
+	Recorder *record.Recorder
 	// Calibration is the calibration wizard's service (tests may replace
 	// it, e.g. with shorter holds, before building the UI).
 	Calibration *Calibration
@@ -27,17 +30,30 @@ type Services struct {
 // NewServices builds the device and recording services on db.
 func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
 	s := &Services{Log: log, DB: db}
-	s.Device = NewDevice(log, openSource)
-	s.Recorder = NewRecorder(log, db, s.Device)
-	s.Device.recorder = s.Recorder
+	s.Device = device.NewDevice(log, device.Open)
+	s.Recorder = record.NewRecorder(log, db, s.Device)
+	s.Device.ShowRecording(s.Recorder)
 	s.Device.Attach(s.Recorder)
 	s.Calibration = NewCalibration(s, DefaultCalibrationOptions())
 	// The calibration in use when a stream opens decides on it (tests
 	// replace s.Calibration after NewServices).
-	s.Device.Attach(AttachFunc(func(info acquisition.StreamInfo, blockLen int) engine.Consumer {
+	s.Device.Attach(device.AttachFunc(func(info acquisition.StreamInfo, blockLen int) engine.Consumer {
 		return s.Calibration.Consumer(info, blockLen)
 	}))
 	return s
+}
+
+// ConnectAndRecord connects the device and starts a recording of type typ
+// for the patient before the first block is read, so the session holds
+// the stream from its very first sample (session index = stream index).
+func (s *Services) ConnectAndRecord(ctx context.Context, cfg service.DeviceConfig, patientID int64, typ storage.SessionType) (*storage.Session, error) {
+	var sess *storage.Session
+	err := s.Device.ConnectThen(cfg, func() error {
+		var err error
+		sess, err = s.Recorder.Start(ctx, patientID, typ, s.Device.FilterDescription())
+		return err
+	})
+	return sess, err
 }
 
 // Close stops any recording, disconnects the device and closes the

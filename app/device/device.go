@@ -1,4 +1,4 @@
-package app
+package device
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 	"myorehab/processing/fatigue"
 	"myorehab/processing/pipeline"
 	"myorehab/processing/quality"
-	"myorehab/storage"
 )
 
 // Attachment is a long-lived service that reads every stream the Device
@@ -33,14 +32,22 @@ func (f AttachFunc) Consumer(info acquisition.StreamInfo, blockLen int) engine.C
 	return f(info, blockLen)
 }
 
+// Recording is what the device status shows of the recording: the samples
+// it failed to keep and its write error. Both must answer at once, never
+// waiting for the database.
+type Recording interface {
+	Dropped() uint64
+	Err() error
+}
+
 // Device owns the connection to one amplifier (or the simulator): it
 // opens the source and runs one engine per connection, with the live view
 // and every attachment as the engine's consumers. It implements
 // service.DeviceService.
 type Device struct {
-	log      *slog.Logger
-	open     func(cfg service.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error)
-	recorder *Recorder
+	log       *slog.Logger
+	open      func(cfg service.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error)
+	recording Recording
 
 	mu       sync.Mutex // guards the fields below; never held during I/O
 	attached []Attachment
@@ -59,7 +66,7 @@ type Device struct {
 }
 
 // NewDevice returns a disconnected Device. open builds a source for a
-// configuration (see openSource). The Recorder reads every stream; more
+// configuration (see Open). The Recorder reads every stream; more
 // consumers are added with Attach.
 func NewDevice(log *slog.Logger, open func(service.DeviceConfig, func(acquisition.Event)) (acquisition.Source, error)) *Device {
 	return &Device{log: log, open: open, state: service.Disconnected, mains: MainsAuto}
@@ -92,17 +99,19 @@ func (d *Device) Ports() []service.PortInfo { return listPorts(d.log) }
 // with a clinician-readable message when it does not.
 func (d *Device) Connect(cfg service.DeviceConfig) error { return d.connect(cfg, nil) }
 
-// ConnectAndRecord connects like Connect and starts a recording for the
-// patient before the first block is read, so the session holds the stream
-// from its very first sample (session index = stream index).
-func (d *Device) ConnectAndRecord(ctx context.Context, cfg service.DeviceConfig, patientID int64, typ storage.SessionType) (*storage.Session, error) {
-	var sess *storage.Session
-	err := d.connect(cfg, func() error {
-		var err error
-		sess, err = d.recorder.Start(ctx, patientID, typ, d.FilterDescription())
-		return err
-	})
-	return sess, err
+// ConnectThen connects like Connect and calls before (e.g. to start a
+// recording) once the stream is described but before its first block is
+// read, so that a session holds the stream from its very first sample. An
+// error from before disconnects.
+func (d *Device) ConnectThen(cfg service.DeviceConfig, before func() error) error {
+	return d.connect(cfg, before)
+}
+
+// ShowRecording makes Status report r's drops and write errors.
+func (d *Device) ShowRecording(r Recording) {
+	d.mu.Lock()
+	d.recording = r
+	d.mu.Unlock()
 }
 
 func (d *Device) fail(msg string, err error) error {
@@ -195,7 +204,7 @@ func (d *Device) Disconnect() error {
 func (d *Device) Status() service.DeviceStatus {
 	d.mu.Lock()
 	st := service.DeviceStatus{State: d.state, Info: d.info, Message: d.message}
-	eng := d.eng
+	eng, rec := d.eng, d.recording
 	d.mu.Unlock()
 	if eng == nil {
 		return st
@@ -204,10 +213,14 @@ func (d *Device) Status() service.DeviceStatus {
 		stats := s.Stats()
 		st.Lost, st.CorruptPackets = stats.Lost, stats.CorruptPackets
 	}
-	st.Dropped = eng.Dropped("record") + d.recorder.Dropped()
+	st.Dropped = eng.Dropped("record")
 	st.LiveDropped = eng.Dropped("live")
 	st.MeasuredRateHz = eng.Stats().MeasuredRateHz
-	if err := d.recorder.Err(); err != nil {
+	if rec == nil {
+		return st
+	}
+	st.Dropped += rec.Dropped()
+	if err := rec.Err(); err != nil {
 		// Disk full or read-only database: say so at once; the live view
 		// keeps running and the writer retries.
 		st.Message = "The recording cannot be saved: " + err.Error() + ". The live view continues; free disk space or check the data folder."
@@ -313,7 +326,7 @@ func (c liveConsumer) Run(ctx context.Context, in *engine.Input) error {
 func newConditioner(info acquisition.StreamInfo, blockLen int, mains Mains) (*pipeline.Conditioner, string, error) {
 	var filters []pipeline.MainsFilter
 	for _, hz := range mains.frequencies() {
-		chain, err := conditioningFilter(info, hz)
+		chain, err := ConditioningFilter(info, hz)
 		if err != nil {
 			return nil, "", err
 		}

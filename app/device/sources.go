@@ -1,4 +1,4 @@
-package app
+package device
 
 import (
 	"errors"
@@ -19,9 +19,9 @@ func Protocols() []string {
 	return []string{"sim", "replay", "cyton", "cyton-daisy", "bitalino", "ascii", "p2"}
 }
 
-// openSource opens the source cfg names. Serial sources reopen by
+// Open opens the source cfg names. Serial sources reopen by
 // themselves when the cable is pulled (onEvent hears about it).
-func openSource(cfg service.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error) {
+func Open(cfg service.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error) {
 	switch cfg.Protocol {
 	case "replay":
 		return openReplay(strings.TrimSpace(cfg.Port))

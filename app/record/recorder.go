@@ -1,4 +1,8 @@
-package app
+// Package record keeps a live stream in sessions of a patient: the
+// Recorder is a consumer of every stream the device opens and writes the
+// raw counts, per-second metrics and device events of the active session
+// through the session's sqlite.Writer.
+package record
 
 import (
 	"context"
@@ -16,8 +20,8 @@ import (
 	"myorehab/storage/sqlite"
 )
 
-// stream is what the Recorder needs to know of the connected device.
-type stream interface {
+// Stream is what the Recorder needs to know of the connected device.
+type Stream interface {
 	// Info describes the open stream; false when none is open.
 	Info() (acquisition.StreamInfo, bool)
 	// SourceStats returns the source's counters.
@@ -25,7 +29,7 @@ type stream interface {
 }
 
 // Recorder stores the connected stream into a session while a recording
-// is active. It is a consumer of every stream the Device opens (Consumer):
+// is active. It is a consumer of every stream the device opens (Consumer):
 // its goroutine writes the raw counts, the per-second metrics of the
 // shared conditioning and the device events into the session through the
 // session's sqlite.Writer, whose own goroutine does every database write.
@@ -34,7 +38,7 @@ type stream interface {
 type Recorder struct {
 	log    *slog.Logger
 	db     *sqlite.DB
-	stream stream
+	stream Stream
 	clock  func() time.Time
 
 	startMu sync.Mutex // serialises Start and Stop (never taken by State, Err, Dropped)
@@ -64,7 +68,7 @@ type recording struct {
 }
 
 // NewRecorder returns a Recorder writing into db the stream s describes.
-func NewRecorder(log *slog.Logger, db *sqlite.DB, s stream) *Recorder {
+func NewRecorder(log *slog.Logger, db *sqlite.DB, s Stream) *Recorder {
 	return &Recorder{log: log, db: db, stream: s, clock: time.Now}
 }
 

@@ -1,4 +1,4 @@
-package app
+package device
 
 import (
 	"fmt"
@@ -17,17 +17,17 @@ func openReplay(path string) (acquisition.Source, error) {
 	if path == "" {
 		return nil, fmt.Errorf("type the path of the EDF+ or BDF+ recording to replay in the port field")
 	}
-	rec, err := replayRecording(path)
+	rec, err := ReplayRecording(path)
 	if err != nil {
 		return nil, err
 	}
 	return replay.New(*rec, replay.Config{})
 }
 
-// replayRecording reads an EDF+/BDF+ file into a replay.Recording: the
+// ReplayRecording reads an EDF+/BDF+ file into a replay.Recording: the
 // signals other than annotations (one shared rate), raw counts with their
 // µV scale, and the annotations at their sample onsets.
-func replayRecording(path string) (*replay.Recording, error) {
+func ReplayRecording(path string) (*replay.Recording, error) {
 	f, err := edf.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -48,7 +48,7 @@ func replayRecording(path string) (*replay.Recording, error) {
 		} else if sig.SamplesPerRecord != f.Signals[first].SamplesPerRecord {
 			return nil, fmt.Errorf("%s: signals %q and %q have different rates; replay needs one rate", path, f.Signals[first].Label, sig.Label)
 		}
-		uv, _ := unitUV(sig.PhysicalDim) // non-voltage units play as if µV
+		uv, _ := edf.UnitUV(sig.PhysicalDim) // non-voltage units play as if µV
 		rec.Raw = append(rec.Raw, f.Samples[i])
 		rec.ScaleUV = append(rec.ScaleUV, sig.Scale()*uv)
 		rec.Labels = append(rec.Labels, sig.Label)

@@ -1,4 +1,4 @@
-package app
+package device
 
 import (
 	"fmt"
@@ -11,10 +11,10 @@ import (
 // Butterworth, clipped to the Nyquist frequency of slow amplifiers) and a
 // notch at the mains frequency.
 const (
-	liveLoHz   = 20
-	liveHiHz   = 450
-	liveOrder  = 4
-	liveNotchQ = 30
+	BandLowHz  = 20
+	BandHighHz = 450
+	BandOrder  = 4
+	NotchQ     = 30
 )
 
 // Mains is the clinic's mains frequency setting, where the notch sits.
@@ -65,8 +65,8 @@ func (m Mains) frequencies() []float64 {
 	return []float64{50, 60}
 }
 
-// conditioningFilter builds the conditioning filter chain of a stream with
+// ConditioningFilter builds the conditioning filter chain of a stream with
 // the notch at mainsHz.
-func conditioningFilter(info acquisition.StreamInfo, mainsHz float64) (*filter.Chain, error) {
-	return filter.NewEMGChain(info.SampleRateHz, info.Channels, liveLoHz, liveHiHz, liveOrder, mainsHz, liveNotchQ)
+func ConditioningFilter(info acquisition.StreamInfo, mainsHz float64) (*filter.Chain, error) {
+	return filter.NewEMGChain(info.SampleRateHz, info.Channels, BandLowHz, BandHighHz, BandOrder, mainsHz, NotchQ)
 }

@@ -1,4 +1,4 @@
-package app
+package device
 
 import (
 	"context"
@@ -26,17 +26,17 @@ type serialProtocol struct {
 	fixedChannels bool
 	// emulate runs the emulator; gen produces channels channels at
 	// rateHz (the stream's sample rate).
-	emulate func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e emulateOptions) (int, error)
+	emulate func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e EmulateOptions) (int, error)
 }
 
-// emulateOptions are the emulate flags passed on to an emulator.
-type emulateOptions struct {
-	rateHz   float64
-	channels int
-	seconds  float64
-	corrupt  float64
-	seed     uint64
-	dump     io.Writer
+// EmulateOptions are the emulate flags passed on to an emulator.
+type EmulateOptions struct {
+	RateHz   float64
+	Channels int
+	Seconds  float64
+	Corrupt  float64
+	Seed     uint64
+	Dump     io.Writer
 }
 
 // serialProtocols are the serial protocols wired through this file.
@@ -46,36 +46,36 @@ func serialProtocols() map[string]serialProtocol {
 			portHint: "OpenBCI dongle (e.g. /dev/ttyUSB0)",
 			open:     func(port string) (acquisition.Source, error) { return cyton.OpenDaisy(cyton.Config{Port: port}) },
 			channels: cyton.DaisyChannels, rateHz: cyton.DefaultRateHz / 2, fixedChannels: true,
-			emulate: func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e emulateOptions) (int, error) {
+			emulate: func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e EmulateOptions) (int, error) {
 				return cyton.RunDaisyEmulator(ctx, port, cyton.DaisyEmulatorConfig{
-					Generator: gen, RateHz: 2 * e.rateHz, Seconds: e.seconds, Corrupt: e.corrupt, Seed: e.seed, Dump: e.dump})
+					Generator: gen, RateHz: 2 * e.RateHz, Seconds: e.Seconds, Corrupt: e.Corrupt, Seed: e.Seed, Dump: e.Dump})
 			},
 		},
 		"bitalino": {
 			portHint: "BITalino (e.g. /dev/rfcomm0 or /dev/ttyUSB0)",
 			open:     func(port string) (acquisition.Source, error) { return bitalino.Open(bitalino.Config{Port: port}) },
 			channels: bitalino.MaxChannels, rateHz: bitalino.DefaultRateHz, fixedChannels: true,
-			emulate: func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e emulateOptions) (int, error) {
+			emulate: func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e EmulateOptions) (int, error) {
 				return bitalino.RunEmulator(ctx, port, bitalino.EmulatorConfig{
-					Generator: gen, Seconds: e.seconds, Corrupt: e.corrupt, Seed: e.seed, Dump: e.dump})
+					Generator: gen, Seconds: e.Seconds, Corrupt: e.Corrupt, Seed: e.Seed, Dump: e.Dump})
 			},
 		},
 		"ascii": {
 			portHint: "sensor's Arduino (e.g. /dev/ttyACM0)",
 			open:     func(port string) (acquisition.Source, error) { return ascii.Open(ascii.Config{Port: port}) },
 			channels: ascii.DefaultEmulatorChannels, rateHz: ascii.DefaultEmulatorRateHz,
-			emulate: func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e emulateOptions) (int, error) {
+			emulate: func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e EmulateOptions) (int, error) {
 				return ascii.RunEmulator(ctx, port, ascii.EmulatorConfig{
-					Generator: gen, Channels: e.channels, RateHz: e.rateHz, Seconds: e.seconds, Corrupt: e.corrupt, Seed: e.seed, Dump: e.dump})
+					Generator: gen, Channels: e.Channels, RateHz: e.RateHz, Seconds: e.Seconds, Corrupt: e.Corrupt, Seed: e.Seed, Dump: e.Dump})
 			},
 		},
 		"p2": {
 			portHint: "OpenEEG/Olimex board (e.g. /dev/ttyUSB0)",
 			open:     func(port string) (acquisition.Source, error) { return p2.Open(p2.Config{Port: port}) },
 			channels: p2.Channels, rateHz: p2.RateHz, fixedChannels: true,
-			emulate: func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e emulateOptions) (int, error) {
+			emulate: func(ctx context.Context, port io.ReadWriter, gen acquisition.Generator, e EmulateOptions) (int, error) {
 				return p2.RunEmulator(ctx, port, p2.EmulatorConfig{
-					Generator: gen, Seconds: e.seconds, Corrupt: e.corrupt, Seed: e.seed, Dump: e.dump})
+					Generator: gen, Seconds: e.Seconds, Corrupt: e.Corrupt, Seed: e.Seed, Dump: e.Dump})
 			},
 		},
 	}
@@ -101,9 +101,9 @@ func openSerialProtocol(protocol, port string, onEvent func(acquisition.Event)) 
 	return r, true, nil
 }
 
-// emulatorSetup checks the emulate flags for a serial protocol and fills
+// EmulatorSetup checks the emulate flags for a serial protocol and fills
 // their defaults: the stream's rate and channel count.
-func emulatorSetup(protocol string, rateHz float64, channels int) (float64, int, error) {
+func EmulatorSetup(protocol string, rateHz float64, channels int) (float64, int, error) {
 	sp, ok := serialProtocols()[protocol]
 	if !ok {
 		return 0, 0, fmt.Errorf("unknown protocol %q", protocol)
@@ -123,8 +123,8 @@ func emulatorSetup(protocol string, rateHz float64, channels int) (float64, int,
 	return rateHz, channels, nil
 }
 
-// runSerialEmulator runs the emulator of a serial protocol.
-func runSerialEmulator(ctx context.Context, protocol string, port io.ReadWriter, gen acquisition.Generator, e emulateOptions) (int, error) {
+// RunSerialEmulator runs the emulator of a serial protocol.
+func RunSerialEmulator(ctx context.Context, protocol string, port io.ReadWriter, gen acquisition.Generator, e EmulateOptions) (int, error) {
 	sp, ok := serialProtocols()[protocol]
 	if !ok {
 		return 0, fmt.Errorf("unknown protocol %q", protocol)
