@@ -25,9 +25,11 @@ import (
 //
 //   - MAV, IAV, WL, MFL, MAVFD, ZC, SSC, WAMP, MSR, RMS: O(n/k) additions;
 //   - LS: the window's order statistics are kept sorted; the k new samples
-//     are sorted and merged in while the k old ones are dropped (O(n+k²)
-//     instead of an O(n log n) sort), then the L-moment sums are taken in
-//     O(n) over the same sorted values as lScale, so LS is bit-identical;
+//     are ranked among them by branch-free binary searches and written
+//     with the kept values in one pass while the k old ones are dropped
+//     (O(n + k log n) without data-dependent branches, instead of an
+//     O(n log n) sort), then the L-moment sums are taken in O(n) over the
+//     same sorted values as lScale, so LS is bit-identical;
 //   - AR, AR9, CC: Burg's recursion (librosa.lpc, as Set) rewritten on the
 //     window's autocorrelations and its first and last p samples, O(p³)
 //     instead of O(n·p) (p the order).
@@ -99,14 +101,18 @@ type outSlot struct {
 	pos int
 }
 
-// lsWindow is one channel's window kept in ascending order, each value
-// with its stream index (NaN samples are left out).
+// lsWindow is one channel's window in ascending order, each value with
+// its stream index (NaN samples are left out), and the scratch of update.
 type lsWindow struct {
-	v       []float64
-	i       []int64
-	end     int64     // stream index one past the window v holds, −1 if none
-	in      []lsEntry // the samples appended since, sorted (NaN left out)
-	pend    int64     // samples appended since end
+	v, nv   []float64 // the sorted window; the next one is built in nv
+	i, ni   []int64
+	end     int64 // stream index one past the window v holds, −1 if none
+	pend    int64 // samples appended since
+	inV     []float64
+	inI     []int64
+	rank    []int   // rank of each new sample among v
+	cnt     []int32 // new samples per gap of v (gap r: before v[r]); zeros between updates
+	gap     []int32 // first output position of each gap
 	sortScr []lsEntry
 }
 
@@ -195,9 +201,15 @@ func NewStream(set *Set) *Stream {
 	if st.ls {
 		st.lsw = make([]lsWindow, ch)
 		for c := range st.lsw {
+			// update writes up to n+n/2 values (a dropped one before
+			// the next overwrites it).
+			m := n + n/2 + 1
 			st.lsw[c] = lsWindow{
-				v: make([]float64, 0, n), i: make([]int64, 0, n),
-				in:      make([]lsEntry, 0, n/2+1),
+				v: make([]float64, 0, m), nv: make([]float64, m),
+				i: make([]int64, 0, m), ni: make([]int64, m),
+				inV: make([]float64, 0, n/2+1), inI: make([]int64, 0, n/2+1),
+				rank: make([]int, 0, n/2+1),
+				cnt:  make([]int32, n+1), gap: make([]int32, n+1),
 				sortScr: make([]lsEntry, 0, n),
 				end:     -1,
 			}
@@ -222,7 +234,7 @@ func (st *Stream) Reset() {
 	clear(st.openQ)
 	for c := range st.lsw {
 		w := &st.lsw[c]
-		w.end, w.pend, w.in = -1, 0, w.in[:0]
+		w.end = -1
 	}
 }
 
@@ -599,70 +611,146 @@ func (st *Stream) burg(a []float64, c int) {
 	copy(a, cur[1:])
 }
 
-// add inserts the samples x, from stream index first, into the sorted
-// list of new samples (by insertion: it stays short). It stops inserting
-// once more than half a window is pending, since update then rebuilds.
-func (w *lsWindow) add(x []float64, first int64) {
-	if w.end < 0 {
-		return
-	}
-	in := w.in
-	for j, v := range x {
-		if w.pend >= int64(cap(in)) {
-			break
-		}
-		w.pend++
-		if v != v {
-			continue
-		}
-		ent := lsEntry{v, first + int64(j)}
-		p := len(in)
-		in = append(in, ent)
-		for p > 0 && in[p-1].v > v {
-			in[p] = in[p-1]
-			p--
-		}
-		in[p] = ent
-	}
-	w.in = in
-	if w.pend >= int64(cap(in)) {
-		w.pend += int64(len(x)) // now only the count matters
-	}
-}
-
 // update brings the sorted window to the window x = samples [s, e).
+//
+// When the window slid by k ≤ n/2 samples, the k new samples are placed
+// without sorting them and without a data-dependent branch in the long
+// loops (a comparison sort or merge mispredicts about once per new value,
+// which dominates at this size): add found each new value's rank r among
+// the old window (the number of old values below it) as it arrived; one
+// pass over the old window now writes every kept value at its final
+// position — the kept values before it plus the new values of ranks ≤
+// its own — and records where each gap between old values starts; the
+// new values go into their gaps, the few that share a gap sorted by
+// insertion. Old values (index < s) are written and overwritten, without
+// a branch.
 func (w *lsWindow) update(x []float64, s, e int64) {
 	if w.end == e {
 		return
 	}
-	if w.end < 0 || e-w.end >= int64(cap(w.in)) {
+	if w.end < 0 || w.pend != e-w.end || w.pend > int64(len(x)/2) {
+		w.drop()
 		w.rebuild(x, s)
-		w.end, w.pend, w.in = e, 0, w.in[:0]
+		w.end = e
 		return
 	}
-	in := w.in
-	// Drop the old values (index < s) in place, without branches.
 	v, id := w.v, w.i
-	o := 0
-	for i := range v {
-		v[o], id[o] = v[i], id[i]
-		o += b2i(id[i] >= s)
+	nOld := len(v)
+	cnt, gap := w.cnt[:nOld+1], w.gap[:nOld+1]
+	inV, inI, rank := w.inV, w.inI, w.rank
+	nv, ni := w.nv[:cap(w.nv)], w.ni[:cap(w.ni)]
+	var kept, before int32 // kept old values and new values placed so far
+	for r, a := range v {
+		gap[r] = kept + before
+		before += cnt[r]
+		p := kept + before
+		nv[p], ni[p] = a, id[r]
+		kept += int32(b2i(id[r] >= s))
 	}
-	// Merge the kept values and the new ones from the top, in place.
-	total := o + len(in)
-	v, id = v[:total], id[:total]
-	i, j := o-1, len(in)-1
-	for p := total - 1; j >= 0; p-- {
-		if i >= 0 && v[i] > in[j].v {
-			v[p], id[p] = v[i], id[i]
-			i--
-		} else {
-			v[p], id[p] = in[j].v, in[j].i
-			j--
+	gap[nOld] = kept + before
+	total := int(kept + before + cnt[nOld])
+	// Place the new values, each gap filled upward; the few that share a
+	// gap are kept sorted by insertion.
+	for _, r := range rank {
+		cnt[r] = 0 // now the number placed in gap r
+	}
+	for j, a := range inV {
+		r := rank[j]
+		start := int(gap[r])
+		p := start + int(cnt[r])
+		cnt[r]++
+		for p > start && nv[p-1] > a {
+			nv[p], ni[p] = nv[p-1], ni[p-1]
+			p--
+		}
+		nv[p], ni[p] = a, inI[j]
+	}
+	w.v, w.nv = nv[:total], v[:cap(v)]
+	w.i, w.ni = ni[:total], id[:cap(id)]
+	w.drop()
+	w.end = e
+}
+
+// add takes the samples x (stream indices first, first+1, …) appended
+// after the window v holds: each new value's rank among v is found now,
+// while v does not change. Past half a window of new samples it gives up
+// (update then rebuilds).
+func (w *lsWindow) add(x []float64, first int64) {
+	if w.end < 0 {
+		return
+	}
+	w.pend += int64(len(x))
+	if w.pend > int64(cap(w.inV)-1) {
+		w.drop()
+		w.pend = int64(cap(w.inV)) // too many: update rebuilds
+		return
+	}
+	j0 := len(w.inV)
+	for j, a := range x {
+		if a == a {
+			w.inV, w.inI = append(w.inV, a), append(w.inI, first+int64(j))
 		}
 	}
-	w.v, w.i = v, id
-	w.end, w.pend, w.in = e, 0, in[:0]
+	w.rank = w.rank[:len(w.inV)]
+	for _, r := range lowerBounds(w.rank[j0:], w.v, w.inV[j0:]) {
+		w.cnt[r]++
+	}
+}
+
+// drop forgets the new samples: cnt is all zeros again.
+func (w *lsWindow) drop() {
+	for _, r := range w.rank {
+		w.cnt[r] = 0
+	}
+	w.inV, w.inI, w.rank = w.inV[:0], w.inI[:0], w.rank[:0]
+	w.pend = 0
+}
+
+// lowerBounds sets rank[j] to the number of values of the ascending v
+// below a[j] and returns rank. The binary searches' steps depend only on
+// len(v), and eight searches advance together so that their loads overlap.
+func lowerBounds(rank []int, v, a []float64) []int {
+	n := len(v)
+	if n == 0 {
+		clear(rank)
+		return rank
+	}
+	j := 0
+	for ; j+7 < len(a); j += 8 {
+		a := a[j : j+8 : j+8]
+		b0, b1, b2, b3, b4, b5, b6, b7 := 0, 0, 0, 0, 0, 0, 0, 0
+		for m := n; m > 1; {
+			h := m / 2
+			b0 += h & -b2i(v[b0+h] < a[0])
+			b1 += h & -b2i(v[b1+h] < a[1])
+			b2 += h & -b2i(v[b2+h] < a[2])
+			b3 += h & -b2i(v[b3+h] < a[3])
+			b4 += h & -b2i(v[b4+h] < a[4])
+			b5 += h & -b2i(v[b5+h] < a[5])
+			b6 += h & -b2i(v[b6+h] < a[6])
+			b7 += h & -b2i(v[b7+h] < a[7])
+			m -= h
+		}
+		r := rank[j : j+8 : j+8]
+		r[0] = b0 + b2i(v[b0] < a[0])
+		r[1] = b1 + b2i(v[b1] < a[1])
+		r[2] = b2 + b2i(v[b2] < a[2])
+		r[3] = b3 + b2i(v[b3] < a[3])
+		r[4] = b4 + b2i(v[b4] < a[4])
+		r[5] = b5 + b2i(v[b5] < a[5])
+		r[6] = b6 + b2i(v[b6] < a[6])
+		r[7] = b7 + b2i(v[b7] < a[7])
+	}
+	for ; j < len(a); j++ {
+		b := 0
+		for m := n; m > 1; {
+			h := m / 2
+			b += h & -b2i(v[b+h] < a[j])
+			m -= h
+		}
+		rank[j] = b + b2i(v[b] < a[j])
+	}
+	return rank
 }
 
 // rebuild sorts the window x (samples from stream index s) from scratch.

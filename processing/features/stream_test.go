@@ -1,12 +1,11 @@
 package features
 
 import (
-	"bufio"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
+	"sort"
 	"testing"
 
 	"myorehab/processing/internal/reftest"
@@ -155,30 +154,6 @@ func TestStreamNonFinite(t *testing.T) {
 	checkStream(t, []string{"LS4", "TDAR", "RMS"}, DefaultParams(), x, 200, 50, 50)
 }
 
-// readColumn reads a one-column CSV with a header line.
-func readColumn(t *testing.T, path string) []float64 {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []float64
-	sc := bufio.NewScanner(f)
-	sc.Scan() // header
-	for sc.Scan() {
-		v, err := strconv.ParseFloat(sc.Text(), 64)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestStreamRealEMG: Stream equals Set.Extract over every window of real
 // recordings — LibEMG's Myo recording (8 channels) and the 3DC, PhysioNet
 // and McKiernan excerpts of ../shared/reference (each split into 4
@@ -189,7 +164,7 @@ func TestStreamRealEMG(t *testing.T) {
 	inputs := map[string][][]float64{"libemg myo": loadMyo(t, refDir(t))}
 	ref := reftest.Dir(t)
 	for _, id := range []string{"3dc_P01_train_ch1_1000hz", "physionet_healthy_4000hz", "mckiernan_S8_ch0_10000hz"} {
-		col := readColumn(t, filepath.Join(ref, "inputs", id+".csv"))
+		col := reftest.ReadColumn(t, filepath.Join(ref, "inputs", id+".csv"))
 		q := len(col) / 4
 		inputs[id] = [][]float64{col[:q], col[q : 2*q], col[2*q : 3*q], col[3*q : 4*q]}
 	}
@@ -367,4 +342,43 @@ func BenchmarkStream(b *testing.B) {
 			set.Extract(dst, part)
 		}
 	})
+}
+
+// TestLowerBounds: the branch-free binary searches give sort.SearchFloat64s'
+// rank (the number of values below) for every length 0 … 40 and every
+// count of queries (the 8-wide path and the tail), with duplicates, ±0 and
+// ±Inf among the values and the queries.
+func TestLowerBounds(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(6, 6))
+	pick := func() float64 {
+		switch rng.IntN(8) {
+		case 0:
+			return math.Inf(1)
+		case 1:
+			return math.Inf(-1)
+		case 2:
+			return math.Copysign(0, -1)
+		}
+		return float64(rng.IntN(9) - 4)
+	}
+	for n := range 41 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = pick()
+		}
+		slices.Sort(v)
+		for m := range 20 {
+			a := make([]float64, m)
+			for i := range a {
+				a[i] = pick()
+			}
+			got := lowerBounds(make([]int, m), v, a)
+			for i, x := range a {
+				if want := sort.SearchFloat64s(v, x); got[i] != want {
+					t.Fatalf("n=%d m=%d: rank of %v = %d, want %d (v %v)", n, m, x, got[i], want, v)
+				}
+			}
+		}
+	}
 }
