@@ -1,16 +1,15 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
+	xfer "myorehab/storage/transfer"
 )
 
 // sessionRow is one session as `myorehab sessions` prints it (CLI.md fields).
@@ -64,9 +63,9 @@ func runSessions(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-// runExport implements `myorehab export` (CLI.md) for CSV: `sample,t_s,
-// <channels...>` in µV, or raw counts with --raw. Gaps (lost samples) are
-// visible as jumps in the sample column. EDF+/BDF+: see exportEDF.
+// runExport implements `myorehab export` (CLI.md): CSV `sample,t_s,
+// <channels...>` in µV (raw counts with --raw), EDF+ or BDF+; see
+// transfer.Export.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", stderr)
 	dbPath := fs.String("db", "", "SQLite database file")
@@ -81,81 +80,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *dbPath == "" || *id == 0 || *out == "" {
 		return usagef("export needs --db, --session and --out")
 	}
-	switch *format {
-	case "csv":
-	case "edf", "bdf":
-		return exportEDFFile(ctx, *dbPath, *id, *format == "bdf", *deidentify, *out, stdout)
-	default:
-		return usagef("unknown export format %q (csv, edf or bdf)", *format)
+	switch f := xfer.Format(*format); f {
+	case xfer.CSV, xfer.EDF, xfer.BDF:
+		return exportFile(ctx, *dbPath, *id, *out, xfer.Options{Format: f, Raw: *raw, Deidentify: *deidentify}, stdout)
 	}
-	db, err := openExisting(*dbPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	s, err := db.Session(ctx, *id)
-	if err != nil {
-		return fmt.Errorf("session %d: %w", *id, err)
-	}
-	f, err := os.OpenFile(*out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", *out, err)
-	}
-	w := bufio.NewWriter(f)
-	n, err := exportCSV(ctx, db, s, *raw, w)
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("export session %d: %w", *id, err)
-	}
-	fmt.Fprintf(stdout, "exported %d samples of session %d to %s\n", n, *id, *out)
-	return nil
-}
-
-// exportCSV writes session s as CSV and returns the number of samples.
-func exportCSV(ctx context.Context, db *sqlite.DB, s *storage.Session, raw bool, w io.Writer) (int, error) {
-	header := []byte("sample,t_s")
-	for c := 0; c < s.Channels; c++ {
-		label := fmt.Sprintf("ch%d", c+1)
-		if c < len(s.Labels) && s.Labels[c] != "" {
-			label = s.Labels[c]
-		}
-		header = append(header, ',')
-		header = append(header, label...)
-	}
-	header = append(header, '\n')
-	if _, err := w.Write(header); err != nil {
-		return 0, err
-	}
-	n := 0
-	line := make([]byte, 0, 256)
-	err := db.ReadSamples(ctx, s.ID, func(start uint64, chans [][]int32) error {
-		for i := range chans[0] {
-			idx := start + uint64(i)
-			line = strconv.AppendUint(line[:0], idx, 10)
-			line = append(line, ',')
-			line = strconv.AppendFloat(line, float64(idx)/s.RateHz, 'g', -1, 64)
-			for c, ch := range chans {
-				line = append(line, ',')
-				if raw || c >= len(s.ScaleUV) {
-					line = strconv.AppendInt(line, int64(ch[i]), 10)
-				} else {
-					line = strconv.AppendFloat(line, float64(ch[i])*s.ScaleUV[c], 'g', -1, 64)
-				}
-			}
-			line = append(line, '\n')
-			if _, err := w.Write(line); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
-	})
-	return n, err
+	return usagef("unknown export format %q (csv, edf or bdf)", *format)
 }
 
 // openExisting opens a database that must already exist (a typo must not

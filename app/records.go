@@ -1,20 +1,17 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"sync"
 
 	"myorehab/acquisition/probe"
 	"myorehab/app/service"
 	"myorehab/storage"
-	"myorehab/storage/edf"
 	"myorehab/storage/sqlite"
+	xfer "myorehab/storage/transfer"
 )
 
 // probeService implements service.ProbeService with acquisition/probe.
@@ -149,37 +146,14 @@ func (r review) LoadSession(ctx context.Context, id int64) (*service.Recording, 
 	return rec, nil
 }
 
-// transfer implements service.TransferService with the same code as the
-// export and import commands.
+// transfer implements service.TransferService with storage/transfer, as
+// the export and import commands do, and audits each transfer.
 type transfer struct{ db *sqlite.DB }
 
 func (t transfer) Export(ctx context.Context, id int64, format, path string, deidentify bool, progress func(float64)) error {
-	s, err := t.db.Session(ctx, id)
-	if err != nil {
+	opt := xfer.Options{Format: xfer.Format(format), Deidentify: deidentify, Progress: progress}
+	if _, err := xfer.ExportFile(ctx, t.db, id, path, opt); err != nil {
 		return err
-	}
-	progress(0)
-	f, err := createOutput(path)
-	if err != nil {
-		return err
-	}
-	switch format {
-	case service.FormatEDF, service.FormatBDF:
-		_, _, err = exportEDF(ctx, t.db, s, format == service.FormatBDF, deidentify, f)
-	case service.FormatCSV:
-		w := bufio.NewWriter(f)
-		if _, err = exportCSV(ctx, t.db, s, false, w); err == nil {
-			err = w.Flush()
-		}
-	default:
-		err = fmt.Errorf("unknown export format %q", format)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path) // never leave half a file that looks like an export
-		return fmt.Errorf("export session %d: %w", id, err)
 	}
 	detail := format
 	if deidentify {
@@ -194,16 +168,14 @@ func (t transfer) Export(ctx context.Context, id int64, format, path string, dei
 
 func (t transfer) Import(ctx context.Context, patientID int64, path string, progress func(float64)) (int64, error) {
 	progress(0)
-	p, err := t.db.PatientByID(ctx, patientID)
+	if _, err := t.db.PatientByID(ctx, patientID); err != nil {
+		return 0, err
+	}
+	rec, err := xfer.ReadRecording(path)
 	if err != nil {
 		return 0, err
 	}
-	f, err := edf.ReadFile(path)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
-	}
-	progress(0.3)
-	res, err := importEDF(ctx, t.db, p.Code, f, io.Discard)
+	res, err := xfer.Import(ctx, t.db, patientID, rec, func(f float64) { progress(0.3 + 0.7*f) })
 	if err != nil {
 		return 0, err
 	}

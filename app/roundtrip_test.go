@@ -43,7 +43,7 @@ func TestRecordedSessionEDFBDFMatchCSV(t *testing.T) {
 			if sig.IsAnnotation() {
 				continue
 			}
-			uv, ok := unitUV(sig.PhysicalDim)
+			uv, ok := edf.UnitUV(sig.PhysicalDim)
 			if !ok {
 				t.Fatalf("%s: signal %q in %q", name, sig.Label, sig.PhysicalDim)
 			}
