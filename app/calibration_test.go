@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +11,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"myorehab/acquisition"
 	"myorehab/acquisition/sim"
-	"myorehab/app/engine"
+	"myorehab/app/calibrate"
 	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/processing/recognition"
@@ -24,8 +22,8 @@ import (
 
 // fastCalibration is the default protocol with the times compressed:
 // 1 s holds, short rests, a 0.5 s baseline and 0.5 s contractions.
-func fastCalibration() CalibrationOptions {
-	o := DefaultCalibrationOptions()
+func fastCalibration() calibrate.Options {
+	o := calibrate.DefaultOptions()
 	o.Protocol.Hold, o.Protocol.Rest = time.Second, 400*time.Millisecond
 	o.Protocol.Baseline = 500 * time.Millisecond
 	o.Protocol.MVCHold, o.Protocol.MVCRest = 500*time.Millisecond, 300*time.Millisecond
@@ -68,7 +66,7 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	w := test.NewWindow(nil)
 	t.Cleanup(w.Close)
 	svc, _ := testServices(t)
-	svc.Calibration = NewCalibration(svc, fastCalibration())
+	svc.Calibration = calibrate.New(svc.Log, svc.DB, svc.Device, svc.Recorder, fastCalibration())
 	pt := testPatient(t, svc, "P-CAL")
 	scr := BuildUI(a, w, svc)
 	w.Resize(fyne.NewSize(1280, 800))
@@ -167,7 +165,7 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	if m.ID != saved.ID || m.Accuracy != res2.Accuracy || len(m.Meta.Classes) != 6 || m.Meta.WindowSamples != recognition.Default().Window || m.Meta.RateHz != 1000 {
 		t.Fatalf("stored model %+v", m)
 	}
-	var extra modelExtra
+	var extra calibrate.ModelExtra
 	if err := json.Unmarshal(m.Meta.Extra, &extra); err != nil {
 		t.Fatal(err)
 	}
@@ -179,10 +177,10 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	}
 	// Both calibration sessions hold their prompts as annotations.
 	first, redo := extra.Sessions[0], extra.Sessions[1]
-	if got := annotationCount(t, svc, first); got[annCue] != 1+4+18 || got[annLabel] != 18 || got[annMVC] != 4 || got[annBaseline] != 1 {
+	if got := annotationCount(t, svc, first); got[calibrate.AnnCue] != 1+4+18 || got[calibrate.AnnLabel] != 18 || got[calibrate.AnnMVC] != 4 || got[calibrate.AnnBaseline] != 1 {
 		t.Errorf("annotations of the first session: %v", got)
 	}
-	if got := annotationCount(t, svc, redo); got[annCue] != 3 || got[annLabel] != 3 {
+	if got := annotationCount(t, svc, redo); got[calibrate.AnnCue] != 3 || got[calibrate.AnnLabel] != 3 {
 		t.Errorf("annotations of the redo session: %v", got)
 	}
 	if s, err := svc.DB.Session(t.Context(), first); err != nil || s.Type != storage.SessionCalibration || s.Status != storage.StatusCompleted {
@@ -194,7 +192,11 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	if wz.CurrentStep() != ui.StepTry {
 		t.Fatalf("step %v", wz.CurrentStep())
 	}
-	sm := svc.Calibration.simulator()
+	src, _ := svc.Device.Source().(*sim.Source)
+	if src == nil {
+		t.Fatal("the simulator is not connected")
+	}
+	sm := src.Simulator()
 	if err := sm.SetScript(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -215,271 +217,10 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	}
 	test.Tap(wz.Close)
 	scr.WaitIdle()
-	if scr.Calibration != nil || svc.Calibration.trial.Load() != nil {
+	if scr.Calibration != nil || svc.Calibration.Trying() {
 		t.Error("closing the wizard left the trial running")
 	}
 }
 
 // formatPctTest formats a fraction as the wizard does ("97.2 %").
 func formatPctTest(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) }
-
-// TestCalibrationBadInput: a calibration with one gesture, an empty one, and
-// one whose device disconnects are refused with a clear message.
-func TestCalibrationBadInput(t *testing.T) {
-	svc, _ := testServices(t)
-	c := NewCalibration(svc, fastCalibration())
-	svc.Calibration = c
-	pt := testPatient(t, svc, "P-BAD")
-	ctx := t.Context()
-
-	if _, err := c.Begin(ctx, pt.ID, false); err == nil || !strings.Contains(err.Error(), "connect") {
-		t.Errorf("Begin without a device: %v", err)
-	}
-	if _, err := c.Train(ctx, func(float64) {}); err == nil || !strings.Contains(err.Error(), "nothing recorded") {
-		t.Errorf("Train before recording: %v", err)
-	}
-	if _, err := c.Save(ctx, "x"); err == nil || !strings.Contains(err.Error(), "train") {
-		t.Errorf("Save before training: %v", err)
-	}
-	if err := c.StartTrial(ctx); err == nil {
-		t.Error("StartTrial before training succeeded")
-	}
-	connectSim(t, svc)
-
-	// One gesture only.
-	if _, err := c.Begin(ctx, pt.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Begin(ctx, pt.ID, true); err == nil {
-		t.Error("a second Begin while recording succeeded")
-	}
-	one := []service.Prompt{
-		{Kind: service.PromptGesture, Gesture: "power grip", Rep: 1, Reps: 2, Hold: 500 * time.Millisecond, Rest: 100 * time.Millisecond},
-		{Kind: service.PromptGesture, Gesture: "power grip", Rep: 2, Reps: 2, Hold: 500 * time.Millisecond},
-	}
-	if err := c.Perform(ctx, one); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.End(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Train(ctx, func(float64) {}); err == nil || !strings.Contains(err.Error(), "only one gesture (power grip)") {
-		t.Errorf("one gesture: %v", err)
-	}
-
-	// An empty recording: Begin, then End at once.
-	if _, err := c.Begin(ctx, pt.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.End(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Train(ctx, func(float64) {}); err == nil || !(strings.Contains(err.Error(), "empty") || strings.Contains(err.Error(), "no complete gesture")) {
-		t.Errorf("empty recording: %v", err)
-	}
-
-	// Holds too short for one window.
-	if _, err := c.Begin(ctx, pt.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	short := []service.Prompt{
-		{Kind: service.PromptGesture, Gesture: "rest", Rep: 1, Reps: 1, Hold: 100 * time.Millisecond},
-		{Kind: service.PromptGesture, Gesture: "pinch", Rep: 1, Reps: 1, Hold: 100 * time.Millisecond},
-	}
-	if err := c.Perform(ctx, short); err != nil {
-		t.Fatal(err)
-	}
-	c.End(ctx)
-	if _, err := c.Train(ctx, func(float64) {}); err == nil || !strings.Contains(err.Error(), "too short") {
-		t.Errorf("short holds: %v", err)
-	}
-
-	// The device disconnects mid-calibration.
-	if _, err := c.Begin(ctx, pt.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- c.Perform(ctx, []service.Prompt{{Kind: service.PromptGesture, Gesture: "pinch", Rep: 1, Reps: 1, Hold: 30 * time.Second}})
-	}()
-	eventually(t, 5*time.Second, "the prompt", func() bool { return c.Progress().Active })
-	svc.Device.Disconnect()
-	select {
-	case err := <-done:
-		if err == nil || !(strings.Contains(err.Error(), "disconnected") || strings.Contains(err.Error(), "stopped")) {
-			t.Errorf("Perform after a disconnection: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Perform did not return after the device was disconnected")
-	}
-	if err := c.End(ctx); err != nil {
-		t.Errorf("End after a disconnection: %v", err)
-	}
-	if _, err := c.Train(ctx, func(float64) {}); err == nil {
-		t.Error("Train on an interrupted prompt succeeded")
-	}
-	if c.Progress().Active {
-		t.Error("progress still active")
-	}
-}
-
-// simRecording returns a recording of the simulator (8 channels, 1 kHz)
-// performing each gesture for secs seconds after a second of rest, reps
-// times, with labelled segments.
-func simRecording(t testing.TB, reps int, secs float64) recognition.Recording {
-	cfg := sim.DefaultConfig()
-	cfg.Manual, cfg.Seed = true, 3
-	s, err := sim.NewSimulator(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := recognition.Recording{Name: "sim", RateHz: s.RateHz(), Channels: make([][]float64, s.Channels())}
-	x := make([]float64, s.Channels())
-	run := func(g sim.Gesture, n int) (int, int) {
-		s.SetGesture(g)
-		s.SetLevel(0.7)
-		start := len(r.Channels[0])
-		for range n {
-			s.Next(x)
-			for c, v := range x {
-				r.Channels[c] = append(r.Channels[c], v)
-			}
-		}
-		return start, len(r.Channels[0])
-	}
-	n := int(secs * s.RateHz())
-	for range reps {
-		for _, g := range sim.Gestures() {
-			run(sim.Rest, n/2)
-			a, b := run(g, n)
-			r.Segments = append(r.Segments, recognition.Segment{Start: a + n/4, End: b, Label: g.String()})
-		}
-	}
-	return r
-}
-
-// trialFor trains the default pipeline on a simulated recording and
-// returns its live path.
-func trialFor(t testing.TB) (*trial, *recognition.Pipeline) {
-	pipe, err := recognition.Train(recognition.Default(), []recognition.Recording{simRecording(t, 2, 1.5)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info := acquisition.StreamInfo{Channels: 8, SampleRateHz: 1000}
-	tr, err := newTrial(pipe, []float64{100, 100, 100, 100, 100, 100, 100, 100}, info, 50)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr, pipe
-}
-
-// feed passes rec's samples [from, to) to tr in 20-sample blocks.
-func feed(tr *trial, b *acquisition.Block, rec recognition.Recording, from, to int) {
-	for i := from; i+b.Cap <= to; i += b.Cap {
-		b.Start, b.Len = uint64(i), b.Cap
-		for c := range b.Channels {
-			copy(b.Data[c*b.Cap:(c+1)*b.Cap], rec.Channels[c][i:i+b.Cap])
-		}
-		tr.take(&engine.Frame{Raw: b, Clean: b})
-	}
-}
-
-func TestTrialDecidesAndAllocatesNothing(t *testing.T) {
-	tr, pipe := trialFor(t)
-	test := simRecording(t, 1, 1.5) // same simulator: the recording repeats, so check segment by segment
-	b := acquisition.NewBlock(8, 20)
-	right, total := 0, 0
-	for _, seg := range test.Segments {
-		feed(tr, b, test, seg.Start-200, seg.Start) // fill the window inside the hold
-		feed(tr, b, test, seg.Start, seg.End)
-		d, ok := tr.latest()
-		if !ok {
-			t.Fatal("no decision")
-		}
-		total++
-		if d.Class == seg.Label {
-			right++
-		} else {
-			t.Logf("%s decided as %q (confidence %.2f)", seg.Label, d.Class, d.Confidence)
-		}
-		if d.TSync < 0 || d.TComp <= 0 || d.Confidence <= 0 || d.Confidence > 1 || d.Level < 0 || d.Level > 1 {
-			t.Errorf("decision %+v", d)
-		}
-	}
-	if right < total-1 {
-		t.Errorf("%d of %d holds decided right", right, total)
-	}
-	if len(pipe.Classes) != 6 {
-		t.Fatalf("classes %v", pipe.Classes)
-	}
-	// A wrong stream shape is refused.
-	if _, err := newTrial(pipe, nil, acquisition.StreamInfo{Channels: 4, SampleRateHz: 1000}, 50); err == nil || !strings.Contains(err.Error(), "calibrate again") {
-		t.Errorf("4-channel stream: %v", err)
-	}
-	i := 0
-	allocs := testing.AllocsPerRun(200, func() {
-		feed(tr, b, test, i, i+20)
-		i = (i + 20) % (len(test.Channels[0]) - 20)
-	})
-	if allocs != 0 {
-		t.Errorf("take allocates %v times per block", allocs)
-	}
-}
-
-func TestStoredModelRebuilds(t *testing.T) {
-	tr, pipe := trialFor(t)
-	_ = tr
-	tm := &trainedModel{pipe: pipe, labels: []string{"a", "b", "c", "d", "e", "f", "g", "h"}, mvcUV: []float64{1, 2, 3, 4, 5, 6, 7, 8},
-		result: &service.CalibrationResult{Accuracy: math.NaN(), Recall: []float64{1, math.NaN(), 1, 1, 1, 1}}, sessions: []int64{4, 9}}
-	m, err := storedModel(tm, 1, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.SessionID != 4 || !math.IsNaN(m.Accuracy) || m.Meta.Kind != "lda" || len(m.Meta.Features) == 0 || m.Meta.StepSamples != 50 {
-		t.Fatalf("stored model %+v", m)
-	}
-	m.ID = 3
-	p2, mvc, err := pipelineOf(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(mvc) != 8 || mvc[7] != 8 || p2.Spec.String() != pipe.Spec.String() {
-		t.Fatalf("rebuilt: mvc %v, spec %s", mvc, p2.Spec)
-	}
-	rec := simRecording(t, 1, 1.5)
-	r1, err := pipe.Evaluate([]recognition.Recording{rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2, err := p2.Evaluate([]recognition.Recording{rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r1.Accuracy != r2.Accuracy {
-		t.Errorf("rebuilt model scores %v, the original %v", r2.Accuracy, r1.Accuracy)
-	}
-	// Corrupt metadata or data is refused.
-	bad := *m
-	bad.Meta.Extra = []byte("{")
-	if _, _, err := pipelineOf(&bad); err == nil {
-		t.Error("corrupt metadata accepted")
-	}
-	bad = *m
-	bad.Data = bad.Data[:len(bad.Data)/2]
-	if _, _, err := pipelineOf(&bad); err == nil {
-		t.Error("truncated model accepted")
-	}
-}
-
-func BenchmarkTrialTake(b *testing.B) {
-	tr, _ := trialFor(b)
-	rec := simRecording(b, 1, 1.5)
-	blk := acquisition.NewBlock(8, 20)
-	n := len(rec.Channels[0]) - 20
-	i := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		feed(tr, blk, rec, i, i+20)
-		i = (i + 20) % n
-	}
-}

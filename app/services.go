@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"myorehab/acquisition"
+	"myorehab/app/calibrate"
 	"myorehab/app/device"
 	"myorehab/app/engine"
 	"myorehab/app/record"
@@ -21,7 +22,7 @@ type Services struct {
 	Recorder *record.Recorder
 	// Calibration is the calibration wizard's service (tests may replace
 	// it, e.g. with shorter holds, before building the UI).
-	Calibration *Calibration
+	Calibration *calibrate.Calibration
 	// restart, when set (by the GUI), quits and restarts the app, e.g. on
 	// a restored database.
 	restart func()
@@ -34,7 +35,7 @@ func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
 	s.Recorder = record.NewRecorder(log, db, s.Device)
 	s.Device.ShowRecording(s.Recorder)
 	s.Device.Attach(s.Recorder)
-	s.Calibration = NewCalibration(s, DefaultCalibrationOptions())
+	s.Calibration = calibrate.New(log, db, s.Device, s.Recorder, calibrate.DefaultOptions())
 	// The calibration in use when a stream opens decides on it (tests
 	// replace s.Calibration after NewServices).
 	s.Device.Attach(device.AttachFunc(func(info acquisition.StreamInfo, blockLen int) engine.Consumer {

@@ -1,4 +1,4 @@
-package app
+package calibrate
 
 import (
 	"context"
@@ -41,7 +41,7 @@ type calData struct {
 
 // loadCalibration reads the samples and annotations of session id.
 func loadCalibration(ctx context.Context, c *Calibration, id int64) (*calData, error) {
-	db := c.svc.DB
+	db := c.db
 	s, err := db.Session(ctx, id)
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func gestureSegments(data []*calData) [][]labelled {
 	owner := map[string]int{}
 	for i, d := range data {
 		for _, a := range d.anns {
-			if a.Kind == annLabel {
+			if a.Kind == AnnLabel {
 				owner[a.Text] = i
 			}
 		}
@@ -130,7 +130,7 @@ func gestureSegments(data []*calData) [][]labelled {
 		anns := slices.Clone(d.anns)
 		slices.SortStableFunc(anns, func(a, b *storage.Annotation) int { return int(a.Sample - b.Sample) })
 		for _, a := range anns {
-			if a.Kind != annLabel || owner[a.Text] != i {
+			if a.Kind != AnnLabel || owner[a.Text] != i {
 				continue
 			}
 			rep[a.Text]++
@@ -329,7 +329,7 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 		Recall:   make([]float64, k),
 		Windows:  pipe.TrainWindows,
 		Folds:    folds,
-		MVCUV:    levels(data, annMVC, false),
+		MVCUV:    levels(data, AnnMVC, false),
 		Pipeline: spec.String(),
 		Note:     note,
 	}
@@ -358,7 +358,7 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 	}
 	c.mu.Lock()
 	c.trained = &trainedModel{pipe: pipe, result: result, labels: data[0].session.Labels, mvcUV: result.MVCUV,
-		baseUV: levels(data, annBaseline, true), sessions: ids}
+		baseUV: levels(data, AnnBaseline, true), sessions: ids}
 	c.saved = nil
 	c.mu.Unlock()
 	progress(1)
@@ -379,10 +379,10 @@ func trainError(err error) error {
 	return err
 }
 
-// modelExtra is the calibration-specific part of a stored model's
+// ModelExtra is the calibration-specific part of a stored model's
 // metadata (storage.ModelMeta.Extra): with the Spec, the model can be
 // rebuilt and run on a stream exactly as it was trained.
-type modelExtra struct {
+type ModelExtra struct {
 	Spec     recognition.Spec `json:"spec"`
 	Channels int              `json:"n_channels"`
 	// MVCUV and BaselineUV are the per-channel maximum voluntary
@@ -417,7 +417,7 @@ func (c *Calibration) Save(ctx context.Context, name string) (*service.SavedMode
 	if err != nil {
 		return nil, err
 	}
-	if err := c.svc.DB.SaveModel(ctx, m); err != nil {
+	if err := c.db.SaveModel(ctx, m); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -438,7 +438,7 @@ func storedModel(t *trainedModel, patientID int64, name string) (*storage.Model,
 	if err != nil {
 		return nil, err
 	}
-	x := modelExtra{Spec: p.Spec, Channels: p.Channels, MVCUV: t.mvcUV, BaselineUV: t.baseUV, TrainWindows: p.TrainWindows, Sessions: t.sessions}
+	x := ModelExtra{Spec: p.Spec, Channels: p.Channels, MVCUV: t.mvcUV, BaselineUV: t.baseUV, TrainWindows: p.TrainWindows, Sessions: t.sessions}
 	if a := t.result.Accuracy; !math.IsNaN(a) {
 		x.CV.Accuracy = &a
 	}
@@ -491,7 +491,7 @@ func storedModel(t *trainedModel, patientID int64, name string) (*storage.Model,
 // pipelineOf rebuilds the recognition pipeline of a stored calibration
 // model, with its per-channel MVC (µV).
 func pipelineOf(m *storage.Model) (*recognition.Pipeline, []float64, error) {
-	var x modelExtra
+	var x ModelExtra
 	if err := json.Unmarshal(m.Meta.Extra, &x); err != nil {
 		return nil, nil, fmt.Errorf("model %d: metadata: %w", m.ID, err)
 	}

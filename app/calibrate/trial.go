@@ -1,4 +1,4 @@
-package app
+package calibrate
 
 import (
 	"context"
@@ -126,7 +126,7 @@ func (c *Calibration) StartTrial(ctx context.Context) error {
 	var mvc []float64
 	switch {
 	case saved != nil:
-		m, err := c.svc.DB.Model(ctx, saved.ID)
+		m, err := c.db.Model(ctx, saved.ID)
 		if err != nil {
 			return err
 		}
@@ -138,12 +138,12 @@ func (c *Calibration) StartTrial(ctx context.Context) error {
 	default:
 		return errors.New("train a model first")
 	}
-	info, ok := c.svc.Device.Info()
+	info, ok := c.dev.Info()
 	if !ok {
 		return errors.New("connect the amplifier (or the simulator) to try the model")
 	}
 	mainsHz := 50.0
-	if strings.Contains(c.svc.Device.FilterDescription(), "notch 60") {
+	if strings.Contains(c.dev.FilterDescription(), "notch 60") {
 		mainsHz = 60
 	}
 	t, err := newTrial(pipe, mvc, info, mainsHz)
@@ -201,3 +201,6 @@ func (d deciderConsumer) Run(ctx context.Context, in *engine.Input) error {
 		}
 	})
 }
+
+// Trying reports whether a model is being tried on the live stream.
+func (c *Calibration) Trying() bool { return c.trial.Load() != nil }

@@ -1,37 +1,39 @@
-package app
+package calibrate
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"myorehab/acquisition"
 	"myorehab/acquisition/sim"
+	"myorehab/app/script"
 	"myorehab/app/service"
 	"myorehab/processing/recognition"
 	"myorehab/storage"
+	"myorehab/storage/sqlite"
 )
 
 // Annotation kinds written by a calibration (storage.Annotation.Kind).
 const (
-	// annCue marks a whole prompt: Sample where it appeared, Duration its
+	// AnnCue marks a whole prompt: Sample where it appeared, Duration its
 	// hold; Text e.g. "gesture: pinch 2/3" or "mvc flexors: power grip 1/2".
-	annCue = "cue"
-	// annLabel marks the settled part of a gesture hold; Text the class.
-	annLabel = "label"
-	// annMVC marks the settled part of a maximum contraction; Text the
+	AnnCue = "cue"
+	// AnnLabel marks the settled part of a gesture hold; Text the class.
+	AnnLabel = "label"
+	// AnnMVC marks the settled part of a maximum contraction; Text the
 	// muscle group.
-	annMVC = "mvc"
-	// annBaseline marks the settled part of the rest baseline.
-	annBaseline = "baseline"
+	AnnMVC = "mvc"
+	// AnnBaseline marks the settled part of the rest baseline.
+	AnnBaseline = "baseline"
 )
 
-// CalibrationOptions configures the calibration service.
-type CalibrationOptions struct {
+// Options configures the calibration service.
+type Options struct {
 	// Protocol is what the wizard offers (service.CalibrationService.Defaults).
 	Protocol service.CalibrationConfig
 	// Spec is the recognition front end and model trained.
@@ -49,13 +51,13 @@ type CalibrationOptions struct {
 	Tick time.Duration
 }
 
-// DefaultCalibrationOptions returns the clinic's protocol: the six
+// DefaultOptions returns the clinic's protocol: the six
 // gestures, 3 repetitions of 5 s holds with 3 s rests, a 5 s rest
 // baseline, and 2 × 3 s maximum contractions of the flexors (power grip)
 // and extensors (open hand); the default recognition pipeline.
-func DefaultCalibrationOptions() CalibrationOptions {
+func DefaultOptions() Options {
 	gestures := []string{"rest", "power grip", "open hand", "pinch", "wrist flexion", "wrist extension"}
-	return CalibrationOptions{
+	return Options{
 		Protocol: service.CalibrationConfig{
 			Gestures: gestures,
 			Selected: gestures,
@@ -77,6 +79,26 @@ func DefaultCalibrationOptions() CalibrationOptions {
 	}
 }
 
+// Device is what a calibration needs of the amplifier connection
+// (device.Device).
+type Device interface {
+	// Info describes the open stream; false when disconnected.
+	Info() (acquisition.StreamInfo, bool)
+	// Source returns the open source (the simulator's lets the simulated
+	// patient follow the prompts), nil when disconnected.
+	Source() acquisition.Source
+	// FilterDescription describes the stream's conditioning filter.
+	FilterDescription() string
+}
+
+// Recorder is what a calibration needs of the recording (record.Recorder).
+type Recorder interface {
+	Start(ctx context.Context, patientID int64, typ storage.SessionType, filterDesc string) (*storage.Session, error)
+	Stop(ctx context.Context) (*storage.Session, error)
+	State() (active bool, sessionID int64, samples int64)
+	Annotate(a *storage.Annotation) error
+}
+
 // Calibration implements service.CalibrationService on the device, the
 // recorder and the database: it records calibration sessions with their
 // prompts as annotations (the simulated patient follows them), trains and
@@ -84,14 +106,17 @@ func DefaultCalibrationOptions() CalibrationOptions {
 // version and runs it live.
 type Calibration struct {
 	log  *slog.Logger
-	svc  *Services
-	opts CalibrationOptions
+	db   *sqlite.DB
+	dev  Device
+	rec  Recorder
+	opts Options
 
 	mu        sync.Mutex // guards the fields below
 	patientID int64
-	sessions  []calSession // sessions of the current calibration, oldest first
-	recording *calSession  // the session being recorded, nil when none
-	progress  service.CalibrationProgress
+	sessions  []calSession     // sessions of the current calibration, oldest first
+	recording *calSession      // the session being recorded, nil when none
+	runner    *script.Runner   // the prompts being performed, nil before the first
+	prompts   []service.Prompt // of runner
 	trained   *trainedModel
 	saved     *storage.Model
 
@@ -106,9 +131,11 @@ type calSession struct {
 	redo bool
 }
 
-// NewCalibration returns the calibration service of svc.
-func NewCalibration(svc *Services, opts CalibrationOptions) *Calibration {
-	return &Calibration{log: svc.Log, svc: svc, opts: opts}
+// New returns the calibration service on db, the device dev and its
+// recorder rec. Attach it to the device (device.Device.Attach) so that its
+// decider reads every stream.
+func New(log *slog.Logger, db *sqlite.DB, dev Device, rec Recorder, opts Options) *Calibration {
+	return &Calibration{log: log, db: db, dev: dev, rec: rec, opts: opts}
 }
 
 // Defaults returns the protocol the wizard offers.
@@ -117,7 +144,7 @@ func (c *Calibration) Defaults() service.CalibrationConfig { return c.opts.Proto
 // simulator returns the connected simulator, nil when the device is not
 // the simulator.
 func (c *Calibration) simulator() *sim.Simulator {
-	if s, ok := c.svc.Device.Source().(*sim.Source); ok {
+	if s, ok := c.dev.Source().(*sim.Source); ok {
 		return s.Simulator()
 	}
 	return nil
@@ -140,7 +167,7 @@ func (c *Calibration) act(gesture string, level float64) {
 // Begin starts a calibration session for the patient on the streaming
 // device. The simulated patient is put under manual control.
 func (c *Calibration) Begin(ctx context.Context, patientID int64, redo bool) (int64, error) {
-	if _, ok := c.svc.Device.Info(); !ok {
+	if _, ok := c.dev.Info(); !ok {
 		return 0, errors.New("connect the amplifier (or the simulator) before calibrating")
 	}
 	c.mu.Lock()
@@ -159,7 +186,7 @@ func (c *Calibration) Begin(ctx context.Context, patientID int64, redo bool) (in
 		}
 		c.act("rest", 1)
 	}
-	sess, err := c.svc.Recorder.Start(ctx, patientID, storage.SessionCalibration, c.svc.Device.FilterDescription())
+	sess, err := c.rec.Start(ctx, patientID, storage.SessionCalibration, c.dev.FilterDescription())
 	if err != nil {
 		return 0, err
 	}
@@ -179,26 +206,43 @@ func (c *Calibration) Begin(ctx context.Context, patientID int64, redo bool) (in
 // Progress reports what Perform is doing.
 func (c *Calibration) Progress() service.CalibrationProgress {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.progress
+	r, prompts := c.runner, c.prompts
+	c.mu.Unlock()
+	if r == nil {
+		return service.CalibrationProgress{}
+	}
+	p := r.Progress()
+	out := service.CalibrationProgress{Active: p.Active, Index: p.Index, Count: p.Count, Resting: p.Resting, Remaining: p.Remaining, Done: p.Done}
+	if p.Index < len(prompts) {
+		out.Prompt = prompts[p.Index]
+	}
+	return out
 }
 
-// position returns the session's sample count so far and the stream rate,
+// sessionClock is the recording's sample clock for the prompt runner.
+type sessionClock struct {
+	c         *Calibration
+	sessionID int64
+}
+
+// Position returns the session's sample count so far and the stream rate,
 // or an error when the recording or the device is gone.
-func (c *Calibration) position(sessionID int64) (int64, float64, error) {
-	info, ok := c.svc.Device.Info()
+func (k sessionClock) Position() (int64, float64, error) {
+	info, ok := k.c.dev.Info()
 	if !ok {
 		return 0, 0, errors.New("the device was disconnected: connect it and start the calibration again")
 	}
-	active, id, n := c.svc.Recorder.State()
-	if !active || id != sessionID {
+	active, id, n := k.c.rec.State()
+	if !active || id != k.sessionID {
 		return 0, 0, errors.New("the calibration recording stopped (device disconnected?): start the calibration again")
 	}
 	return n, info.SampleRateHz, nil
 }
 
-// Perform prompts each of prompts in turn, records them as annotations
-// and waits, on the stream's own clock, for each hold and rest to pass.
+// Perform prompts each of prompts in turn through the prompt runner: on
+// the stream's own clock it waits for each hold and rest, the simulated
+// patient (if connected) follows, and each completed hold is recorded as
+// annotations (its cue, and its settled part as a label, MVC or baseline).
 func (c *Calibration) Perform(ctx context.Context, prompts []service.Prompt) error {
 	c.mu.Lock()
 	rec := c.recording
@@ -209,108 +253,52 @@ func (c *Calibration) Perform(ctx context.Context, prompts []service.Prompt) err
 	if len(prompts) == 0 {
 		return nil
 	}
-	defer func() {
-		c.act("rest", 1)
-		c.mu.Lock()
-		c.progress.Active = false
-		c.mu.Unlock()
-	}()
-	var total, elapsed time.Duration
-	for _, p := range prompts {
-		total += p.Hold + p.Rest
-	}
+	steps := make([]script.Step, len(prompts))
 	for i, p := range prompts {
-		if p.Hold <= 0 || p.Rest < 0 {
-			return fmt.Errorf("prompt %d: hold %v and rest %v", i+1, p.Hold, p.Rest)
-		}
 		level := c.opts.GestureLevel
 		if p.Kind == service.PromptMVC {
 			level = 1
 		}
-		start, rate, err := c.position(rec.id)
-		if err != nil {
-			return err
+		switch p.Kind {
+		case service.PromptBaseline, service.PromptMVC, service.PromptGesture:
+		default:
+			return fmt.Errorf("unknown prompt kind %q", p.Kind)
 		}
-		c.act(p.Gesture, level)
-		hold := int64(math.Round(p.Hold.Seconds() * rate))
-		if err := c.annotate(ctx, rec.id, p, start, hold, rate); err != nil {
-			return err
+		steps[i] = script.Step{
+			Hold:  p.Hold,
+			Rest:  p.Rest,
+			Begin: func() { c.act(p.Gesture, level) },
+			Relax: func() { c.act("rest", 1) },
+			Marks: func(start, hold int64) []*storage.Annotation { return c.marks(p, start, hold) },
 		}
-		show := func(resting bool, base time.Duration, left time.Duration) {
-			c.mu.Lock()
-			c.progress = service.CalibrationProgress{Active: true, Index: i, Count: len(prompts), Prompt: p, Resting: resting, Remaining: left,
-				Done: float64(elapsed+base) / float64(total)}
-			c.mu.Unlock()
-		}
-		if err := c.wait(ctx, rec.id, start+hold, func(left time.Duration) { show(false, p.Hold-left, left) }); err != nil {
-			return err
-		}
-		if p.Rest > 0 {
-			c.act("rest", 1)
-			end := start + hold + int64(math.Round(p.Rest.Seconds()*rate))
-			if err := c.wait(ctx, rec.id, end, func(left time.Duration) { show(true, p.Hold+p.Rest-left, left) }); err != nil {
-				return err
-			}
-		}
-		elapsed += p.Hold + p.Rest
 	}
-	return nil
+	r := script.New(script.Config{Clock: sessionClock{c: c, sessionID: rec.id}, Annotator: c.rec, Tick: c.opts.Tick, Stall: c.opts.Stall})
+	c.mu.Lock()
+	c.runner, c.prompts = r, prompts
+	c.mu.Unlock()
+	defer c.act("rest", 1)
+	return r.Run(ctx, steps)
 }
 
-// annotate records prompt p, shown at session sample start and held for
-// hold samples: its cue and the settled part as a label, MVC or baseline.
-func (c *Calibration) annotate(ctx context.Context, sessionID int64, p service.Prompt, start, hold int64, rate float64) error {
-	settle := int64(min(c.opts.SettleFraction*float64(hold), c.opts.MaxSettle.Seconds()*rate))
-	cue := &storage.Annotation{SessionID: sessionID, Sample: start, Duration: hold, Kind: annCue}
-	mark := &storage.Annotation{SessionID: sessionID, Sample: start + settle, Duration: hold - settle}
+// marks returns the annotations of prompt p held from session sample
+// start for hold samples: its cue and the settled part as a label, MVC or
+// baseline.
+func (c *Calibration) marks(p service.Prompt, start, hold int64) []*storage.Annotation {
+	info, _ := c.dev.Info()
+	settle := int64(min(c.opts.SettleFraction*float64(hold), c.opts.MaxSettle.Seconds()*info.SampleRateHz))
+	cue := &storage.Annotation{Sample: start, Duration: hold, Kind: AnnCue}
+	mark := &storage.Annotation{Sample: start + settle, Duration: hold - settle}
 	switch p.Kind {
 	case service.PromptBaseline:
-		cue.Text, mark.Kind, mark.Text = "baseline: "+p.Gesture, annBaseline, p.Gesture
+		cue.Text, mark.Kind, mark.Text = "baseline: "+p.Gesture, AnnBaseline, p.Gesture
 	case service.PromptMVC:
 		cue.Text = fmt.Sprintf("mvc %s: %s %d/%d", p.Group, p.Gesture, p.Rep, p.Reps)
-		mark.Kind, mark.Text = annMVC, p.Group
-	case service.PromptGesture:
-		cue.Text = fmt.Sprintf("gesture: %s %d/%d", p.Gesture, p.Rep, p.Reps)
-		mark.Kind, mark.Text = annLabel, p.Gesture
+		mark.Kind, mark.Text = AnnMVC, p.Group
 	default:
-		return fmt.Errorf("unknown prompt kind %q", p.Kind)
+		cue.Text = fmt.Sprintf("gesture: %s %d/%d", p.Gesture, p.Rep, p.Reps)
+		mark.Kind, mark.Text = AnnLabel, p.Gesture
 	}
-	for _, a := range []*storage.Annotation{cue, mark} {
-		if err := c.svc.DB.AddAnnotation(ctx, a); err != nil {
-			return fmt.Errorf("record the prompt: %w", err)
-		}
-	}
-	return nil
-}
-
-// wait returns once the session holds target samples, calling show with
-// the time left on every tick; it fails when ctx ends, the recording
-// stops or no sample arrives for the stall time.
-func (c *Calibration) wait(ctx context.Context, sessionID, target int64, show func(left time.Duration)) error {
-	t := time.NewTicker(c.opts.Tick)
-	defer t.Stop()
-	last, lastAt := int64(-1), time.Now()
-	for {
-		n, rate, err := c.position(sessionID)
-		if err != nil {
-			return err
-		}
-		if n >= target {
-			show(0)
-			return nil
-		}
-		show(time.Duration(float64(target-n) / rate * float64(time.Second)))
-		if n != last {
-			last, lastAt = n, time.Now()
-		} else if time.Since(lastAt) > c.opts.Stall {
-			return fmt.Errorf("no signal for %.0f s (device switched off or cable pulled?): check the device and start again", c.opts.Stall.Seconds())
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
+	return []*storage.Annotation{cue, mark}
 }
 
 // End stops the calibration session's recording; without one it does
@@ -324,11 +312,11 @@ func (c *Calibration) End(ctx context.Context) error {
 		return nil
 	}
 	c.act("rest", 1)
-	active, id, _ := c.svc.Recorder.State()
+	active, id, _ := c.rec.State()
 	if !active || id != rec.id {
 		return nil // stopped already (device disconnected)
 	}
-	s, err := c.svc.Recorder.Stop(ctx)
+	s, err := c.rec.Stop(ctx)
 	if err != nil {
 		return err
 	}
