@@ -194,8 +194,10 @@ type Stats struct {
 	// FrameErrors counts damaged frames dropped; SkippedBytes the bytes
 	// dropped while resynchronising.
 	FrameErrors, SkippedBytes uint64
-	// Clamped counts targets changed by the final limits check.
-	Clamped uint64
+	// Clamped counts targets changed by the final limits check
+	// (SetTargets, SetLimits); RateLimited counts SET_TARGETS frames whose
+	// positions were slowed to MaxSpeed.
+	Clamped, RateLimited uint64
 	// Cancelled counts queued commands an EStop dropped.
 	Cancelled uint64
 	// EventsDropped counts events that did not fit the Events channel.
@@ -241,17 +243,20 @@ type Link struct {
 
 	readerDone, writerDone, monitorDone chan struct{}
 
-	mu      sync.Mutex // guards estop, epoch, closng, nextSeq, held and the choice of the next frame
-	estop   bool
-	epoch   uint64
-	closng  bool
-	nextSeq uint8
-	held    *command // a command taken from the queue but not sent yet
+	mu        sync.Mutex // guards the fields below up to tmu, and the choice of the next frame
+	estop     bool       // ESTOP is due
+	disarm    bool       // a priority DISARM is due (link lost)
+	epoch     uint64     // commands queued in an older epoch are cancelled
+	closng    bool
+	nextSeq   uint8
+	held      *command // a command taken from the queue but not sent yet
+	rearm     bool     // Arm was called: the next targets start from the measured positions
+	lastSent  [MaxFingers]FingerTarget
+	lastSentT time.Time
 
 	tmu        sync.Mutex // guards the targets and limits
 	targets    [MaxFingers]FingerTarget
 	haveTarget bool
-	lastSet    time.Time
 	limits     [MaxFingers]Limit
 
 	smu    sync.Mutex // guards status
@@ -266,7 +271,7 @@ type Link struct {
 
 	framesSent, targetsSent, heartbeatsSent, commandsSent atomic.Uint64
 	statusRx, acks, nacks, faults                         atomic.Uint64
-	frameErrors, skipped, clamped, cancelled              atomic.Uint64
+	frameErrors, skipped, clamped, rateLimited, cancelled atomic.Uint64
 	eventsDropped, linkLosses, writeErrors                atomic.Uint64
 
 	closeOnce sync.Once
@@ -380,8 +385,7 @@ func (l *Link) handshake(dec *Decoder) ([]byte, error) {
 					if info.Fingers < 1 || info.Fingers > MaxFingers {
 						return nil, fmt.Errorf("the glove reports %d fingers; 1 to 5 are supported", info.Fingers)
 					}
-					l.info, l.fingers = info, int(info.Fingers)
-					l.seqStart(seq)
+					l.info, l.fingers, l.nextSeq = info, int(info.Fingers), seq
 					return append([]byte(nil), buf...), nil
 				}
 			}
@@ -390,9 +394,6 @@ func (l *Link) handshake(dec *Decoder) ([]byte, error) {
 	}
 	return nil, ErrNoInfo
 }
-
-// seqStart records the last seq used by the handshake.
-func (l *Link) seqStart(seq uint8) { l.nextSeq = seq }
 
 func (l *Link) initLimits(lims []Limit) error {
 	if lims == nil {
@@ -487,7 +488,7 @@ func (l *Link) Stats() Stats {
 		FramesSent: l.framesSent.Load(), TargetsSent: l.targetsSent.Load(),
 		HeartbeatsSent: l.heartbeatsSent.Load(), CommandsSent: l.commandsSent.Load(),
 		StatusReceived: l.statusRx.Load(), Acks: l.acks.Load(), Nacks: l.nacks.Load(), Faults: l.faults.Load(),
-		FrameErrors: l.frameErrors.Load(), SkippedBytes: l.skipped.Load(), Clamped: l.clamped.Load(),
+		FrameErrors: l.frameErrors.Load(), SkippedBytes: l.skipped.Load(), Clamped: l.clamped.Load(), RateLimited: l.rateLimited.Load(),
 		Cancelled: l.cancelled.Load(), EventsDropped: l.eventsDropped.Load(),
 		LinkLosses: l.linkLosses.Load(), WriteErrors: l.writeErrors.Load(),
 	}
@@ -500,40 +501,40 @@ func (l *Link) Limits() []Limit {
 	return append([]Limit(nil), l.limits[:l.fingers]...)
 }
 
-// SetTargets sets the targets sent at every tick while armed (thumb
-// first, one per finger). Before they are stored they are clamped into
-// the limits: position into [MinPosition, MaxPosition] ‰, force limit to
-// MaxForce cN, speed to MaxSpeed ‰/s, and a position may move from the
-// previous SetTargets by at most MaxSpeed × the time since it (+1 ‰ for
-// rounding); each clamped target is counted in Stats.Clamped. It panics
-// if len(t) differs from Fingers. It does not allocate and does not
-// block on the port.
-func (l *Link) SetTargets(t []FingerTarget) {
+// ErrFingerCount is returned by SetTargets for a target count that
+// differs from the glove's finger count.
+var ErrFingerCount = errors.New("glove: target count differs from the glove's finger count")
+
+// SetTargets sets the targets sent at every tick while armed, one per
+// finger, thumb first (ErrFingerCount otherwise; nothing changes). They
+// are clamped into the limits before they are stored: position into
+// [MinPosition, MaxPosition] ‰, force limit to MaxForce cN, speed to
+// MaxSpeed ‰/s; each target changed is counted in Stats.Clamped. It does
+// not allocate and does not wait for the port.
+//
+// The writer checks the rate as the frames leave: from one SET_TARGETS
+// frame to the next, a position moves by at most MaxSpeed × the time
+// between them (+1 ‰ for rounding), starting after Arm from the positions
+// of the latest STATUS. A faster request is followed at MaxSpeed and
+// counted in Stats.RateLimited. The range of motion wins over the rate:
+// a position is never sent outside [MinPosition, MaxPosition], even when
+// the glove was measured outside it (the glove still moves no faster
+// than each target's MaxSpeed).
+func (l *Link) SetTargets(t []FingerTarget) error {
 	if len(t) != l.fingers {
-		panic("glove: target count differs from the glove's finger count")
+		return ErrFingerCount
 	}
-	now := time.Now()
 	l.tmu.Lock()
 	defer l.tmu.Unlock()
-	dt := now.Sub(l.lastSet).Seconds()
 	for i, x := range t {
-		lim := l.limits[i]
-		c, clamped := clampTarget(x, lim)
-		if l.haveTarget {
-			step := int(float64(lim.MaxSpeed)*dt) + 1
-			prev := int(l.targets[i].Position)
-			if d := int(c.Position) - prev; d > step {
-				c.Position, clamped = uint16(prev+step), true
-			} else if d < -step {
-				c.Position, clamped = uint16(prev-step), true
-			}
-		}
+		c, clamped := clampTarget(x, l.limits[i])
 		if clamped {
 			l.clamped.Add(1)
 		}
 		l.targets[i] = c
 	}
-	l.haveTarget, l.lastSet = true, now
+	l.haveTarget = true
+	return nil
 }
 
 // clampTarget bounds t by lim and reports whether it changed anything.
@@ -572,6 +573,9 @@ func (l *Link) Arm(token uint32) error {
 	if err := l.enqueue(TypeArm, AppendToken(p[:0], token)); err != nil {
 		return err
 	}
+	l.mu.Lock()
+	l.rearm = true
+	l.mu.Unlock()
 	l.armIntent.Store(true)
 	return nil
 }

@@ -215,7 +215,12 @@ func TestHandshakeOverPty(t *testing.T) {
 		t.Fatalf("state %v, glove %v, armed %v, status %+v", l.State(), l.GloveState(), l.Armed(), l.Status())
 	}
 	// Targets are not sent while disarmed.
-	l.SetTargets(uniform(3, 100, 100, 100))
+	if err := l.SetTargets(uniform(2, 100, 100, 100)); !errors.Is(err, glove.ErrFingerCount) {
+		t.Fatalf("SetTargets with 2 of 3 fingers: %v", err)
+	}
+	if err := l.SetTargets(uniform(3, 100, 100, 100)); err != nil {
+		t.Fatal(err)
+	}
 	if s := l.Stats(); s.TargetsSent != 0 {
 		t.Fatalf("%d targets sent while disarmed", s.TargetsSent)
 	}
@@ -406,6 +411,7 @@ func TestCorruptionBothWays(t *testing.T) {
 	l.Close()
 	sent := rec.frames()
 	checkFreshSeq(t, sent)
+	checkRate(t, sent, glove.DefaultMaxSpeed)
 	// Every applied target must equal one the host sent with that seq.
 	sentBySeq := map[uint8][]glove.Sent{}
 	for _, s := range sent {
@@ -440,6 +446,33 @@ func TestCorruptionBothWays(t *testing.T) {
 	}
 	if ls.FrameErrors == 0 || es.FrameErrors == 0 {
 		t.Errorf("no errors counted: host %d, glove %d", ls.FrameErrors, es.FrameErrors)
+	}
+}
+
+// checkRate fails if a position changes between two SET_TARGETS frames by
+// more than maxSpeed × the time between them (plus 50 ms of timing slack,
+// as the link measures time just before its write and OnSend after it).
+func checkRate(t *testing.T, sent []glove.Sent, maxSpeed float64) {
+	t.Helper()
+	var prev *glove.Sent
+	for i := range sent {
+		s := &sent[i]
+		if s.Type != glove.TypeSetTargets {
+			if s.Type == glove.TypeArm {
+				prev = nil
+			}
+			continue
+		}
+		if prev != nil {
+			dt := s.Time.Sub(prev.Time).Seconds() + 0.05
+			for f := range s.Targets {
+				d := float64(s.Targets[f].Position) - float64(prev.Targets[f].Position)
+				if d > maxSpeed*dt+1 || -d > maxSpeed*dt+1 {
+					t.Fatalf("seq %d finger %d moved %g ‰ in %.3f s", s.Seq, f, d, dt-0.05)
+				}
+			}
+		}
+		prev = s
 	}
 }
 
@@ -846,4 +879,46 @@ func TestHostKilled(t *testing.T) {
 	}
 	eventually(t, "fingers released", func() bool { return em.Snapshot().Position[0] < 1 })
 	_ = strconv.Itoa
+}
+
+// TestSetLimitsLive narrows the limits while armed: the stored targets are
+// clamped at once, the glove gets SET_LIMITS, and nothing outside the new
+// range leaves the link afterwards.
+func TestSetLimitsLive(t *testing.T) {
+	t.Parallel()
+	pipe := ptytest.Pair(t)
+	em := runEmulator(t, pipe.A, emulator.Config{Fingers: 2})
+	l, rec := open(t, pipe.B, glove.Config{Limits: limits(2, 0, 1000, 1000, 2000)})
+	l.SetTargets(uniform(2, 800, 900, 1500))
+	arm(t, l, 3)
+	eventually(t, "at 800", func() bool { return em.Snapshot().Position[1] > 790 })
+	if err := l.SetLimits(limits(2, 100, 500, 400, 300)[:1]); err == nil {
+		t.Fatal("SetLimits for 1 of 2 fingers succeeded")
+	}
+	before := l.Stats().Clamped
+	if err := l.SetLimits(limits(2, 100, 500, 400, 300)); err != nil {
+		t.Fatal(err)
+	}
+	changedAt := time.Now()
+	if got := l.Stats().Clamped - before; got != 2 {
+		t.Errorf("SetLimits clamped %d stored targets, want 2", got)
+	}
+	if got := l.Limits(); len(got) != 2 || got[1] != (glove.Limit{MinPosition: 100, MaxPosition: 500, MaxForce: 400, MaxSpeed: 300}) {
+		t.Errorf("Limits() = %+v", got)
+	}
+	eventually(t, "glove limits", func() bool { return em.Snapshot().Limits[0].MaxPosition == 500 })
+	eventually(t, "at 500", func() bool { return em.Snapshot().Position[1] < 505 })
+	l.Close()
+	for _, s := range rec.frames() {
+		if s.Type == glove.TypeSetTargets && s.Time.After(changedAt) {
+			for _, x := range s.Targets {
+				if x.Position > 500 || x.ForceLimit > 400 || x.MaxSpeed > 300 {
+					t.Fatalf("seq %d sent %+v after the limits narrowed", s.Seq, x)
+				}
+			}
+		}
+	}
+	if es := em.Snapshot(); es.Nacks != 0 {
+		t.Errorf("the glove refused %d commands", es.Nacks)
+	}
 }

@@ -48,6 +48,9 @@ func (l *Link) choose(due bool, pl []byte, tg *[MaxFingers]FingerTarget) (k fram
 			l.emit(Event{Kind: EventCancelled, Count: n})
 		}
 		k, typ = kindEStop, TypeEStop
+	case l.disarm:
+		l.disarm = false
+		k, typ = kindCommand, TypeDisarm
 	case l.closng:
 		k, typ = kindFinal, TypeDisarm
 	default:
@@ -77,6 +80,7 @@ func (l *Link) choose(due bool, pl []byte, tg *[MaxFingers]FingerTarget) (k fram
 				l.tmu.Lock()
 				if l.haveTarget {
 					*tg = l.targets
+					l.limitRate(tg)
 					k, typ = kindTargets, TypeSetTargets
 					payload = AppendTargets(pl, tg[:l.fingers])
 				}
@@ -90,6 +94,44 @@ func (l *Link) choose(due bool, pl []byte, tg *[MaxFingers]FingerTarget) (k fram
 		l.sentType[seq].Store(uint32(typ) + 1)
 	}
 	return k, typ, seq, payload
+}
+
+// limitRate bounds how far each position in tg moves from the previous
+// SET_TARGETS frame (after Arm, from the measured positions): at most
+// MaxSpeed × the time since that frame + 1 ‰, and never out of
+// [MinPosition, MaxPosition]. Called with l.mu and l.tmu
+// held, by the writer only.
+func (l *Link) limitRate(tg *[MaxFingers]FingerTarget) {
+	now := time.Now()
+	dt := now.Sub(l.lastSentT).Seconds()
+	if l.rearm {
+		l.rearm = false
+		st := l.Status()
+		for i := range l.fingers {
+			l.lastSent[i].Position = st.Fingers[i].Position
+		}
+		dt = l.period.Seconds()
+	}
+	limited := false
+	for i := range l.fingers {
+		step := int(float64(l.limits[i].MaxSpeed)*dt) + 1
+		prev, p := int(l.lastSent[i].Position), int(tg[i].Position)
+		switch {
+		case p > prev+step:
+			tg[i].Position, limited = uint16(prev+step), true
+		case p < prev-step:
+			tg[i].Position, limited = uint16(prev-step), true
+		}
+		// The range of motion comes first: a glove measured outside it
+		// (after Arm, or narrower limits) is sent straight into it, at
+		// the target's MaxSpeed.
+		lim := l.limits[i]
+		tg[i].Position = min(max(tg[i].Position, lim.MinPosition), lim.MaxPosition)
+	}
+	if limited {
+		l.rateLimited.Add(1)
+	}
+	l.lastSent, l.lastSentT = *tg, now
 }
 
 // writeLoop is the only writer of the port after the handshake.
@@ -279,10 +321,19 @@ func (l *Link) monitor() {
 			lost = true
 			l.armIntent.Store(false)
 			l.linkLosses.Add(1)
+			// Commands queued for a glove we no longer hear are stale
+			// (an ARM among them must not re-arm it): cancel them and
+			// send DISARM next (rule 7).
+			l.mu.Lock()
+			l.epoch++
+			l.disarm = true
+			l.mu.Unlock()
+			l.poke()
 			l.emit(Event{Kind: EventLinkLost})
-			l.enqueue(TypeDisarm, nil) // best effort (rule 7); a full queue is already being drained
 		case lost && up:
 			lost = false
+			// The glove may have restarted with its boot limits.
+			l.enqueue(TypeSetLimits, l.limitsPayload(nil))
 			l.emit(Event{Kind: EventLinkRestored})
 		}
 	}

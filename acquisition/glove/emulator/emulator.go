@@ -103,8 +103,10 @@ type Snapshot struct {
 	Assist glove.Assist
 	// Silent is true once a Silent fault has fired.
 	Silent bool
-	// Counters.
-	Frames, FrameErrors, Nacks, Applied, StatusSent, WatchdogTrips uint64
+	// Counters. TxDropped counts frames not sent because the host did not
+	// read (the transmit queue of 64 frames was full), as bytes a UART
+	// sends to nobody are lost.
+	Frames, FrameErrors, Nacks, Applied, StatusSent, WatchdogTrips, TxDropped uint64
 }
 
 // LogTarget is one finger's target in a LogEntry.
@@ -154,7 +156,7 @@ type Emulator struct {
 	// Owned by Run's goroutine.
 	start, lastValid, lastStatus, lastStep time.Time
 	rngOut, rngIn                          *rand.Rand
-	port                                   io.Writer
+	outq                                   chan []byte
 	out                                    []byte
 	payload                                []byte
 	log                                    *json.Encoder
@@ -252,7 +254,10 @@ func (e *Emulator) Run(ctx context.Context, port io.ReadWriter) error {
 		return errors.New("glove emulator: already running")
 	}
 	defer e.running.Unlock()
-	e.port = port
+	e.outq = make(chan []byte, 64)
+	writeErr := make(chan error, 1)
+	defer close(e.outq)
+	go writeLoop(port, e.outq, writeErr)
 	e.rngOut = rand.New(rand.NewPCG(e.cfg.Seed, 0x9107e))
 	e.rngIn = rand.New(rand.NewPCG(e.cfg.Seed, 0x9107e1))
 	now := time.Now()
@@ -282,6 +287,8 @@ func (e *Emulator) Run(ctx context.Context, port io.ReadWriter) error {
 			return nil
 		case rerr := <-readErr:
 			return fmt.Errorf("glove emulator: read: %w", rerr)
+		case werr := <-writeErr:
+			return fmt.Errorf("glove emulator: write: %w", werr)
 		case b := <-in:
 			buf, err = e.receive(buf, b)
 		case t := <-ticker.C:
@@ -289,6 +296,20 @@ func (e *Emulator) Run(ctx context.Context, port io.ReadWriter) error {
 		}
 		if err != nil {
 			return err
+		}
+	}
+}
+
+// writeLoop writes the frames of q in order; the first error ends it.
+// Writes happen off the emulator's clock, so a host that does not read
+// (a pty nobody drains) cannot stop the watchdog or the fingers.
+func writeLoop(port io.Writer, q <-chan []byte, writeErr chan<- error) {
+	for b := range q {
+		if _, err := port.Write(b); err != nil {
+			writeErr <- err
+			for range q {
+			}
+			return
 		}
 	}
 }
@@ -641,8 +662,10 @@ func (e *Emulator) send(typ glove.Type, seq uint8, payload []byte) error {
 	if e.cfg.Corrupt > 0 {
 		corrupt(e.rngOut, e.out, e.cfg.Corrupt)
 	}
-	if _, err := e.port.Write(e.out); err != nil {
-		return fmt.Errorf("glove emulator: write %v: %w", typ, err)
+	select {
+	case e.outq <- append([]byte(nil), e.out...):
+	default:
+		e.snap.TxDropped++
 	}
 	return nil
 }
@@ -668,4 +691,14 @@ func (e *Emulator) entry(now time.Time, kind string, seq int, targets []LogTarge
 		TUnixNS: now.UnixNano(), Kind: kind, Seq: seq, State: e.snap.State.String(),
 		Targets: targets, Fault: fault, Error: errText,
 	})
+}
+
+// Run is New(cfg) then Run(ctx, port): the whole of `myorehab emulate
+// --protocol glove` once the port is open.
+func Run(ctx context.Context, port io.ReadWriter, cfg Config) error {
+	e, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	return e.Run(ctx, port)
 }
