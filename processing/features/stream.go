@@ -46,10 +46,9 @@ type Stream struct {
 	n, ch int
 
 	basic, wamp, msr, ls bool // which incremental quantities are needed
-	nLag                 int  // autocorrelation lags 0 … nLag−1
+	nLag                 int  // autocorrelation lags 0 … nLag−1 (≥ 1: SumSquares)
 	span                 int  // farthest look-back of a term
 	nq                   int  // quantities per channel
-	incremental          bool // at least one feature is computed here
 
 	// Ring of the latest samples, each channel written twice (period r) so
 	// that any r consecutive samples are one slice.
@@ -169,7 +168,6 @@ func NewStream(set *Set) *Stream {
 		}
 	}
 	st.win = make([][]float64, ch)
-	st.incremental = len(st.outs) > 0
 	if len(restNames) > 0 {
 		rest, err := NewSet(restNames, ch, n, p)
 		if err != nil {
@@ -185,6 +183,7 @@ func NewStream(set *Set) *Stream {
 		st.arHead = make([]float64, (maxOrder+1)*(maxOrder+1))
 		st.arTail = make([]float64, (maxOrder+1)*(maxOrder+1))
 	}
+	st.nLag = max(st.nLag, 1)
 	st.span = max(2, st.nLag-1)
 	st.nq = qLag + st.nLag
 	st.r = n + st.span
@@ -192,12 +191,10 @@ func NewStream(set *Set) *Stream {
 	for c := range st.buf {
 		st.buf[c] = make([]float64, 2*st.r)
 	}
-	if st.incremental {
-		st.chunkStart = make([]int64, maxChunks)
-		st.chunkQ = make([]float64, maxChunks*ch*st.nq)
-		st.openQ = make([]float64, ch*st.nq)
-		st.winQ = make([]float64, ch*st.nq)
-	}
+	st.chunkStart = make([]int64, maxChunks)
+	st.chunkQ = make([]float64, maxChunks*ch*st.nq)
+	st.openQ = make([]float64, ch*st.nq)
+	st.winQ = make([]float64, ch*st.nq)
 	if st.ls {
 		st.lsw = make([]lsWindow, ch)
 		for c := range st.lsw {
@@ -217,6 +214,10 @@ func NewStream(set *Set) *Stream {
 	}
 	return st
 }
+
+// SumSquares returns Σx² over channel c's window at the last Extract
+// (0 before the first), in the unit of the samples squared.
+func (st *Stream) SumSquares(c int) float64 { return st.winQ[c*st.nq+qLag] }
 
 // Len returns the number of values Extract writes (the Set's Len).
 func (st *Stream) Len() int { return st.set.length }
@@ -276,14 +277,12 @@ func (st *Stream) Append(x [][]float64) {
 			}
 		}
 		st.total += int64(piece)
-		if st.incremental {
-			ctx := min(int64(st.span), start)
-			for c := range st.ch {
-				x := st.view(c, start-ctx, st.total)
-				st.terms(st.openQ[c*st.nq:(c+1)*st.nq], x, int(ctx))
-				if st.ls {
-					st.lsw[c].add(x[ctx:], start)
-				}
+		ctx := min(int64(st.span), start)
+		for c := range st.ch {
+			x := st.view(c, start-ctx, st.total)
+			st.terms(st.openQ[c*st.nq:(c+1)*st.nq], x, int(ctx))
+			if st.ls {
+				st.lsw[c].add(x[ctx:], start)
 			}
 		}
 		off += piece
@@ -462,14 +461,11 @@ func (st *Stream) Extract(dst []float64) []float64 {
 	for c := range st.win {
 		st.win[c] = st.view(c, s, e)
 	}
-	if !st.incremental {
-		return st.set.Extract(dst, st.win)
-	}
 	st.closeChunk()
 	for c := range st.lsw {
 		st.lsw[c].update(st.win[c], s, e)
 	}
-	if !st.windowSums(s, e) {
+	if !st.windowSums(s, e) || len(st.outs) == 0 {
 		return st.set.Extract(dst, st.win)
 	}
 	st.write(dst)

@@ -127,21 +127,16 @@ func SerialTransfer(bytesPerSample int, baud float64) time.Duration {
 type Decider struct {
 	cfg      DeciderConfig
 	filtered *acquisition.Block
-	// ring holds each channel twice over (length 2·Window) so that the
-	// latest window is always the contiguous slice ring[c][pos:pos+Window].
-	ring    [][]float64
-	view    [][]float64 // one chunk of the block per channel, for stream
-	sumSq   []float64   // Σx² over the ring, per channel
-	maxRMS  []float64
-	pos     int
-	filled  int
-	next    uint64 // stream index of the next expected sample
-	started bool
-	feat    []float64
-	probs   []float64
-	stream  *features.Stream
-	vote    *classify.Vote
-	smooth  *levelSmoother // Kalman smoothing of Level, or nil
+	view     [][]float64 // one chunk of the block per channel, for stream
+	maxRMS   []float64
+	filled   int
+	next     uint64 // stream index of the next expected sample
+	started  bool
+	feat     []float64
+	probs    []float64
+	stream   *features.Stream
+	vote     *classify.Vote
+	smooth   *levelSmoother // Kalman smoothing of Level, or nil
 }
 
 // NewDecider returns a Decider for cfg. It panics on a programmer error
@@ -167,16 +162,10 @@ func NewDecider(cfg DeciderConfig) *Decider {
 	}
 	d := &Decider{
 		cfg:    cfg,
-		ring:   make([][]float64, cfg.Channels),
 		view:   make([][]float64, cfg.Channels),
-		sumSq:  make([]float64, cfg.Channels),
 		maxRMS: make([]float64, cfg.Channels),
 		feat:   make([]float64, cfg.Features.Len()),
 		probs:  make([]float64, cfg.Classes),
-	}
-	buf := make([]float64, 2*cfg.Window*cfg.Channels)
-	for c := range d.ring {
-		d.ring[c] = buf[2*c*cfg.Window : 2*(c+1)*cfg.Window : 2*(c+1)*cfg.Window]
 	}
 	if cfg.Filter != nil {
 		d.filtered = acquisition.NewBlock(cfg.Channels, cfg.BlockCap)
@@ -206,14 +195,10 @@ func (d *Decider) Reset() {
 	}
 }
 
-// restart empties the ring; the next window starts at stream index start.
+// restart forgets the window; the next one starts at stream index start.
 func (d *Decider) restart(start uint64) {
-	for _, r := range d.ring {
-		clear(r)
-	}
-	clear(d.sumSq)
 	d.stream.Reset()
-	d.pos, d.filled, d.next, d.started = 0, 0, start, true
+	d.filled, d.next, d.started = 0, start, true
 }
 
 // VoteDelay returns the delay the majority vote adds, in decisions.
@@ -248,32 +233,17 @@ func (d *Decider) Process(dst []Decision, b *acquisition.Block) []Decision {
 	}
 	w, inc := d.cfg.Window, d.cfg.Increment
 	for i := 0; i < src.Len; {
-		// The next chunk ends at the next decision, the ring's wrap or the
-		// block's end, whichever comes first.
+		// The next chunk ends at the next decision or the block's end.
 		m := w - d.filled
 		if d.filled >= w {
 			m = inc - (d.filled-w)%inc
 		}
-		m = min(m, src.Len-i, w-d.pos)
-		for c, r := range d.ring {
-			seg := src.Data[c*src.Cap+i : c*src.Cap+i+m]
-			sum := d.sumSq[c]
-			for j, v := range seg {
-				old := r[d.pos+j]
-				sum += v*v - old*old
-			}
-			d.sumSq[c] = sum
-			copy(r[d.pos:], seg)
-			copy(r[d.pos+w:], seg)
-			d.view[c] = seg
+		m = min(m, src.Len-i)
+		for c := range d.view {
+			d.view[c] = src.Data[c*src.Cap+i : c*src.Cap+i+m]
 		}
 		d.stream.Append(d.view)
 		i += m
-		d.pos += m
-		if d.pos == w {
-			d.pos = 0
-			d.resum()
-		}
 		d.filled += m
 		d.next += uint64(m)
 		if d.filled >= w && (d.filled-w)%inc == 0 {
@@ -282,19 +252,6 @@ func (d *Decider) Process(dst []Decision, b *acquisition.Block) []Decision {
 	}
 	clear(d.view)
 	return dst
-}
-
-// resum recomputes the sums of squares exactly (once per Window samples),
-// so rounding errors of the running update do not accumulate.
-func (d *Decider) resum() {
-	w := d.cfg.Window
-	for c, r := range d.ring {
-		var s float64
-		for _, v := range r[:w] {
-			s += v * v
-		}
-		d.sumSq[c] = s
-	}
 }
 
 // decide classifies the window ending at sample i of block b.
@@ -333,12 +290,13 @@ func (d *Decider) decide(b *acquisition.Block, i int) Decision {
 	return dec
 }
 
-// level returns the proportional output of the current window.
+// level returns the proportional output of the current window (after
+// the stream's Extract, which sums the window's squares).
 func (d *Decider) level() float64 {
 	inv := 1 / float64(d.cfg.Window)
 	var sum float64
-	for c, s := range d.sumSq {
-		rms := math.Sqrt(max(s, 0) * inv)
+	for c := range d.maxRMS {
+		rms := math.Sqrt(max(d.stream.SumSquares(c), 0) * inv)
 		norm := d.maxRMS[c]
 		if d.cfg.MVC != nil {
 			norm = d.cfg.MVC[c]
@@ -349,7 +307,7 @@ func (d *Decider) level() float64 {
 			sum += min(rms/norm, 1)
 		}
 	}
-	return sum / float64(len(d.sumSq))
+	return sum / float64(len(d.maxRMS))
 }
 
 // firstBad returns the index of the first non-finite value, or −1.
