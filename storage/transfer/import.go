@@ -35,7 +35,8 @@ type Recording struct {
 	Notes []string
 
 	recStart  []int64 // session sample index of each data record's first sample
-	end       int64   // session samples spanned, gaps included
+	pad       int     // samples of the last record that only pad it
+	end       int64   // session samples spanned, gaps included, padding excluded
 	annSample []int64 // session sample index of each of File.Annotations
 }
 
@@ -92,6 +93,9 @@ func DecodeRecording(r io.ReaderAt, size int64, name string) (*Recording, error)
 	if len(rec.Signals) == 0 || f.RecordDuration <= 0 {
 		return nil, fmt.Errorf("%s: %w: the file holds no signals, only annotations", name, ErrNotRecording)
 	}
+	if f.Records == 0 {
+		return nil, fmt.Errorf("%s: %w: the file holds no data records (no samples)", name, ErrNotRecording)
+	}
 	rec.RateHz = f.SampleRateHz(rec.Signals[0])
 	for _, i := range rec.Signals {
 		sig := &f.Signals[i]
@@ -111,7 +115,8 @@ func DecodeRecording(r io.ReaderAt, size int64, name string) (*Recording, error)
 // place puts the data records and annotations on the session's sample
 // axis: record r starts at recStart[r] (EDF+D jumps become gaps), an
 // annotation at the sample of its onset within the last record starting at
-// or before it (before the recording: at sample 0, with a note).
+// or before it (before the recording: at sample 0, with a note). The
+// padding of the last record (edf.File.Padding) is left out.
 func (rec *Recording) place() error {
 	f := rec.File
 	spr := int64(f.Signals[rec.Signals[0]].SamplesPerRecord)
@@ -124,6 +129,8 @@ func (rec *Recording) place() error {
 		rec.recStart[r] = int64(start)
 		rec.end = rec.recStart[r] + spr
 	}
+	rec.pad = f.Padding(rec.Signals...)
+	rec.end -= int64(rec.pad)
 	rec.annSample = make([]int64, len(f.Annotations))
 	for k, a := range f.Annotations {
 		// The last record starting at or before the onset (record starts
@@ -175,7 +182,9 @@ type ImportResult struct {
 
 // Import stores rec as a new completed session of type import of patient
 // patientID: the raw counts of every signal of rec.Signals with their
-// scale in µV per count, and every annotation. Gaps between the data
+// scale in µV per count, and every annotation. The padding of the last
+// data record is not stored (see edf.File.Padding: a recording whose last
+// samples repeat in every signal loses the repeats, at most one record). Gaps between the data
 // records of an EDF+D/BDF+D file become gaps (lost samples) in the
 // session. Annotations keep their text; those with a duration become
 // labels, and "cue: ", "note: " and "fault: " prefixes become the kind.
@@ -193,7 +202,7 @@ func Import(ctx context.Context, db storage.Store, patientID int64, rec *Recordi
 	rate := rec.RateHz
 	spr := f.Signals[sigs[0]].SamplesPerRecord
 	recStart := rec.recStart
-	prog := newProgress(progress, int64(f.Records*spr))
+	prog := newProgress(progress, int64(f.Records*spr-rec.pad))
 	prog.add(0)
 	s := &storage.Session{
 		PatientID: patientID, Type: storage.SessionImport, Protocol: strings.ToLower(f.Format.String()),
@@ -225,6 +234,9 @@ func Import(ctx context.Context, db storage.Store, patientID int64, rec *Recordi
 			k++
 		}
 		n := k * spr
+		if r+k == f.Records {
+			n -= rec.pad
+		}
 		raw := make([]int32, 0, len(sigs)*n)
 		for _, i := range sigs {
 			raw = append(raw, f.Samples[i][r*spr:r*spr+n]...)
@@ -248,7 +260,7 @@ func Import(ctx context.Context, db storage.Store, patientID int64, rec *Recordi
 			return res, err
 		}
 	}
-	samples := int64(f.Records * spr)
+	samples := int64(f.Records*spr - rec.pad)
 	if err := db.FinishSession(ctx, s.ID, storage.StatusCompleted, time.Now(), storage.SessionCounts{Samples: samples, Lost: rec.end - samples}); err != nil {
 		return res, err
 	}

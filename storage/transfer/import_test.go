@@ -139,6 +139,60 @@ func discontinuous(tb testing.TB) []byte {
 	return b
 }
 
+// TestImportDropsPadding: a 27.46 s recording comes back as 27.46 s (not
+// the 28 s of its whole data records), through any number of round trips,
+// and its annotations keep their places.
+func TestImportDropsPadding(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	chans := ramp(2, 2746, 3) // 27.46 s at 100 Hz
+	anns := []edf.Annotation{{Onset: 27.4, Duration: 0.05, Text: "last grip"}}
+	b := edfBytes(t, edf.WriterConfig{RateHz: 100, Signals: signals(2, edf.EDF, 0.25, "uV")}, chans, anns)
+	for round := range 3 {
+		rec, err := DecodeRecording(bytes.NewReader(b), int64(len(b)), "x.edf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.File.Records != 28 {
+			t.Fatalf("round %d: %d data records, want 28", round, rec.File.Records)
+		}
+		p := &storage.Patient{Code: fmt.Sprint("P", round)}
+		if err := db.CreatePatient(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Import(ctx, db, p.ID, rec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := db.Session(ctx, res.SessionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Samples != 2746 || s.Samples != 2746 || s.Lost != 0 || s.Duration() != 27460*time.Millisecond {
+			t.Fatalf("round %d: result %+v, session %d samples, %d lost, %v", round, res, s.Samples, s.Lost, s.Duration())
+		}
+		got := storedSamples(t, db, s.ID)
+		for i, row := range got {
+			if row[0] != chans[0][i] || row[1] != chans[1][i] {
+				t.Fatalf("round %d sample %d: %v", round, i, row)
+			}
+		}
+		m := &memFile{}
+		if _, err := Export(ctx, db, s.ID, m, Options{Format: EDF}); err != nil {
+			t.Fatal(err)
+		}
+		b = m.buf
+		back, err := edf.Read(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(back.Annotations, anns) {
+			t.Errorf("round %d: annotations %+v", round, back.Annotations)
+		}
+	}
+}
+
 // TestImportDiscontinuous: the jump between EDF+D records becomes a gap
 // (lost samples) and annotations land on the session's sample axis.
 func TestImportDiscontinuous(t *testing.T) {
@@ -181,6 +235,8 @@ func TestReadRecordingRefuses(t *testing.T) {
 	copy(mixed[256+216*3+8:], "5       ")
 	annOnly := edfBytes(t, edf.WriterConfig{RateHz: 10, Signals: signals(1, edf.EDF, 1, "uV")}, zeros[:1], nil)
 	copy(annOnly[256:], "EDF Annotations ") // the EMG signal's label
+	noRecords := bytes.Clone(good)          // header says 0 records; the data are ignored
+	copy(noRecords[236:], "0       ")
 	for _, test := range []struct {
 		name, file string
 		in         []byte
@@ -192,6 +248,7 @@ func TestReadRecordingRefuses(t *testing.T) {
 		{"Truncated", "cut.edf", good[:len(good)-100], "cut.edf is a damaged EDF/BDF file: header says 2 data records"},
 		{"MixedRates", "mixed.edf", mixed, `mixed.edf: not an EDF+ or BDF+ recording MyoRehab can import: signal "EMG B" is sampled at 5 Hz but "EMG A" at 10 Hz, and a session has one rate`},
 		{"AnnotationsOnly", "ann.edf", annOnly, "ann.edf: not an EDF+ or BDF+ recording MyoRehab can import: the file holds no signals"},
+		{"NoRecords", "empty.edf", noRecords, "empty.edf: not an EDF+ or BDF+ recording MyoRehab can import: the file holds no data records"},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			rec, err := ReadRecording(writeFile(t, test.file, test.in))
@@ -275,26 +332,44 @@ func TestImportFailureLeavesNothing(t *testing.T) {
 	}
 }
 
-// TestImportRealFile imports ../shared/data/3dc-gestures/P03_test.edf when
-// present and checks every count against the file.
-func TestImportRealFile(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "shared", "data", "3dc-gestures", "P03_test.edf")
-	if _, err := os.Stat(path); err != nil {
+// TestImportRealFiles imports every ../shared/data/3dc-gestures file when
+// present: the padding of the last record is dropped (valid samples from
+// that folder's README) and every stored count equals the file's.
+func TestImportRealFiles(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "data", "3dc-gestures")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("../shared/data/3dc-gestures is missing")
+		}
 		t.Skip("../shared/data/3dc-gestures absent")
 	}
+	valid := map[string]int64{ // ../shared/data/3dc-gestures/README.md
+		"P01_train": 210687, "P01_test": 210216, "P02_train": 255689, "P02_test": 256837,
+		"P03_train": 218974, "P03_test": 215385, "P04_train": 211793, "P04_test": 212528,
+		"P05_train": 190879, "P05_test": 197637,
+	}
 	db := openDB(t)
-	res, rec := importFile(t, db, path, nil)
-	if res.Channels != 10 || res.RateHz != 1000 || rec.Patient.Code != "P03" {
-		t.Fatalf("%+v, patient %+v", res, rec.Patient)
-	}
-	got := storedSamples(t, db, res.SessionID)
-	if int64(len(got)) != res.Samples {
-		t.Fatalf("%d samples stored, result says %d", len(got), res.Samples)
-	}
-	for i, row := range got {
-		for c, v := range row {
-			if v != rec.File.Samples[c][i] {
-				t.Fatalf("sample %d channel %d: %d, file %d", i, c, v, rec.File.Samples[c][i])
+	for name, want := range valid {
+		path := filepath.Join(dir, name+".edf")
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		res, rec := importFile(t, db, path, nil)
+		if res.Samples != want || res.Channels != 10 || res.RateHz != 1000 || rec.Patient.Code != name[:3] {
+			t.Fatalf("%s: %+v, patient %+v; want %d samples", name, res, rec.Patient, want)
+		}
+		if testing.Short() || name != "P03_test" {
+			continue
+		}
+		got := storedSamples(t, db, res.SessionID)
+		if int64(len(got)) != res.Samples {
+			t.Fatalf("%s: %d samples stored, result says %d", name, len(got), res.Samples)
+		}
+		for i, row := range got {
+			for c, v := range row {
+				if v != rec.File.Samples[c][i] {
+					t.Fatalf("%s sample %d channel %d: %d, file %d", name, i, c, v, rec.File.Samples[c][i])
+				}
 			}
 		}
 	}
