@@ -419,6 +419,7 @@ func BenchmarkDecision(b *testing.B) {
 			}
 			slices.Sort(tcomp)
 			b.ReportMetric(float64(tcomp[len(tcomp)/2].Nanoseconds()), "tcomp-median-ns")
+			b.ReportMetric(float64(tcomp[len(tcomp)*99/100].Nanoseconds()), "tcomp-p99-ns")
 		})
 	}
 }
