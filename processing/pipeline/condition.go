@@ -80,7 +80,9 @@ type Conditioner struct {
 	cond     *Conditions
 	seq      uint64
 	statuses []quality.Status
-	shown    []shownVerdict // the verdicts last published
+	shown    []shownVerdict // the verdicts of the latest statuses
+	// prevShown are the verdicts of the published Quality.
+	prevShown []shownVerdict
 	// Append-only fatigue series, capacity for every window the tracker
 	// keeps: published as prefixes, never rewritten.
 	tSec, mdf, rms [][]float64
@@ -123,18 +125,17 @@ func (c *Conditioner) Process(raw *acquisition.Block) (*acquisition.Block, *Cond
 	} else {
 		c.clean.CopyFrom(raw)
 	}
-	changed := false
+	var mains, verdicts, windows bool
 	if c.cfg.Quality != nil && c.cfg.Quality.Process(raw) {
 		c.statuses = c.cfg.Quality.Statuses(c.statuses)
-		if c.followMains() || c.verdictsChanged() {
-			changed = true
-		}
+		mains = c.followMains()
+		verdicts = c.verdictsChanged()
 	}
 	if c.cfg.Fatigue != nil && c.cfg.Fatigue.Process(c.clean) > 0 {
-		changed = true
+		windows = true
 	}
-	if changed {
-		c.publish()
+	if mains || verdicts || windows {
+		c.update(verdicts, windows)
 	}
 	return c.clean, c.cond
 }
@@ -212,7 +213,7 @@ func (c *Conditioner) verdictsChanged() bool {
 	changed := false
 	for i := range c.statuses {
 		st := &c.statuses[i]
-		v := shownVerdict{level: st.Level, ok: st.OKForControl}
+		v := shownVerdict{level: st.Level, ok: st.OKForControl, valid: true}
 		if len(st.Reasons) > 0 {
 			v.code, v.hz = st.Reasons[0].Code, st.Reasons[0].Hz
 		}
@@ -225,20 +226,30 @@ func (c *Conditioner) verdictsChanged() bool {
 
 // shownVerdict is what a published quality verdict depends on.
 type shownVerdict struct {
+	valid bool // a verdict was published for the channel
 	level quality.Level
 	ok    bool
 	code  quality.Code
 	hz    float64
 }
 
-// publish makes a new immutable Conditions.
+// publish makes the first Conditions of the stream.
 func (c *Conditioner) publish() {
+	c.cond = &Conditions{}
+	c.update(c.cfg.Quality != nil, c.cfg.Fatigue != nil)
+}
+
+// update makes a new immutable Conditions from the previous one: fresh
+// quality verdicts when they changed, a longer fatigue trend when windows
+// completed; the rest is shared.
+func (c *Conditioner) update(verdicts, windows bool) {
 	c.seq++
-	n := &Conditions{Seq: c.seq, MainsHz: c.MainsHz()}
-	if c.cfg.Quality != nil {
-		n.Quality = c.verdicts()
+	n := *c.cond
+	n.Seq, n.MainsHz = c.seq, c.MainsHz()
+	if verdicts {
+		n.Quality = c.verdicts(c.cond.Quality)
 	}
-	if t := c.cfg.Fatigue; t != nil {
+	if t := c.cfg.Fatigue; t != nil && windows {
 		n.Fatigue = make([]FatigueTrend, t.Channels())
 		for ch := range n.Fatigue {
 			w := t.Windows(ch)
@@ -256,17 +267,22 @@ func (c *Conditioner) publish() {
 			n.Windows = k
 		}
 	}
-	c.cond = n
+	c.cond = &n
 }
 
 // verdicts turns the monitor's statuses into the UI's verdicts, with the
-// worst reason as the plain-language explanation.
-func (c *Conditioner) verdicts() []ChannelQuality {
+// worst reason as the plain-language explanation; a channel whose verdict
+// did not change keeps its previous text (prev), so only news allocates.
+func (c *Conditioner) verdicts(prev []ChannelQuality) []ChannelQuality {
 	if c.statuses == nil {
 		return nil // the window has not filled yet
 	}
 	out := make([]ChannelQuality, len(c.statuses))
 	for ch, st := range c.statuses {
+		if ch < len(prev) && ch < len(c.prevShown) && c.prevShown[ch] == c.shown[ch] {
+			out[ch] = prev[ch]
+			continue
+		}
 		q := ChannelQuality{OKForControl: st.OKForControl}
 		switch st.Level {
 		case quality.Good:
@@ -285,5 +301,6 @@ func (c *Conditioner) verdicts() []ChannelQuality {
 		}
 		out[ch] = q
 	}
+	c.prevShown = append(c.prevShown[:0], c.shown...)
 	return out
 }
