@@ -71,7 +71,8 @@ type Config struct {
 	// that do not fit are dropped and counted.
 	EventsLen int
 	// OnSend, when not nil, is called by the writer goroutine after each
-	// frame was handed to the port. It must return quickly.
+	// frame was handed to the port (e.g. for `myorehab control --log`).
+	// It must return quickly; Sent.Targets is only valid during the call.
 	OnSend func(Sent)
 }
 
@@ -171,9 +172,9 @@ func (e Event) String() string {
 	case EventState:
 		return "glove is now " + e.State.String()
 	case EventAck:
-		return fmt.Sprintf("glove accepted %v (seq %d), state %v", e.Command, e.Seq, e.State)
+		return fmt.Sprintf("glove accepted %s (seq %d), state %v", e.command(), e.Seq, e.State)
 	case EventNack:
-		return fmt.Sprintf("glove refused %v (seq %d): %v", e.Command, e.Seq, e.Code)
+		return fmt.Sprintf("glove refused %s (seq %d): %v", e.command(), e.Seq, e.Code)
 	case EventFault:
 		return fmt.Sprintf("glove fault: %v (detail %d)", e.Fault.Bit, e.Fault.Detail)
 	case EventCancelled:
@@ -182,6 +183,13 @@ func (e Event) String() string {
 		return fmt.Sprintf("glove connection failed: %v", e.Err)
 	}
 	return "glove event"
+}
+
+func (e Event) command() string {
+	if e.Command == 0 {
+		return "a command"
+	}
+	return e.Command.String()
 }
 
 // Stats are a Link's running counters.

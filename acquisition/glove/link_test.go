@@ -66,7 +66,8 @@ func runEmulator(t *testing.T, path string, cfg emulator.Config) *emulator.Emula
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := em.Run(ctx, port); err != nil && !errors.Is(err, context.Canceled) {
+		// A pulled cable (socat killed) ends the emulator too.
+		if err := em.Run(ctx, port); err != nil && !errors.Is(err, context.Canceled) && !serialport.IsGone(err) {
 			t.Errorf("emulator: %v", err)
 		}
 		port.Close()
@@ -535,6 +536,7 @@ func (g *gatedPort) openGate() {
 type rawGlove struct {
 	mu     sync.Mutex
 	frames []glove.Frame
+	quiet  atomic.Bool // no STATUS while set
 }
 
 func runRawGlove(t *testing.T, path string) *rawGlove {
@@ -553,6 +555,7 @@ func runRawGlove(t *testing.T, path string) *rawGlove {
 		var buf []byte
 		tmp := make([]byte, 256)
 		info := glove.Info{Fingers: 2, MaxForce: 1000, StatusRateHz: 50}
+		state := glove.Disarmed
 		for {
 			select {
 			case <-stop:
@@ -581,16 +584,37 @@ func runRawGlove(t *testing.T, path string) *rawGlove {
 					port.Write(glove.AppendFrame(nil, glove.TypeInfo, f.Seq, info.Append(nil)))
 				case glove.TypeHeartbeat:
 				default:
-					port.Write(glove.AppendFrame(nil, glove.TypeAck, f.Seq, glove.Ack{Seq: f.Seq}.Append(nil)))
+					switch f.Type {
+					case glove.TypeArm:
+						state = glove.Armed
+					case glove.TypeDisarm:
+						state = glove.Disarmed
+					case glove.TypeEStop:
+						state = glove.EStopped
+					}
+					port.Write(glove.AppendFrame(nil, glove.TypeAck, f.Seq, glove.Ack{Seq: f.Seq, State: state}.Append(nil)))
 				}
 			}
 			// Keep the host's link up.
-			st := glove.Status{N: 2}
-			port.Write(glove.AppendFrame(nil, glove.TypeStatus, 0, st.Append(nil)))
+			if !g.quiet.Load() {
+				st := glove.Status{State: state, N: 2}
+				port.Write(glove.AppendFrame(nil, glove.TypeStatus, 0, st.Append(nil)))
+			}
 		}
 	}()
 	t.Cleanup(func() { close(stop); port.Close(); <-done })
 	return g
+}
+
+// count returns how many frames of typ the glove received.
+func (g *rawGlove) count(typ glove.Type) int {
+	n := 0
+	for _, f := range g.received() {
+		if f.Type == typ {
+			n++
+		}
+	}
+	return n
 }
 
 func (g *rawGlove) received() []glove.Frame {
@@ -920,5 +944,81 @@ func TestSetLimitsLive(t *testing.T) {
 	}
 	if es := em.Snapshot(); es.Nacks != 0 {
 		t.Errorf("the glove refused %d commands", es.Nacks)
+	}
+}
+
+// TestLinkRestoredNeedsArm: STATUS stops and comes back; the link reports
+// both, disarms the glove, re-sends the limits and sends no targets until
+// Arm is called again.
+func TestLinkRestoredNeedsArm(t *testing.T) {
+	t.Parallel()
+	pipe := ptytest.Pair(t)
+	g := runRawGlove(t, pipe.A)
+	l, _ := open(t, pipe.B, glove.Config{})
+	l.SetTargets(uniform(2, 300, 100, 100))
+	arm(t, l, 4)
+	eventually(t, "targets flow", func() bool { return g.count(glove.TypeSetTargets) > 3 })
+	g.quiet.Store(true)
+	waitEvent(t, l, glove.EventLinkLost, nil)
+	if l.Armed() || l.State() != glove.LinkLost {
+		t.Fatalf("lost: armed %v, state %v", l.Armed(), l.State())
+	}
+	eventually(t, "DISARM sent", func() bool { return g.count(glove.TypeDisarm) == 1 })
+	g.quiet.Store(false)
+	waitEvent(t, l, glove.EventLinkRestored, nil)
+	eventually(t, "limits re-sent", func() bool { return g.count(glove.TypeSetLimits) == 2 })
+	n := g.count(glove.TypeSetTargets)
+	hb := l.Stats().HeartbeatsSent
+	eventually(t, "heartbeats", func() bool { return l.Stats().HeartbeatsSent > hb+10 })
+	if g.count(glove.TypeSetTargets) != n || l.Armed() {
+		t.Fatal("targets sent after the link came back without a new Arm")
+	}
+	arm(t, l, 5)
+	eventually(t, "targets again", func() bool { return g.count(glove.TypeSetTargets) > n })
+}
+
+// TestCablePulled kills socat (the cable): the link reports the port
+// error, is lost for good, sends no targets, and Close still returns.
+func TestCablePulled(t *testing.T) {
+	t.Parallel()
+	pipe := ptytest.Pair(t)
+	runEmulator(t, pipe.A, emulator.Config{Fingers: 2})
+	l, _ := open(t, pipe.B, glove.Config{})
+	l.SetTargets(uniform(2, 300, 100, 100))
+	arm(t, l, 4)
+	pipe.Kill()
+	e := waitEvent(t, l, glove.EventPortError, nil)
+	t.Log(e)
+	if l.State() != glove.LinkLost || l.Armed() {
+		t.Fatalf("after the pull: state %v, armed %v", l.State(), l.Armed())
+	}
+	n := l.Stats().TargetsSent
+	eventually(t, "lost reported", func() bool { return l.Stats().LinkLosses == 1 })
+	if l.Stats().TargetsSent != n {
+		t.Error("targets sent after the cable was pulled")
+	}
+	done := make(chan struct{})
+	go func() { l.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hangs after the cable was pulled")
+	}
+}
+
+func TestHotPathNoAllocs(t *testing.T) {
+	pipe := ptytest.Pair(t)
+	runEmulator(t, pipe.A, emulator.Config{Fingers: 5})
+	l, _ := open(t, pipe.B, glove.Config{})
+	tg := uniform(5, 300, 100, 100)
+	if a := testing.AllocsPerRun(100, func() {
+		l.SetTargets(tg)
+		_ = l.State()
+		_ = l.Armed()
+		_ = l.GloveState()
+		_ = l.Status()
+		_ = l.Stats()
+	}); a != 0 {
+		t.Errorf("SetTargets and the state reads allocate %g times", a)
 	}
 }
