@@ -257,8 +257,9 @@ type Link struct {
 	epoch     uint64     // commands queued in an older epoch are cancelled
 	closng    bool
 	nextSeq   uint8
-	held      *command // a command taken from the queue but not sent yet
-	rearm     bool     // Arm was called: the next targets start from the measured positions
+	held      command // a command taken from the queue but not sent yet, when holding
+	holding   bool
+	rearm     bool // Arm was called: the next targets start from the measured positions
 	lastSent  [MaxFingers]FingerTarget
 	lastSentT time.Time
 
@@ -304,7 +305,9 @@ func Open(cfg Config) (*Link, error) {
 
 // New says HELLO on port, waits for INFO (up to three HELLOs, each with a
 // fresh seq, within HandshakeTimeout), checks cfg.Limits against the
-// glove, queues SET_LIMITS and starts the link's goroutines. The Link owns
+// glove, queues DISARM (a glove left armed by an earlier session is not
+// kept armed by our heartbeats) and SET_LIMITS, and starts the link's
+// goroutines. The Link owns
 // port from then on; on error the caller closes it.
 func New(port Port, cfg Config) (*Link, error) {
 	if cfg.RateHz == 0 {
@@ -349,6 +352,11 @@ func New(port Port, cfg Config) (*Link, error) {
 		return nil, err
 	}
 	l.lastStatus.Store(int64(time.Since(l.t0)))
+	// A glove still armed by an earlier session must not be kept armed by
+	// our heartbeats: every link starts with DISARM, then the limits.
+	if err := l.enqueue(TypeDisarm, nil); err != nil {
+		return nil, err
+	}
 	if err := l.enqueue(TypeSetLimits, l.limitsPayload(nil)); err != nil {
 		return nil, err
 	}
@@ -385,7 +393,8 @@ func (l *Link) handshake(dec *Decoder) ([]byte, error) {
 				if !ok && derr == nil {
 					break
 				}
-				if ok && f.Type == TypeInfo && f.Seq == seq {
+				// INFO may answer an earlier HELLO that was slow.
+				if ok && f.Type == TypeInfo && f.Seq >= 1 && f.Seq <= seq {
 					info, err := ParseInfo(f.Data())
 					if err != nil {
 						return nil, fmt.Errorf("the glove's INFO is malformed: %w", err)

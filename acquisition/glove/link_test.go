@@ -202,8 +202,12 @@ func TestHandshakeOverPty(t *testing.T) {
 		t.Fatalf("Info %+v, emulator says %+v", info, em.Info())
 	}
 	e := waitEvent(t, l, glove.EventAck, nil)
-	if e.Command != glove.TypeSetLimits || e.State != glove.Disarmed {
+	if e.Command != glove.TypeDisarm || e.State != glove.Disarmed {
 		t.Fatalf("first ACK %v", e)
+	}
+	e = waitEvent(t, l, glove.EventAck, nil)
+	if e.Command != glove.TypeSetLimits || e.State != glove.Disarmed {
+		t.Fatalf("second ACK %v", e)
 	}
 	eventually(t, "emulator has the limits", func() bool {
 		return em.Snapshot().Limits[2] == glove.FingerLimit{MinPosition: 50, MaxPosition: 900, MaxForce: 800}
@@ -963,7 +967,7 @@ func TestLinkRestoredNeedsArm(t *testing.T) {
 	if l.Armed() || l.State() != glove.LinkLost {
 		t.Fatalf("lost: armed %v, state %v", l.Armed(), l.State())
 	}
-	eventually(t, "DISARM sent", func() bool { return g.count(glove.TypeDisarm) == 1 })
+	eventually(t, "DISARM sent", func() bool { return g.count(glove.TypeDisarm) == 2 }) // the first opened the link
 	g.quiet.Store(false)
 	waitEvent(t, l, glove.EventLinkRestored, nil)
 	eventually(t, "limits re-sent", func() bool { return g.count(glove.TypeSetLimits) == 2 })

@@ -20,8 +20,9 @@ const (
 )
 
 // choose picks and commits the next frame under l.mu: ESTOP first, then
-// (on Close) the final DISARM, then the queue, then on a tick the targets
-// or a heartbeat. It fills typ, seq and the payload in pl.
+// the DISARM of a lost link, then (on Close) the final DISARM, then the
+// queue, then on a tick the targets or a heartbeat. It fills typ, seq and
+// the payload in pl, and records the type sent with that seq.
 func (l *Link) choose(due bool, pl []byte, tg *[MaxFingers]FingerTarget) (k frameKind, typ Type, seq uint8, payload []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -30,17 +31,11 @@ func (l *Link) choose(due bool, pl []byte, tg *[MaxFingers]FingerTarget) (k fram
 		l.estop = false
 		n := 0
 		for {
-			if l.held == nil {
-				select {
-				case c := <-l.queue:
-					l.held = &c
-				default:
-				}
-			}
-			if l.held == nil || l.held.epoch >= l.epoch {
+			l.take()
+			if !l.holding || l.held.epoch >= l.epoch {
 				break
 			}
-			l.held = nil
+			l.holding = false
 			n++
 		}
 		if n > 0 {
@@ -55,18 +50,12 @@ func (l *Link) choose(due bool, pl []byte, tg *[MaxFingers]FingerTarget) (k fram
 		k, typ = kindFinal, TypeDisarm
 	default:
 		for k == kindNone {
-			if l.held == nil {
-				select {
-				case c := <-l.queue:
-					l.held = &c
-				default:
-				}
-			}
-			if l.held == nil {
+			l.take()
+			if !l.holding {
 				break
 			}
-			c := l.held
-			l.held = nil
+			c := &l.held
+			l.holding = false
 			if c.epoch < l.epoch {
 				l.cancelled.Add(1)
 				l.emit(Event{Kind: EventCancelled, Count: 1})
@@ -94,6 +83,19 @@ func (l *Link) choose(due bool, pl []byte, tg *[MaxFingers]FingerTarget) (k fram
 		l.sentType[seq].Store(uint32(typ) + 1)
 	}
 	return k, typ, seq, payload
+}
+
+// take moves the head of the queue into l.held when nothing is held.
+// Called with l.mu held.
+func (l *Link) take() {
+	if l.holding {
+		return
+	}
+	select {
+	case l.held = <-l.queue:
+		l.holding = true
+	default:
+	}
 }
 
 // limitRate bounds how far each position in tg moves from the previous
