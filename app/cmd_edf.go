@@ -9,6 +9,7 @@ import (
 
 	"myorehab/storage"
 	"myorehab/storage/edf"
+	"myorehab/storage/sqlite"
 	xfer "myorehab/storage/transfer"
 )
 
@@ -68,8 +69,9 @@ type importResult struct {
 
 // runImport implements `myorehab import --db FILE --patient CODE FILE`:
 // an EDF+/BDF+ recording becomes a new session of type import (see
-// transfer.Import). The patient is created when missing; notes about the
-// file go to stderr.
+// transfer.Import). The database and the patient are created when
+// missing; notes about the file (another patient named in it, units,
+// offsets) go to stderr.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("import", stderr)
 	dbPath := fs.String("db", "", "SQLite database file")
@@ -90,7 +92,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	db, err := openExisting(*dbPath)
+	db, err := sqlite.Open(*dbPath) // created when absent, as record does
 	if err != nil {
 		return err
 	}
@@ -102,6 +104,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if err != nil {
 		return fmt.Errorf("import %s: patient %s: %w", path, *patient, err)
+	}
+	if m := xfer.PatientMismatch(rec, p.Code); m != "" {
+		fmt.Fprintf(stderr, "note: %s; imported for %s as asked\n", m, p.Code)
 	}
 	for _, n := range rec.Notes {
 		fmt.Fprintf(stderr, "note: %s\n", n)

@@ -83,6 +83,50 @@ func TestImportExportEDF3DC(t *testing.T) {
 	}
 }
 
+// TestImportCLI: import creates a missing database (as record does),
+// notes on stderr that the file names another patient, and refuses a file
+// that is not EDF with a sentence naming it (exit status 1).
+func TestImportCLI(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.edf")
+	fh, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := edf.Signal{Label: "EMG a", PhysicalDim: "uV", PhysicalMin: -100, PhysicalMax: 100, DigitalMin: -100, DigitalMax: 100}
+	w, err := edf.NewWriter(fh, edf.WriterConfig{RateHz: 10, Signals: []edf.Signal{sig}, Patient: edf.PatientID{Code: "P03"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write([][]int32{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fh.Close()
+	dbPath := filepath.Join(dir, "new", "emg.db")
+	var stdout, stderr bytes.Buffer
+	if err := Run(ctx, []string{"import", "--db", dbPath, "--patient", "P01", in}, &stdout, &stderr); err != nil {
+		t.Fatalf("import into a new database: %v (stderr %q)", err, stderr.String())
+	}
+	if want := `{"session_id":1,"samples":12,"channels":1,"rate_hz":10,"annotations":0}` + "\n"; stdout.String() != want {
+		t.Errorf("printed %q, want %q", stdout.String(), want)
+	}
+	if want := "note: the file names patient \"P03\", not \"P01\"; imported for P01 as asked\n"; stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+	text := filepath.Join(dir, "notes.edf")
+	if err := os.WriteFile(text, []byte(strings.Repeat("not a recording\n", 20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = Run(ctx, []string{"import", "--db", dbPath, "--patient", "P01", text}, &stdout, &stderr)
+	if ExitCode(err) != 1 || !strings.HasPrefix(err.Error(), "notes.edf is not an EDF+ or BDF+ recording (") {
+		t.Errorf("text file: %v (exit %d)", err, ExitCode(err))
+	}
+}
+
 // TestExportCLI checks what `myorehab export` prints and its exit status
 // (the export itself is tested in storage/transfer): a 24-bit session
 // exported as EDF+ reports the samples it clipped, CSV and BDF+ report none;

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -70,9 +72,9 @@ func Export(ctx context.Context, db storage.Store, sessionID int64, w io.WriteSe
 	if err := checkFormat(opt.Format); err != nil {
 		return ExportResult{}, err
 	}
-	s, err := db.Session(ctx, sessionID)
+	s, err := session(ctx, db, sessionID)
 	if err != nil {
-		return ExportResult{}, fmt.Errorf("session %d: %w", sessionID, err)
+		return ExportResult{}, err
 	}
 	res, err := export(ctx, db, s, w, opt)
 	if err != nil {
@@ -82,19 +84,21 @@ func Export(ctx context.Context, db storage.Store, sessionID int64, w io.WriteSe
 }
 
 // ExportFile is Export to a new file at path, readable by the user only. An
-// existing file is replaced. On failure nothing is left at path (a partial
-// file is removed), so a file that exists is a whole export.
+// existing file is replaced (callers ask first). On failure nothing is
+// left at path (a partial file is removed), so a file that exists is a
+// whole export. A missing folder, a folder given as path and a folder the
+// user may not write in are explained in the error.
 func ExportFile(ctx context.Context, db storage.Store, sessionID int64, path string, opt Options) (ExportResult, error) {
 	if err := checkFormat(opt.Format); err != nil {
 		return ExportResult{}, err
 	}
-	s, err := db.Session(ctx, sessionID)
+	s, err := session(ctx, db, sessionID)
 	if err != nil {
-		return ExportResult{}, fmt.Errorf("session %d: %w", sessionID, err)
+		return ExportResult{}, err
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600)
 	if err != nil {
-		return ExportResult{}, fmt.Errorf("create %s: %w", path, err)
+		return ExportResult{}, createError(path, err)
 	}
 	res, err := export(ctx, db, s, f, opt)
 	if cerr := f.Close(); err == nil {
@@ -105,6 +109,53 @@ func ExportFile(ctx context.Context, db storage.Store, sessionID int64, path str
 		return res, fmt.Errorf("export session %d: %w", sessionID, err)
 	}
 	return res, nil
+}
+
+// session returns session id, or an error saying in words that there is
+// none (wrapping storage.ErrNotFound).
+func session(ctx context.Context, db storage.Store, id int64) (*storage.Session, error) {
+	s, err := db.Session(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, &explained{fmt.Sprintf("there is no session %d in the database", id), []error{err}}
+	}
+	return s, err
+}
+
+// createError explains why the export file path could not be created.
+func createError(path string, err error) error {
+	dir := filepath.Dir(path)
+	switch fi, serr := os.Stat(dir); {
+	case serr != nil && errors.Is(serr, fs.ErrNotExist):
+		return &explained{fmt.Sprintf("cannot export to %s: the folder %s does not exist", path, dir), []error{err}}
+	case serr == nil && !fi.IsDir():
+		return &explained{fmt.Sprintf("cannot export to %s: %s is a file, not a folder", path, dir), []error{err}}
+	}
+	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+		return &explained{fmt.Sprintf("cannot export to %s: it is a folder; give a file name", path), []error{err}}
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return &explained{fmt.Sprintf("cannot export to %s: you may not write there (permission denied)", path), []error{err}}
+	}
+	return fmt.Errorf("cannot export to %s: %w", path, err)
+}
+
+// FileName proposes a file name for the export of session s in format f:
+// patient code (or "session"), start date and time, session ID, extension,
+// e.g. "P-017_2026-05-04_0930_s12.bdf". Characters that are unsafe in
+// file names become '_'.
+func FileName(s *storage.Session, f Format) string {
+	code := s.PatientCode
+	if code == "" {
+		code = "session"
+	}
+	safe := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
+			return r
+		}
+		return '_'
+	}, code)
+	return fmt.Sprintf("%s_%s_s%d.%s", safe, s.StartedAt.In(time.Local).Format("2006-01-02_1504"), s.ID, f)
 }
 
 func checkFormat(f Format) error {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"myorehab/storage"
 	"myorehab/storage/edf"
@@ -248,6 +249,58 @@ func TestPhysicalRange(t *testing.T) {
 		unit, pmin, pmax := physicalRange(test.scale, -1<<23, 1<<23-1)
 		if unit != test.unit || math.Abs(pmin-test.pmin) > 1e-9 || math.Abs(pmax-test.pmax) > 1e-9 {
 			t.Errorf("scale %v: %s %v…%v, want %s %v…%v", test.scale, unit, pmin, pmax, test.unit, test.pmin, test.pmax)
+		}
+	}
+}
+
+// TestExportFileMessages: where the export cannot be written, the message
+// says why in words; errors.Is still finds the cause.
+func TestExportFileMessages(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t)
+	s, _ := gapSession(t, db)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "plain")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, test := range []struct {
+		name, path, want string
+		is               error
+	}{
+		{"NoFolder", filepath.Join(dir, "missing", "s.edf"), "cannot export to " + filepath.Join(dir, "missing", "s.edf") + ": the folder " + filepath.Join(dir, "missing") + " does not exist", os.ErrNotExist},
+		{"FileAsFolder", filepath.Join(file, "s.edf"), "cannot export to " + filepath.Join(file, "s.edf") + ": " + file + " is a file, not a folder", nil},
+		{"Folder", dir, "cannot export to " + dir + ": it is a folder; give a file name", nil},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			_, err := ExportFile(ctx, db, s.ID, test.path, Options{Format: EDF})
+			if err == nil || err.Error() != test.want || (test.is != nil && !errors.Is(err, test.is)) {
+				t.Errorf("error %v\nwant %q", err, test.want)
+			}
+		})
+	}
+	t.Run("NoSession", func(t *testing.T) {
+		_, err := ExportFile(ctx, db, 999, filepath.Join(dir, "x.edf"), Options{Format: EDF})
+		if err == nil || err.Error() != "there is no session 999 in the database" || !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("error %v", err)
+		}
+	})
+}
+
+func TestFileName(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 5, 4, 9, 30, 0, 0, time.Local)
+	for _, test := range []struct {
+		code string
+		want string
+	}{
+		{"P-017", "P-017_2026-05-04_0930_s12.bdf"},
+		{"", "session_2026-05-04_0930_s12.bdf"},
+		{"a/b c:ü", "a_b_c___2026-05-04_0930_s12.bdf"},
+	} {
+		if got := FileName(&storage.Session{ID: 12, PatientCode: test.code, StartedAt: start}, BDF); got != test.want {
+			t.Errorf("code %q: %q, want %q", test.code, got, test.want)
 		}
 	}
 }

@@ -53,7 +53,7 @@ func ReadRecording(path string) (*Recording, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: the file does not exist", path)
+			return nil, &explained{path + ": the file does not exist", []error{err}}
 		}
 		return nil, fmt.Errorf("cannot open %s: %w", path, err)
 	}
@@ -71,9 +71,9 @@ func DecodeRecording(r io.ReaderAt, size int64, name string) (*Recording, error)
 	f, err := edf.Read(r, size)
 	switch {
 	case errors.Is(err, edf.ErrNotEDF):
-		return nil, &refused{name + " is not an EDF+ or BDF+ recording " + edfDetail(err, edf.ErrNotEDF, " "), err}
+		return nil, &explained{name + " is not an EDF+ or BDF+ recording " + edfDetail(err, edf.ErrNotEDF, " "), []error{ErrNotRecording, err}}
 	case errors.Is(err, edf.ErrMalformed):
-		return nil, &refused{name + " is a damaged EDF/BDF file: " + edfDetail(err, edf.ErrMalformed, ": "), err}
+		return nil, &explained{name + " is a damaged EDF/BDF file: " + edfDetail(err, edf.ErrMalformed, ": "), []error{ErrNotRecording, err}}
 	case err != nil:
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
@@ -149,15 +149,25 @@ func (rec *Recording) place() error {
 	return nil
 }
 
-// refused is a file ReadRecording refuses: msg for the user; errors.Is
-// finds ErrNotRecording and the cause.
-type refused struct {
-	msg   string
-	cause error
+// PatientMismatch returns a sentence for the user when rec's patient field
+// names a patient code other than code (compared without regard to case),
+// or "" when it names the same one or none (plain EDF, "X", blank).
+func PatientMismatch(rec *Recording, code string) string {
+	if !rec.File.Plus || rec.Patient.Code == "" || strings.EqualFold(rec.Patient.Code, code) {
+		return ""
+	}
+	return fmt.Sprintf("the file names patient %q, not %q", rec.Patient.Code, code)
 }
 
-func (e *refused) Error() string   { return e.msg }
-func (e *refused) Unwrap() []error { return []error{ErrNotRecording, e.cause} }
+// explained is an error whose message is a whole sentence for the user;
+// errors.Is and errors.As see its causes.
+type explained struct {
+	msg    string
+	causes []error
+}
+
+func (e *explained) Error() string   { return e.msg }
+func (e *explained) Unwrap() []error { return e.causes }
 
 // edfDetail returns the explanation of an edf error, "edf: <kind><sep>
 // <explanation>", without the prefix the message already says in words

@@ -374,3 +374,31 @@ func TestImportRealFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestPatientMismatch(t *testing.T) {
+	t.Parallel()
+	mk := func(patient string) *Recording {
+		b := edfBytes(t, edf.WriterConfig{RateHz: 10, Signals: signals(1, edf.EDF, 1, "uV")}, ramp(1, 10, 1), nil)
+		copy(b[8:88], fmt.Sprintf("%-80s", patient))
+		rec, err := DecodeRecording(bytes.NewReader(b), int64(len(b)), "p.edf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	for _, test := range []struct{ field, code, want string }{
+		{"P03 X X X", "P03", ""},
+		{"p03 X X X", "P03", ""},
+		{"X X X X", "P03", ""},
+		{"P03 F 02-MAY-1951 Ann_Smith", "P01", `the file names patient "P03", not "P01"`},
+	} {
+		if got := PatientMismatch(mk(test.field), test.code); got != test.want {
+			t.Errorf("field %q, code %q: %q, want %q", test.field, test.code, got, test.want)
+		}
+	}
+	plain := mk("P03")
+	plain.File.Plus = false // plain EDF: free text, not compared
+	if got := PatientMismatch(plain, "P01"); got != "" {
+		t.Errorf("plain EDF: %q", got)
+	}
+}
