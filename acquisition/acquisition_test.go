@@ -1,7 +1,6 @@
 package acquisition
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -92,108 +91,6 @@ func TestBlockLayout(t *testing.T) {
 		big.Len = 8
 		b.CopyFrom(big)
 	}()
-}
-
-func TestPool(t *testing.T) {
-	t.Parallel()
-	p := NewPool(2, 1, 4)
-	a, b := p.TryGet(), p.TryGet()
-	if a == nil || b == nil || p.TryGet() != nil {
-		t.Fatal("pool of 2 did not give exactly 2 blocks")
-	}
-	p.Put(NewBlock(2, 4)) // wrong shape: ignored
-	if p.TryGet() != nil {
-		t.Fatal("pool accepted a block of another shape")
-	}
-	p.Put(a)
-	if p.TryGet() != a {
-		t.Fatal("pool did not recycle the block")
-	}
-}
-
-func TestReaderFanOut(t *testing.T) {
-	t.Parallel()
-	src := newRamp(2, 1000, io.EOF)
-	r := NewReader(src, 10)
-	fast := r.Subscribe("fast", 200)
-	slow := r.Subscribe("slow", 3) // never drained while running
-	err := r.Run(context.Background())
-	if !errors.Is(err, io.EOF) {
-		t.Fatalf("Run = %v, want io.EOF", err)
-	}
-	var want uint64
-	for b := range fast.C() {
-		if b.Start != want {
-			t.Fatalf("fast got block at %d, want %d", b.Start, want)
-		}
-		for c := 0; c < b.Channels; c++ {
-			for i, v := range b.RawChan(c) {
-				if exp := int32(b.Start+uint64(i))*10 + int32(c); v != exp {
-					t.Fatalf("sample %d ch %d = %d, want %d", b.Start+uint64(i), c, v, exp)
-				}
-			}
-		}
-		want = b.End()
-		fast.Release(b)
-	}
-	if want != 1000 || fast.Dropped() != 0 {
-		t.Fatalf("fast consumer got %d samples, dropped %d", want, fast.Dropped())
-	}
-	var got uint64
-	for b := range slow.C() {
-		got += uint64(b.Len)
-	}
-	if got != 30 || slow.Dropped() != 970 {
-		t.Fatalf("slow consumer got %d, dropped %d; want 30 and 970", got, slow.Dropped())
-	}
-}
-
-func TestReaderStopsOnCancel(t *testing.T) {
-	t.Parallel()
-	src := newRamp(1, 5, nil)
-	src.block = true
-	r := NewReader(src, 10)
-	out := r.Subscribe("out", 4)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	select {
-	case b := <-out.C():
-		out.Release(b)
-	case <-time.After(5 * time.Second):
-		t.Fatal("no block")
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run after cancel = %v, want nil", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not stop on cancel")
-	}
-	if _, ok := <-out.C(); ok {
-		t.Fatal("output channel not closed")
-	}
-}
-
-func TestReaderFanOutAllocs(t *testing.T) {
-	src := newRamp(8, 1<<40, nil)
-	r := NewReader(src, 50)
-	a := r.Subscribe("a", 4)
-	b := r.Subscribe("b", 4)
-	blk := NewBlock(8, 50)
-	allocs := testing.AllocsPerRun(100, func() {
-		if err := src.ReadBlock(blk); err != nil {
-			t.Fatal(err)
-		}
-		r.fanOut(blk)
-		a.Release(<-a.ch)
-		b.Release(<-b.ch)
-	})
-	if allocs != 0 {
-		t.Fatalf("fan-out allocates %v per block", allocs)
-	}
 }
 
 func TestReconnecting(t *testing.T) {

@@ -44,6 +44,7 @@ func TestCytonThroughFilterIntoSQLite(t *testing.T) {
 		t.Fatalf("emulator sent %d samples, want 2500", n)
 	}
 	eventually(t, 5*time.Second, "all samples recorded", func() bool {
+		svc.Device.Snapshot() // a screen watching the live view
 		_, _, got := svc.Recorder.State()
 		return got == int64(n)
 	})

@@ -138,16 +138,7 @@ func (c *Calibration) StartTrial(ctx context.Context) error {
 	default:
 		return errors.New("train a model first")
 	}
-	info, ok := c.dev.Info()
-	if !ok {
-		return errors.New("connect the amplifier (or the simulator) to try the model")
-	}
-	mainsHz := 50.0
-	if strings.Contains(c.dev.FilterDescription(), "notch 60") {
-		mainsHz = 60
-	}
-	t, err := newTrial(pipe, mvc, info, mainsHz)
-	if err != nil {
+	if err := c.Try(pipe, mvc); err != nil {
 		return err
 	}
 	if s := c.simulator(); s != nil {
@@ -156,6 +147,25 @@ func (c *Calibration) StartTrial(ctx context.Context) error {
 		if err := s.SetScript(sim.DefaultScript()); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Try runs pipe on the live stream (with the per-channel MVC in µV for
+// its proportional level; nil: the largest RMS seen) until StopTrial;
+// Decision then returns its newest decision.
+func (c *Calibration) Try(pipe *recognition.Pipeline, mvcUV []float64) error {
+	info, ok := c.dev.Info()
+	if !ok {
+		return errors.New("connect the amplifier (or the simulator) to try the model")
+	}
+	mainsHz := 50.0
+	if strings.Contains(c.dev.FilterDescription(), "notch 60") {
+		mainsHz = 60
+	}
+	t, err := newTrial(pipe, mvcUV, info, mainsHz)
+	if err != nil {
+		return err
 	}
 	c.trial.Store(t)
 	c.log.Info("trying the model", "classes", len(pipe.Classes), "spec", pipe.Spec.String())

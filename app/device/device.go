@@ -134,13 +134,13 @@ func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) er
 	d.mu.Lock()
 	mains, attached := d.mains, append([]Attachment(nil), d.attached...)
 	d.mu.Unlock()
-	cond, desc, err := newConditioner(info, blockLen, mains)
+	cond, desc, err := NewConditioner(info, blockLen, mains)
 	if err != nil {
 		src.Close()
 		return d.fail(err.Error(), err)
 	}
 	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, BlockCap: blockLen})
-	consumers := []engine.Consumer{liveConsumer{live: live, queue: int(info.SampleRateHz)/blockLen + 1}}
+	consumers := []engine.Consumer{LiveConsumer(live, info, blockLen)}
 	for _, a := range attached {
 		consumers = append(consumers, a.Consumer(info, blockLen))
 	}
@@ -303,9 +303,14 @@ func (d *Device) onEvent(e acquisition.Event) {
 	}
 }
 
-// liveConsumer feeds the live view: about a second of queue, and a busy
+// LiveConsumer returns the consumer that feeds live, the live view of a
+// stream of blockLen-sample blocks: about a second of queue, and a busy
 // machine or a GC pause makes it skip blocks (counted and shown), never
 // the recording or the decisions.
+func LiveConsumer(live *pipeline.Live, info acquisition.StreamInfo, blockLen int) engine.Consumer {
+	return liveConsumer{live: live, queue: int(info.SampleRateHz)/blockLen + 1}
+}
+
 type liveConsumer struct {
 	live  *pipeline.Live
 	queue int
@@ -319,11 +324,11 @@ func (c liveConsumer) Run(ctx context.Context, in *engine.Input) error {
 	return engine.Each(in, func(f *engine.Frame) { c.live.Take(f.Raw, f.Clean, f.Cond) })
 }
 
-// newConditioner builds the stream's one conditioning stage: the sEMG
+// NewConditioner builds the stream's one conditioning stage: the sEMG
 // band-pass and mains notch (both notches for MainsAuto), the quality
 // monitor of the raw signal (mains checked at 50 and 60 Hz) and the
 // fatigue tracker (1 s windows, up to 4 h).
-func newConditioner(info acquisition.StreamInfo, blockLen int, mains Mains) (*pipeline.Conditioner, string, error) {
+func NewConditioner(info acquisition.StreamInfo, blockLen int, mains Mains) (*pipeline.Conditioner, string, error) {
 	var filters []pipeline.MainsFilter
 	for _, hz := range mains.frequencies() {
 		chain, err := ConditioningFilter(info, hz)

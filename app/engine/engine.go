@@ -96,6 +96,7 @@ type Input struct {
 	ch       chan *Frame
 	free     chan *Frame
 	overflow chan struct{}
+	released chan struct{} // Lockstep only
 	dropped  atomic.Uint64 // samples per channel
 	sent     atomic.Uint64 // frames queued
 	missed   uint64        // owned by the reading goroutine
@@ -115,6 +116,9 @@ func (in *Input) Release(f *Frame) {
 	case in.free <- f:
 	default:
 		panic("engine: frame released twice")
+	}
+	if in.released != nil {
+		in.released <- struct{}{}
 	}
 }
 
@@ -140,6 +144,12 @@ type Config struct {
 	Conditioner *pipeline.Conditioner
 	// Consumers read the frames. Their order is the fan-out order.
 	Consumers []Consumer
+	// Lockstep makes the reader wait, after each block, until every
+	// consumer has released its frame: nothing is ever dropped and the
+	// stream goes as fast as its slowest consumer. For an unpaced source
+	// (a file processed as fast as possible, the simulator in --fast
+	// mode, benchmarks); never for a live amplifier.
+	Lockstep bool
 }
 
 // Engine runs one stream. Build it with New, run it with Run once.
@@ -151,6 +161,7 @@ type Engine struct {
 	ins      []*Input
 	scratch  *acquisition.Block
 	passCond *pipeline.Conditions
+	released chan struct{} // Lockstep: one token per released frame
 
 	end      atomic.Uint64 // index one past the last sample read
 	received atomic.Uint64 // samples read
@@ -178,6 +189,15 @@ func New(cfg Config) (*Engine, error) {
 		scratch:  acquisition.NewBlock(info.Channels, cfg.BlockLen),
 		passCond: &pipeline.Conditions{},
 	}
+	if cfg.Lockstep {
+		// Room for a token per frame that exists, so Release never waits
+		// (event frames add tokens the reader does not wait for).
+		n := 0
+		for _, c := range cfg.Consumers {
+			n += c.Spec().Queue + 1
+		}
+		e.released = make(chan struct{}, n)
+	}
 	seen := map[string]bool{}
 	for _, c := range cfg.Consumers {
 		s := c.Spec()
@@ -185,7 +205,7 @@ func New(cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("engine: consumer %q needs a unique name and a queue of at least 1 (has %d)", s.Name, s.Queue)
 		}
 		seen[s.Name] = true
-		in := &Input{spec: s, ch: make(chan *Frame, s.Queue), free: make(chan *Frame, s.Queue+1)}
+		in := &Input{spec: s, ch: make(chan *Frame, s.Queue), free: make(chan *Frame, s.Queue+1), released: e.released}
 		if s.Policy == DropIsFault {
 			in.overflow = make(chan struct{}, 1)
 		}
@@ -272,8 +292,16 @@ func (e *Engine) read(parent, ctx context.Context) error {
 			if e.cond != nil {
 				clean, cond = e.cond.Process(b)
 			}
-			e.fanOut(b, clean, cond)
+			sent := e.fanOut(b, clean, cond)
 			e.end.Store(b.End())
+			if e.released != nil {
+				for range sent {
+					select {
+					case <-e.released:
+					case <-ctx.Done():
+					}
+				}
+			}
 			e.received.Add(uint64(b.Len))
 			e.rate.add(b.Len, b.Received)
 		}
@@ -289,7 +317,8 @@ func (e *Engine) read(parent, ctx context.Context) error {
 	}
 }
 
-func (e *Engine) fanOut(raw, clean *acquisition.Block, cond *pipeline.Conditions) {
+// fanOut hands the block to every consumer and returns how many took it.
+func (e *Engine) fanOut(raw, clean *acquisition.Block, cond *pipeline.Conditions) (sent int) {
 	e.fanMu.Lock()
 	defer e.fanMu.Unlock()
 	for _, in := range e.ins {
@@ -306,6 +335,7 @@ func (e *Engine) fanOut(raw, clean *acquisition.Block, cond *pipeline.Conditions
 			case in.ch <- f:
 				in.sent.Add(1)
 				in.missed = 0
+				sent++
 				continue
 			default:
 				in.free <- f // never blocks: free has room for every frame
@@ -320,6 +350,7 @@ func (e *Engine) fanOut(raw, clean *acquisition.Block, cond *pipeline.Conditions
 			}
 		}
 	}
+	return sent
 }
 
 // End returns the index one past the last sample read and handed to the

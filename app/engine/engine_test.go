@@ -50,6 +50,7 @@ func newSource(t testing.TB, samples int, paced bool) *limited {
 type counter struct {
 	spec    Spec
 	block   func()
+	each    func() // called on every frame, when set
 	samples atomic.Uint64
 	missed  atomic.Uint64
 	holes   atomic.Uint64 // frames that did not continue the previous one without saying so
@@ -66,6 +67,9 @@ func (c *counter) Run(ctx context.Context, in *Input) error {
 		}
 		if first && c.block != nil {
 			c.block()
+		}
+		if c.each != nil {
+			c.each()
 		}
 		if !first && f.Raw.Start != next+f.Missed {
 			c.holes.Add(1)
@@ -322,5 +326,29 @@ func TestNewRefusesBadConsumers(t *testing.T) {
 	}
 	if _, err := New(Config{BlockLen: 20}); err == nil {
 		t.Error("no source accepted")
+	}
+}
+
+// TestLockstepDropsNothing: an unpaced source outruns a slow consumer
+// with a one-frame queue; in lockstep it waits for it, and nothing drops.
+func TestLockstepDropsNothing(t *testing.T) {
+	for _, lock := range []bool{false, true} {
+		src := newSource(t, 4000, false)
+		slow := &counter{spec: Spec{Name: "slow", Queue: 1, Policy: DropIsFault}, each: func() { time.Sleep(100 * time.Microsecond) }}
+		fast := &counter{spec: Spec{Name: "fast", Queue: 1}}
+		e, err := New(Config{Source: src, BlockLen: 20, Consumers: []Consumer{slow, fast}, Lockstep: lock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Run(context.Background()); !errors.Is(err, errEnd) {
+			t.Fatal(err)
+		}
+		d := e.Dropped("slow")
+		switch {
+		case !lock && d == 0:
+			t.Error("without lockstep the slow consumer kept up: the test proves nothing")
+		case lock && (d != 0 || e.Dropped("fast") != 0 || slow.samples.Load() != 4000 || fast.samples.Load() != 4000):
+			t.Errorf("lockstep: slow %d samples (%d dropped), fast %d (%d dropped)", slow.samples.Load(), d, fast.samples.Load(), e.Dropped("fast"))
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"math"
 	"sync/atomic"
 	"time"
@@ -32,7 +31,10 @@ type LiveConfig struct {
 	// RMSSeconds is the RMS window of the filtered signal; default 0.2.
 	RMSSeconds float64
 	// PublishHz is how often a Snapshot is published, counted in samples
-	// (so it follows the stream, not the wall clock); default 30.
+	// (so it follows the stream, not the wall clock); default 30. A
+	// Snapshot is made only when the previous one has been looked at
+	// (Snapshot called since), so a stream nobody watches (a headless
+	// recording, the control loop) makes no garbage.
 	PublishHz float64
 	// Fatigue, when set, tracks median frequency and RMS of the filtered
 	// signal in non-overlapping windows (fatigue.DefaultConfig: 1 s) and
@@ -64,6 +66,7 @@ type Live struct {
 	sinceSnap, publishEach int
 	seq                    uint64
 	snap                   atomic.Pointer[Snapshot]
+	wanted                 atomic.Bool // Snapshot was called since the last publish
 	conds                  *Conditions // of the newest block
 }
 
@@ -189,7 +192,7 @@ func (l *Live) Take(b, f *acquisition.Block, c *Conditions) {
 	}
 	l.end = b.End()
 	l.sinceSnap += b.Len
-	if l.sinceSnap >= l.publishEach {
+	if l.sinceSnap >= l.publishEach && (l.wanted.Load() || l.snap.Load() == nil) {
 		l.sinceSnap = 0
 		l.publish(b.Received)
 	}
@@ -197,6 +200,7 @@ func (l *Live) Take(b, f *acquisition.Block, c *Conditions) {
 
 // publish makes a new immutable Snapshot (this is the one allocation).
 func (l *Live) publish(at time.Time) {
+	l.wanted.Store(false)
 	l.seq++
 	s := &Snapshot{
 		Seq:         l.seq,
@@ -232,23 +236,10 @@ func (l *Live) publish(at time.Time) {
 	l.snap.Store(s)
 }
 
-// Snapshot returns the latest published Snapshot, or nil before the first.
+// Snapshot returns the latest published Snapshot, or nil before the first,
+// and asks for a new one at the next publishing point.
 // Safe from any goroutine.
-func (l *Live) Snapshot() *Snapshot { return l.snap.Load() }
-
-// Run feeds Live from a Reader's Output until the output is closed or ctx
-// is done, releasing every block after use.
-func (l *Live) Run(ctx context.Context, in *acquisition.Output) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case b, ok := <-in.C():
-			if !ok {
-				return nil
-			}
-			l.Process(b)
-			in.Release(b)
-		}
-	}
+func (l *Live) Snapshot() *Snapshot {
+	l.wanted.Store(true)
+	return l.snap.Load()
 }

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"math"
 	"strings"
 	"testing"
@@ -25,6 +24,7 @@ func sineBlocks(l *Live, fs float64, n, blockLen int, amp float64) {
 		}
 		b.Received = time.Unix(0, int64(start))
 		l.Process(b)
+		l.Snapshot() // a screen watching, as the UI's ticker does
 	}
 }
 
@@ -92,6 +92,7 @@ func TestLiveOldestFirst(t *testing.T) {
 			b.Data[i] = float64(start + i) // a ramp
 		}
 		l.Process(b)
+		l.Snapshot()
 	}
 	s := l.Snapshot()
 	for i := 1; i < len(s.RawMin[0]); i++ {
@@ -118,58 +119,6 @@ func TestLiveProcessDoesNotAllocate(t *testing.T) {
 	if a := testing.AllocsPerRun(100, func() { l.Process(b) }); a != 0 {
 		t.Fatalf("Process allocates %v times per block", a)
 	}
-}
-
-func TestLiveRun(t *testing.T) {
-	t.Parallel()
-	info := acquisition.StreamInfo{Channels: 2, SampleRateHz: 1000}
-	l := NewLive(LiveConfig{Info: info, BlockCap: 10})
-	src := &countSource{info: info, limit: 2000}
-	r := acquisition.NewReader(src, 10)
-	out := r.Subscribe("live", 8)
-	done := make(chan error, 1)
-	go func() { done <- l.Run(context.Background(), out) }()
-	_ = r.Run(context.Background())
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not end when the reader stopped")
-	}
-	if s := l.Snapshot(); s == nil || s.End > 2000 || s.End+out.Dropped() < 2000 {
-		t.Fatalf("snapshot %+v, dropped %d", s, out.Dropped())
-	}
-}
-
-type countSource struct {
-	info  acquisition.StreamInfo
-	next  uint64
-	limit uint64
-}
-
-func (s *countSource) Info() acquisition.StreamInfo { return s.info }
-func (s *countSource) ReadBlock(dst *acquisition.Block) error {
-	if s.next >= s.limit {
-		dst.Len = 0
-		return acquisition.ErrClosed
-	}
-	dst.Start, dst.Len = s.next, dst.Cap
-	s.next += uint64(dst.Cap)
-	return nil
-}
-func (s *countSource) Close() error { return nil }
-
-func BenchmarkLiveProcess(b *testing.B) {
-	l := NewLive(LiveConfig{Info: acquisition.StreamInfo{Channels: 8, SampleRateHz: 1000}, BlockCap: 50, PublishHz: 1e-9})
-	blk := acquisition.NewBlock(8, 50)
-	blk.Len = 50
-	b.ReportAllocs()
-	for b.Loop() {
-		l.Process(blk)
-	}
-	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N)/0.05, "cpu_fraction")
 }
 
 func TestLiveFatigueTrend(t *testing.T) {
@@ -250,6 +199,7 @@ func TestLiveQuality(t *testing.T) {
 			b.Data[b.Cap+i], b.Raw[b.Cap+i] = 0, 0
 		}
 		l.Process(b)
+		l.Snapshot()
 	}
 	q := l.Snapshot().Quality
 	if len(q) != 2 {
