@@ -26,9 +26,9 @@ type benchStream struct {
 }
 
 func (s benchStream) Info() (acquisition.StreamInfo, bool) { return s.info, true }
-func (s benchStream) SourceStats() acquisition.Stats        { return acquisition.Stats{} }
-func (s benchStream) Source() acquisition.Source            { return s.src }
-func (s benchStream) FilterDescription() string             { return "bench" }
+func (s benchStream) SourceStats() acquisition.Stats       { return acquisition.Stats{} }
+func (s benchStream) Source() acquisition.Source           { return s.src }
+func (s benchStream) FilterDescription() string            { return "bench" }
 
 var errBenchEnd = errors.New("end of benchmark stream")
 
