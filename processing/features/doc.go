@@ -7,6 +7,12 @@
 // of one multichannel window with Extract without allocating. ExtractSliding
 // applies it to every window of a longer recording.
 //
+// A Stream computes a Set's features on the latest window of a stream for
+// the real-time path: the work is shared between overlapping windows
+// (per-chunk partial sums, a sorted window for LS, Burg's recursion on
+// autocorrelations for AR and CC), and the values equal Extract's on the
+// same window up to the order of additions.
+//
 // Definitions follow LibEMG's Python code (libemg.feature_extractor,
 // commit 285350e) as documented in ../shared/data/libemg-reference/README.md:
 // where LibEMG's Python and its MATLAB reference values differ (VAR, AR, CC,

@@ -23,6 +23,13 @@ var exactKinds = map[kind]bool{kZC: true, kSSC: true, kWAMP: true, kLS: true}
 // samples and compares each window ending on the grid n + j·inc with
 // Set.Extract. It returns the largest relative difference seen.
 func checkStream(t *testing.T, names []string, p Params, x [][]float64, n, inc, piece int) float64 {
+	worst, _ := checkStreamDirect(t, names, p, x, n, inc, piece)
+	return worst
+}
+
+// checkStreamDirect is checkStream, also returning the fraction of AR
+// models computed by the direct recursion.
+func checkStreamDirect(t *testing.T, names []string, p Params, x [][]float64, n, inc, piece int) (worst, direct float64) {
 	t.Helper()
 	ch := len(x)
 	set, err := NewSet(names, ch, n, p)
@@ -46,8 +53,8 @@ func checkStream(t *testing.T, names []string, p Params, x [][]float64, n, inc, 
 	win := make([][]float64, ch)
 	parts := make([][]float64, ch)
 	total := len(x[0])
-	var worst float64
 	next := n
+	windows := 0
 	for off := 0; off < total; {
 		m := min(piece, total-off, next-off)
 		for c := range ch {
@@ -59,6 +66,7 @@ func checkStream(t *testing.T, names []string, p Params, x [][]float64, n, inc, 
 			continue
 		}
 		next += inc
+		windows++
 		st.Extract(got)
 		for c := range ch {
 			win[c] = x[c][off-n : off]
@@ -77,7 +85,16 @@ func checkStream(t *testing.T, names []string, p Params, x [][]float64, n, inc, 
 			worst = max(worst, d)
 		}
 	}
-	return worst
+	models := 0
+	for _, o := range st.outs {
+		if o.k == kAR || o.k == kAR9 || o.k == kCC {
+			models++
+		}
+	}
+	if windows > 0 && models > 0 {
+		direct = float64(st.directBurg) / float64(windows*ch*models)
+	}
+	return worst, direct
 }
 
 // noisy returns ch channels of total samples: Gaussian noise on a
@@ -115,6 +132,7 @@ func TestStreamMatchesExtract(t *testing.T) {
 		{"default", []string{"LS4", "TDAR"}, 300, 50, 50},
 		{"default/blocks of 32", []string{"LS4", "TDAR"}, 300, 50, 32},
 		{"default/one sample at a time", []string{"LS4", "TDAR"}, 60, 7, 1},
+		{"default/more chunks per window than kept", []string{"LS4", "TDAR"}, 200, 2, 2},
 		{"default/inc not dividing n", []string{"LS4", "TDAR"}, 200, 30, 17},
 		{"default/inc above n/2", []string{"LS4", "TDAR"}, 100, 70, 100},
 		{"default/no overlap", []string{"LS4", "TDAR"}, 50, 80, 500},
@@ -173,8 +191,8 @@ func TestStreamRealEMG(t *testing.T) {
 			if len(x[0]) < g.n {
 				continue
 			}
-			worst := checkStream(t, []string{"LS4", "TDAR", "RMS", "CC"}, DefaultParams(), x, g.n, g.inc, g.inc)
-			t.Logf("%s %d/%d: largest relative difference %.2g", name, g.n, g.inc, worst)
+			worst, direct := checkStreamDirect(t, []string{"LS4", "TDAR", "RMS", "CC"}, DefaultParams(), x, g.n, g.inc, g.inc)
+			t.Logf("%s %d/%d: largest relative difference %.2g; %.1f %% of AR models by the direct recursion", name, g.n, g.inc, worst, 100*direct)
 		}
 	}
 }
@@ -381,4 +399,53 @@ func TestLowerBounds(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzStream compares Stream with Set.Extract on streams of small integer
+// samples (many ties and zero crossings) with the window, increment and
+// piece length taken from the input.
+func FuzzStream(f *testing.F) {
+	f.Add([]byte{10, 3, 4, 1, 255, 2, 0, 0, 7, 128, 3, 3, 3, 9, 200, 1, 5, 6, 7, 8, 9, 10, 11})
+	f.Add([]byte{3, 1, 1, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{40, 9, 13, 5, 4, 3, 2, 1, 0, 255, 254, 253, 252, 251, 250, 1, 2, 3})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 4 {
+			return
+		}
+		n, inc, piece := 6+int(b[0])%60, 1+int(b[1])%40, 1+int(b[2])%70
+		data := b[3:]
+		x := [][]float64{make([]float64, 0, 4*n), make([]float64, 0, 4*n)}
+		for i := 0; len(x[0]) < 4*n; i++ {
+			v := float64(int8(data[i%len(data)]))
+			x[0] = append(x[0], v)
+			x[1] = append(x[1], float64(int8(data[(i*7+3)%len(data)])))
+		}
+		checkStream(t, []string{"LS4", "TDAR", "RMS"}, DefaultParams(), x, n, inc, piece)
+	})
+}
+
+// TestStreamPredictable: windows whose AR prediction errors are tiny
+// against the signal — a pure 50 Hz tone (a disconnected electrode's
+// mains hum), the same tone with a little noise, a short periodic pattern,
+// a constant and a ramp — still equal Set.Extract's: Burg's recursion on
+// the autocorrelations would lose too many digits there, and such windows
+// go to the direct recursion.
+func TestStreamPredictable(t *testing.T) {
+	t.Parallel()
+	const total = 3000
+	rng := rand.New(rand.NewPCG(7, 7))
+	x := make([][]float64, 5)
+	for c := range x {
+		x[c] = make([]float64, total)
+	}
+	for i := range total {
+		tone := 80 * math.Sin(2*math.Pi*50*float64(i)/1000)
+		x[0][i] = tone
+		x[1][i] = tone + rng.NormFloat64()*1e-3
+		x[2][i] = []float64{-6, 1, 2, 3}[i%4]
+		x[3][i] = 5
+		x[4][i] = float64(i)
+	}
+	worst, direct := checkStreamDirect(t, []string{"LS4", "TDAR", "CC"}, DefaultParams(), x, 300, 50, 50)
+	t.Logf("largest relative difference %.2g; %.0f %% of AR models by the direct recursion", worst, 100*direct)
 }
