@@ -18,7 +18,8 @@ const (
 	// MinRateHz is the slowest allowed rate: the glove's watchdog is 250 ms
 	// and a frame may be lost.
 	MinRateHz = 20
-	// LinkTimeout is how long without STATUS makes the link lost (§6.4).
+	// LinkTimeout is how long without STATUS makes the link lost (§6.4),
+	// the default of Config.LinkTimeout.
 	LinkTimeout = 250 * time.Millisecond
 	// DefaultMaxSpeed is the speed limit in ‰/s used when Config.Limits is
 	// nil.
@@ -65,6 +66,9 @@ type Config struct {
 	Limits []Limit
 	// HandshakeTimeout bounds the HELLO/INFO exchange; 0 means 2 s.
 	HandshakeTimeout time.Duration
+	// LinkTimeout is how long without STATUS makes the link lost; 0 means
+	// 250 ms as §6.4 requires. Only tests on a starved machine set more.
+	LinkTimeout time.Duration
 	// QueueLen is the capacity of the command queue; 0 means 16.
 	QueueLen int
 	// EventsLen is the capacity of the Events channel; 0 means 64. Events
@@ -319,13 +323,16 @@ func New(port Port, cfg Config) (*Link, error) {
 	if cfg.QueueLen == 0 {
 		cfg.QueueLen = 16
 	}
+	if cfg.LinkTimeout == 0 {
+		cfg.LinkTimeout = LinkTimeout
+	}
 	if cfg.EventsLen == 0 {
 		cfg.EventsLen = 64
 	}
 	if !(cfg.RateHz >= MinRateHz) || cfg.RateHz > 1000 {
 		return nil, fmt.Errorf("glove: send rate %g Hz out of %d..1000 Hz", cfg.RateHz, MinRateHz)
 	}
-	if cfg.QueueLen < 0 || cfg.EventsLen < 0 || cfg.HandshakeTimeout < 0 {
+	if cfg.QueueLen < 0 || cfg.EventsLen < 0 || cfg.HandshakeTimeout < 0 || cfg.LinkTimeout < 0 {
 		return nil, errors.New("glove: negative queue, events or timeout setting")
 	}
 	l := &Link{
@@ -461,7 +468,8 @@ func (l *Link) Info() Info { return l.info }
 func (l *Link) Fingers() int { return l.fingers }
 
 // State returns the link's health, exactly as of now (a few atomic loads,
-// no locks): LinkLost as soon as 250 ms have passed without STATUS.
+// no locks): LinkLost as soon as LinkTimeout (250 ms) has passed without
+// STATUS.
 func (l *Link) State() LinkState {
 	if s := LinkState(l.state.Load()); s != LinkUp {
 		return s
@@ -473,7 +481,7 @@ func (l *Link) State() LinkState {
 }
 
 func (l *Link) fresh() bool {
-	return time.Duration(int64(time.Since(l.t0))-l.lastStatus.Load()) <= LinkTimeout
+	return time.Duration(int64(time.Since(l.t0))-l.lastStatus.Load()) <= l.cfg.LinkTimeout
 }
 
 // GloveState returns the glove's state from its latest STATUS or ACK.

@@ -308,7 +308,7 @@ func (l *Link) setGloveState(s State) {
 // monitor turns a STATUS silence of 250 ms into LinkLost (once) and back.
 func (l *Link) monitor() {
 	defer close(l.monitorDone)
-	tk := time.NewTicker(5 * time.Millisecond)
+	tk := time.NewTicker(10 * time.Millisecond)
 	defer tk.Stop()
 	lost := false
 	for {

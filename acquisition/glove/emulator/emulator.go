@@ -27,7 +27,7 @@ const (
 )
 
 // tick is the period of the emulator's physics, watchdog and fault clock.
-const tick = 5 * time.Millisecond
+const tick = 10 * time.Millisecond
 
 // Config configures an Emulator. It mirrors the flags of `myorehab emulate
 // --protocol glove` (CLI.md): --fingers → Fingers, --seconds → Seconds,
@@ -244,7 +244,7 @@ func (e *Emulator) Snapshot() Snapshot {
 // Run plays the glove on port (a serial port from serialport.Open, or any
 // io.ReadWriter whose Read returns now and then) until Seconds have passed
 // (it returns nil), ctx ends (ctx.Err()) or the port fails (an error
-// naming the failure). Every 5 ms it moves the fingers, checks the
+// naming the failure). Every 10 ms it moves the fingers, checks the
 // watchdog and fires due faults; every 1/StatusRateHz it sends STATUS.
 // Reads continue in a goroutine until the port's Read fails or returns
 // after Run has finished; the caller closes the port after Run returns.
@@ -291,8 +291,8 @@ func (e *Emulator) Run(ctx context.Context, port io.ReadWriter) error {
 			return fmt.Errorf("glove emulator: write: %w", werr)
 		case b := <-in:
 			buf, err = e.receive(buf, b)
-		case t := <-ticker.C:
-			err = e.step(t)
+		case <-ticker.C:
+			err = e.step(time.Now()) // not the tick's time, which is stale after a busy spell
 		}
 		if err != nil {
 			return err

