@@ -48,9 +48,12 @@ gotest:
 # The zero-allocation checks again without -race: the race detector
 # allocates, so some of them skip under it. They are the tests whose name
 # contains "Alloc" (TestXNoAllocs, TestXAllocs, TestXDoesNotAllocate, ...);
-# none of them opens a window, so no Xvfb.
+# none of them opens a window, so no Xvfb. Only the packages that have such
+# tests are built again without -race (not the whole app with Fyne).
+ALLOC_PKGS = $(shell grep -rl --include=*_test.go -E 'func Test[A-Za-z0-9_]*Alloc' . | xargs -n1 dirname | sort -u)
+
 alloctest:
-	$(GO) test -count=1 -timeout 10m -run 'Alloc' ./...
+	$(GO) test -count=1 -timeout 10m -run 'Alloc' $(ALLOC_PKGS)
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

@@ -12,24 +12,20 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
+	"myorehab/internal/shareddata"
 	"myorehab/processing/features"
 	"myorehab/storage/csvio"
 )
 
 // sharedDir returns ../shared/<sub> beside the module root or skips.
+// Under CI=true a missing ../shared fails the test instead (shareddata).
 func sharedDir(t *testing.T, sub string) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", sub)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("%s not available (%v); it lives in ../shared beside the module", sub, err)
-	}
-	return dir
+	return shareddata.Dir(t, sub)
 }
 
 // runCLI runs one subcommand and returns stdout; the last line is parsed as

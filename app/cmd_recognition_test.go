@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"myorehab/internal/shareddata"
 	"myorehab/processing/recognition"
 	"myorehab/storage/edf"
 )
@@ -111,11 +112,7 @@ func threeDC(t *testing.T, name string) string {
 	if testing.Short() {
 		t.Skip("real-data evaluation skipped in -short")
 	}
-	path := filepath.Join(sharedDir(t, filepath.Join("data", "3dc-gestures")), name)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("3DC data not found at %s; see shared/data/3dc-gestures/README.md", path)
-	}
-	return path
+	return shareddata.File(t, filepath.Join(sharedDir(t, filepath.Join("data", "3dc-gestures")), name), "3DC data")
 }
 
 // TestEvaluate3DCP01 runs evaluate on participant 1 (train session → test

@@ -2,13 +2,13 @@ package app
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"myorehab/app/device"
 	"myorehab/app/service"
+	"myorehab/internal/shareddata"
 	"myorehab/storage"
 )
 
@@ -16,10 +16,7 @@ import (
 // like an amplifier and records a little of it: the stored counts are the
 // file's, from its first sample.
 func TestReplayEDFAsLiveSource(t *testing.T) {
-	path := filepath.Join(sharedDir(t, filepath.Join("data", "3dc-gestures")), "P01_train.edf")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("real EMG data not found at %s; see shared/data/README.md", path)
-	}
+	path := shareddata.File(t, filepath.Join(sharedDir(t, filepath.Join("data", "3dc-gestures")), "P01_train.edf"), "real EMG data")
 	rec, err := device.ReplayRecording(path)
 	if err != nil {
 		t.Fatal(err)
