@@ -592,7 +592,10 @@ func (l *Link) SetLimits(lims []Limit) error {
 
 // Arm queues ARM with the session token; once the glove reports ARMED
 // the link sends the targets at every tick. After a link loss, a glove
-// fault or e-stop, or Disarm, targets stop until Arm is called again.
+// fault or e-stop, a NACK of the ARM, or Disarm, targets stop until Arm
+// is called again. The link never re-sends a command: if the glove does
+// not report ARMED (the ARM frame was damaged on the line), call Arm
+// again, which sends a new ARM with a new seq.
 func (l *Link) Arm(token uint32) error {
 	var p [4]byte
 	if err := l.enqueue(TypeArm, AppendToken(p[:0], token)); err != nil {
