@@ -1043,3 +1043,51 @@ func TestHotPathNoAllocs(t *testing.T) {
 		t.Errorf("SetTargets and the state reads allocate %g times", a)
 	}
 }
+
+// TestEStopLatched: ESTOP stops the targets, the glove latches it, ARM is
+// refused until CLEAR_FAULT, and then motion needs a new Arm.
+func TestEStopLatched(t *testing.T) {
+	pipe := ptytest.Pair(t)
+	em := runEmulator(t, pipe.A, emulator.Config{Fingers: 2, Watchdog: slowWatchdog})
+	l, rec := open(t, pipe.B, glove.Config{LinkTimeout: slowLink})
+	l.SetTargets(uniform(2, 300, 100, 100))
+	arm(t, l, 8)
+	l.EStop()
+	eventually(t, "ESTOP latched", func() bool {
+		return l.GloveState() == glove.EStopped && em.Snapshot().State == glove.EStopped
+	})
+	if l.Armed() {
+		t.Fatal("armed after EStop")
+	}
+	n := l.Stats().TargetsSent
+	if err := l.Arm(9); err != nil {
+		t.Fatal(err)
+	}
+	e := waitEvent(t, l, glove.EventNack, nil)
+	if e.Command != glove.TypeArm || e.Code != glove.NackWrongState {
+		t.Fatalf("ARM while e-stopped: %v", e)
+	}
+	if l.Armed() || l.Stats().TargetsSent != n {
+		t.Fatal("targets after a refused ARM")
+	}
+	if err := l.ClearFault(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "cleared", func() bool { return l.GloveState() == glove.Disarmed })
+	arm(t, l, 10)
+	eventually(t, "targets again", func() bool { return l.Stats().TargetsSent > n })
+	sent := rec.frames()
+	checkFreshSeq(t, sent)
+	for i, s := range sent {
+		if s.Type == glove.TypeEStop {
+			for _, x := range sent[i+1:] {
+				if x.Type == glove.TypeArm {
+					break
+				}
+				if x.Type == glove.TypeSetTargets {
+					t.Fatalf("SET_TARGETS seq %d after ESTOP without a new ARM", x.Seq)
+				}
+			}
+		}
+	}
+}
