@@ -261,8 +261,9 @@ func lScale(tmp, x []float64) float64 {
 }
 
 // lScaleSorted returns the L-scale of the ascending order statistics
-// sorted (len ≥ 2), as lScale; Sliding shares it so that both give the
-// same value bit for bit from the same order statistics.
+// sorted (len ≥ 2), as lScale. Stream's lScaleEntries repeats its
+// arithmetic exactly, so that both give the same value bit for bit from
+// the same order statistics: change both together.
 func lScaleSorted(sorted []float64) float64 {
 	n := len(sorted)
 	// Four interleaved sums (b0 over all values, b1 over i·x_(i)) keep the

@@ -111,16 +111,13 @@ type outSlot struct {
 // lsWindow is one channel's window in ascending order, each value with
 // its stream index (NaN samples are left out), and the scratch of update.
 type lsWindow struct {
-	v, nv   []float64 // the sorted window; the next one is built in nv
-	i, ni   []int64
-	end     int64 // stream index one past the window v holds, −1 if none
-	pend    int64 // samples appended since
-	inV     []float64
-	inI     []int64
-	rank    []int   // rank of each new sample among v
-	cnt     []int32 // new samples per gap of v (gap r: before v[r]); zeros between updates
-	gap     []int32 // first output position of each gap
-	sortScr []lsEntry
+	e, ne []lsEntry // the sorted window; the next one is built in ne
+	end   int64     // stream index one past the window e holds, −1 if none
+	pend  int64     // samples appended since
+	in    []lsEntry // the new samples (NaN left out)
+	rank  []int     // rank of each new sample among e
+	cnt   []int32   // new samples per gap of e (gap r: before e[r]); zeros between updates
+	gap   []int32   // first output position of each gap
 }
 
 type lsEntry struct {
@@ -210,13 +207,11 @@ func NewStream(set *Set) *Stream {
 			// the next overwrites it).
 			m := n + n/2 + 1
 			st.lsw[c] = lsWindow{
-				v: make([]float64, 0, m), nv: make([]float64, m),
-				i: make([]int64, 0, m), ni: make([]int64, m),
-				inV: make([]float64, 0, n/2+1), inI: make([]int64, 0, n/2+1),
+				e: make([]lsEntry, 0, m), ne: make([]lsEntry, m),
+				in:   make([]lsEntry, 0, n/2+1),
 				rank: make([]int, 0, n/2+1),
 				cnt:  make([]int32, n+1), gap: make([]int32, n+1),
-				sortScr: make([]lsEntry, 0, n),
-				end:     -1,
+				end: -1,
 			}
 		}
 	}
@@ -540,7 +535,7 @@ func (st *Stream) write(dst []float64) {
 			case kRMS:
 				v = math.Sqrt(q[qLag] / fn)
 			case kLS:
-				v = lScaleSorted(st.lsw[c].v)
+				v = lScaleEntries(st.lsw[c].e)
 			default:
 				panic("features: unhandled incremental kind")
 			}
@@ -655,65 +650,62 @@ func (w *lsWindow) update(x []float64, s, e int64) {
 		w.end = e
 		return
 	}
-	v, id := w.v, w.i
-	nOld := len(v)
+	old := w.e
+	nOld := len(old)
 	cnt, gap := w.cnt[:nOld+1], w.gap[:nOld+1]
-	inV, inI, rank := w.inV, w.inI, w.rank
-	nv, ni := w.nv[:cap(w.nv)], w.ni[:cap(w.ni)]
+	next := w.ne[:cap(w.ne)]
 	var kept, before int32 // kept old values and new values placed so far
-	for r, a := range v {
+	for r, o := range old {
 		gap[r] = kept + before
 		before += cnt[r]
-		p := kept + before
-		nv[p], ni[p] = a, id[r]
-		kept += int32(b2i(id[r] >= s))
+		next[kept+before] = o
+		kept += int32(b2i(o.i >= s))
 	}
 	gap[nOld] = kept + before
 	total := int(kept + before + cnt[nOld])
 	// Place the new values, each gap filled upward; the few that share a
 	// gap are kept sorted by insertion.
-	for _, r := range rank {
+	for _, r := range w.rank {
 		cnt[r] = 0 // now the number placed in gap r
 	}
-	for j, a := range inV {
-		r := rank[j]
+	for j, a := range w.in {
+		r := w.rank[j]
 		start := int(gap[r])
 		p := start + int(cnt[r])
 		cnt[r]++
-		for p > start && nv[p-1] > a {
-			nv[p], ni[p] = nv[p-1], ni[p-1]
+		for p > start && next[p-1].v > a.v {
+			next[p] = next[p-1]
 			p--
 		}
-		nv[p], ni[p] = a, inI[j]
+		next[p] = a
 	}
-	w.v, w.nv = nv[:total], v[:cap(v)]
-	w.i, w.ni = ni[:total], id[:cap(id)]
+	w.e, w.ne = next[:total], old[:cap(old)]
 	w.drop()
 	w.end = e
 }
 
 // add takes the samples x (stream indices first, first+1, …) appended
-// after the window v holds: each new value's rank among v is found now,
-// while v does not change. Past half a window of new samples it gives up
+// after the window e holds: each new value's rank among e is found now,
+// while e does not change. Past half a window of new samples it gives up
 // (update then rebuilds).
 func (w *lsWindow) add(x []float64, first int64) {
 	if w.end < 0 {
 		return
 	}
 	w.pend += int64(len(x))
-	if w.pend > int64(cap(w.inV)-1) {
+	if w.pend > int64(cap(w.in)-1) {
 		w.drop()
-		w.pend = int64(cap(w.inV)) // too many: update rebuilds
+		w.pend = int64(cap(w.in)) // too many: update rebuilds
 		return
 	}
-	j0 := len(w.inV)
+	j0 := len(w.in)
 	for j, a := range x {
 		if a == a {
-			w.inV, w.inI = append(w.inV, a), append(w.inI, first+int64(j))
+			w.in = append(w.in, lsEntry{a, first + int64(j)})
 		}
 	}
-	w.rank = w.rank[:len(w.inV)]
-	for _, r := range lowerBounds(w.rank[j0:], w.v, w.inV[j0:]) {
+	w.rank = w.rank[:len(w.in)]
+	for _, r := range lowerBounds(w.rank[j0:], w.e, w.in[j0:]) {
 		w.cnt[r]++
 	}
 }
@@ -723,60 +715,89 @@ func (w *lsWindow) drop() {
 	for _, r := range w.rank {
 		w.cnt[r] = 0
 	}
-	w.inV, w.inI, w.rank = w.inV[:0], w.inI[:0], w.rank[:0]
+	w.in, w.rank = w.in[:0], w.rank[:0]
 	w.pend = 0
+}
+
+// lScaleEntries is lScaleSorted of the entries' values, with the same
+// additions in the same order, so that Stream's LS equals Set's bit for bit
+// (TestStreamMatchesExtract checks it).
+func lScaleEntries(sorted []lsEntry) float64 {
+	n := len(sorted)
+	var s0, s1, s2, s3, t0, t1, t2, t3 float64
+	i := 0
+	for f := 0.0; i+3 < n; i, f = i+4, f+4 {
+		v := sorted[i : i+4 : i+4]
+		s0 += v[0].v
+		s1 += v[1].v
+		s2 += v[2].v
+		s3 += v[3].v
+		t0 += f * v[0].v
+		t1 += (f + 1) * v[1].v
+		t2 += (f + 2) * v[2].v
+		t3 += (f + 3) * v[3].v
+	}
+	for ; i < n; i++ {
+		s0 += sorted[i].v
+		t0 += float64(i) * sorted[i].v
+	}
+	b0, b1 := (s0+s1)+(s2+s3), (t0+t1)+(t2+t3)
+	b0 /= float64(n)
+	b1 /= float64(n) * float64(n-1)
+	return 2*b1 - b0
 }
 
 // lowerBounds sets rank[j] to the number of values of the ascending v
 // below a[j] and returns rank. The binary searches' steps depend only on
 // len(v), and eight searches advance together so that their loads overlap.
-func lowerBounds(rank []int, v, a []float64) []int {
+func lowerBounds(rank []int, v, q []lsEntry) []int {
 	n := len(v)
 	if n == 0 {
 		clear(rank)
 		return rank
 	}
 	j := 0
-	for ; j+7 < len(a); j += 8 {
-		a := a[j : j+8 : j+8]
+	for ; j+7 < len(q); j += 8 {
+		a := [8]float64{q[j].v, q[j+1].v, q[j+2].v, q[j+3].v, q[j+4].v, q[j+5].v, q[j+6].v, q[j+7].v}
 		b0, b1, b2, b3, b4, b5, b6, b7 := 0, 0, 0, 0, 0, 0, 0, 0
 		for m := n; m > 1; {
 			h := m / 2
-			b0 += h & -b2i(v[b0+h] < a[0])
-			b1 += h & -b2i(v[b1+h] < a[1])
-			b2 += h & -b2i(v[b2+h] < a[2])
-			b3 += h & -b2i(v[b3+h] < a[3])
-			b4 += h & -b2i(v[b4+h] < a[4])
-			b5 += h & -b2i(v[b5+h] < a[5])
-			b6 += h & -b2i(v[b6+h] < a[6])
-			b7 += h & -b2i(v[b7+h] < a[7])
+			b0 += h & -b2i(v[b0+h].v < a[0])
+			b1 += h & -b2i(v[b1+h].v < a[1])
+			b2 += h & -b2i(v[b2+h].v < a[2])
+			b3 += h & -b2i(v[b3+h].v < a[3])
+			b4 += h & -b2i(v[b4+h].v < a[4])
+			b5 += h & -b2i(v[b5+h].v < a[5])
+			b6 += h & -b2i(v[b6+h].v < a[6])
+			b7 += h & -b2i(v[b7+h].v < a[7])
 			m -= h
 		}
 		r := rank[j : j+8 : j+8]
-		r[0] = b0 + b2i(v[b0] < a[0])
-		r[1] = b1 + b2i(v[b1] < a[1])
-		r[2] = b2 + b2i(v[b2] < a[2])
-		r[3] = b3 + b2i(v[b3] < a[3])
-		r[4] = b4 + b2i(v[b4] < a[4])
-		r[5] = b5 + b2i(v[b5] < a[5])
-		r[6] = b6 + b2i(v[b6] < a[6])
-		r[7] = b7 + b2i(v[b7] < a[7])
+		r[0] = b0 + b2i(v[b0].v < a[0])
+		r[1] = b1 + b2i(v[b1].v < a[1])
+		r[2] = b2 + b2i(v[b2].v < a[2])
+		r[3] = b3 + b2i(v[b3].v < a[3])
+		r[4] = b4 + b2i(v[b4].v < a[4])
+		r[5] = b5 + b2i(v[b5].v < a[5])
+		r[6] = b6 + b2i(v[b6].v < a[6])
+		r[7] = b7 + b2i(v[b7].v < a[7])
 	}
-	for ; j < len(a); j++ {
+	for ; j < len(q); j++ {
+		a := q[j].v
 		b := 0
 		for m := n; m > 1; {
 			h := m / 2
-			b += h & -b2i(v[b+h] < a[j])
+			b += h & -b2i(v[b+h].v < a)
 			m -= h
 		}
-		rank[j] = b + b2i(v[b] < a[j])
+		rank[j] = b + b2i(v[b].v < a)
 	}
 	return rank
 }
 
 // rebuild sorts the window x (samples from stream index s) from scratch.
 func (w *lsWindow) rebuild(x []float64, s int64) {
-	ents := w.sortScr[:0]
+	ents := w.e[:0]
 	for j, v := range x {
 		if v == v {
 			ents = append(ents, lsEntry{v, s + int64(j)})
@@ -791,9 +812,5 @@ func (w *lsWindow) rebuild(x []float64, s int64) {
 		}
 		return 0
 	})
-	w.v, w.i = w.v[:0], w.i[:0]
-	for _, e := range ents {
-		w.v, w.i = append(w.v, e.v), append(w.i, e.i)
-	}
-	w.sortScr = ents
+	w.e = ents
 }

@@ -391,7 +391,15 @@ func TestLowerBounds(t *testing.T) {
 			for i := range a {
 				a[i] = pick()
 			}
-			got := lowerBounds(make([]int, m), v, a)
+			ve := make([]lsEntry, n)
+			for i, x := range v {
+				ve[i].v = x
+			}
+			ae := make([]lsEntry, m)
+			for i, x := range a {
+				ae[i].v = x
+			}
+			got := lowerBounds(make([]int, m), ve, ae)
 			for i, x := range a {
 				if want := sort.SearchFloat64s(v, x); got[i] != want {
 					t.Fatalf("n=%d m=%d: rank of %v = %d, want %d (v %v)", n, m, x, got[i], want, v)
