@@ -12,6 +12,8 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 
+	"myorehab/app/device"
+	"myorehab/app/records"
 	"myorehab/app/service"
 	"myorehab/assets"
 	"myorehab/storage"
@@ -122,16 +124,17 @@ func BuildUI(a fyne.App, w fyne.Window, svc *Services) *ui.MainScreen {
 // Deps returns the UI's view of the services.
 func (s *Services) Deps() ui.Deps {
 	return ui.Deps{
-		Patients: patientService{s.DB},
+		Patients: records.Patients{DB: s.DB},
 		Device:   s.Device,
-		Recorder: recordingService{s},
+		Recorder: records.Recordings{DB: s.DB, Recorder: s.Recorder, Filter: s.Device.FilterDescription},
 		Log:      s.Log,
-		Probe:    probeService{},
-		Channels: channelSetups{s.DB},
-		History:  history{s.DB},
-		Review:   review{s.DB},
-		Transfer: transfer{s.DB},
-		Backup:   &backups{svc: s},
+		Probe:    device.Prober{},
+		Channels: records.ChannelSetups{DB: s.DB},
+		History:  records.History{DB: s.DB},
+		Review:   records.Review{DB: s.DB},
+		Transfer: records.Transfer{DB: s.DB},
+		Backup: &records.Backups{DB: s.DB, Log: s.Log, Recording: s.Recorder.Active,
+			Disconnect: func() { s.Device.Disconnect() }, Restart: s.restartApp},
 
 		Calibration: s.Calibration,
 	}

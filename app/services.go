@@ -64,50 +64,9 @@ func (s *Services) Close() error {
 	return s.DB.Close()
 }
 
-// patientService adapts the store to service.PatientService.
-type patientService struct{ db *sqlite.DB }
-
-func (p patientService) ListPatients(ctx context.Context, search string) ([]storage.Patient, error) {
-	ps, err := p.db.ListPatients(ctx, search)
-	if err != nil {
-		return nil, err
+// restartApp restarts the app when the GUI set a way to (restart).
+func (s *Services) restartApp() {
+	if s.restart != nil {
+		s.restart()
 	}
-	out := make([]storage.Patient, len(ps))
-	for i, x := range ps {
-		out[i] = *x
-	}
-	return out, nil
-}
-
-func (p patientService) AddPatient(ctx context.Context, pt *storage.Patient) error {
-	return p.db.CreatePatient(ctx, pt)
-}
-
-// recordingService adapts the Recorder to service.RecordingService.
-type recordingService struct{ s *Services }
-
-func (r recordingService) StartRecording(ctx context.Context, patientID int64) (int64, error) {
-	sess, err := r.s.Recorder.Start(ctx, patientID, storage.SessionRecording, r.s.Device.FilterDescription())
-	if err != nil {
-		return 0, err
-	}
-	return sess.ID, nil
-}
-
-func (r recordingService) StopRecording(ctx context.Context) (*storage.Session, error) {
-	return r.s.Recorder.Stop(ctx)
-}
-
-func (r recordingService) Recording() (bool, int64, int64) { return r.s.Recorder.State() }
-
-func (r recordingService) ListSessions(ctx context.Context, patientID int64) ([]storage.Session, error) {
-	ss, err := r.s.DB.ListSessions(ctx, storage.SessionFilter{PatientID: patientID})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]storage.Session, len(ss))
-	for i, x := range ss {
-		out[i] = *x
-	}
-	return out, nil
 }

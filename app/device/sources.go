@@ -1,6 +1,7 @@
 package device
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 
 	"myorehab/acquisition"
 	"myorehab/acquisition/cyton"
+	"myorehab/acquisition/probe"
 	"myorehab/acquisition/serialport"
 	"myorehab/acquisition/sim"
 	"myorehab/app/service"
@@ -77,4 +79,28 @@ func friendly(err error) string {
 		return "The amplifier stopped answering (cable pulled or device switched off): " + err.Error()
 	}
 	return err.Error()
+}
+
+// Prober implements service.ProbeService with acquisition/probe.
+type Prober struct{}
+
+// Probe tries each protocol's handshake on the port at path and suggests
+// the match.
+func (Prober) Probe(ctx context.Context, path string) (service.ProbeResult, error) {
+	rep, err := probe.Probe(ctx, path, nil, probe.Options{})
+	if err != nil {
+		return service.ProbeResult{}, err
+	}
+	res := service.ProbeResult{Suggested: rep.Suggested}
+	for _, r := range rep.Results {
+		ev := service.ProbeEvidence{Protocol: r.Protocol, Matched: r.Answered}
+		if r.Sent != "" {
+			ev.Lines = append(ev.Lines, "sent "+r.Sent)
+		}
+		if r.Evidence != "" {
+			ev.Lines = append(ev.Lines, r.Evidence)
+		}
+		res.Evidence = append(res.Evidence, ev)
+	}
+	return res, nil
 }
