@@ -41,7 +41,7 @@ func commands() []command {
 	return []command{
 		{"emulate", "--protocol cyton|cyton-daisy|bitalino|ascii|p2 --port PATH [--seconds N] [--rate HZ] [--channels N] [--corrupt RATE] [--seed N] [--dump FILE.csv] [--json]",
 			"act as an amplifier on a serial port, fed by the EMG simulator", runEmulate},
-		{"record", "--port PATH --protocol P --seconds N --db FILE [--patient CODE] [--json]",
+		{"record", "--port PATH --protocol P --seconds N --db FILE [--patient CODE] [--mains 50|60|auto] [--json]",
 			"record N seconds from an amplifier (or sim, or replay of an EDF+ file) into a session; reconnects by itself", runRecord},
 		{"filter", "--in F --out F [--fs HZ] (--butter N (--band LO,HI | --highpass F | --lowpass F) [--zero-phase] | --notch F0 --q Q)",
 			"Butterworth or notch filtering of a CSV or EDF+/BDF+ recording", runFilter},

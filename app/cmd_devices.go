@@ -153,8 +153,13 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	patient := fs.String("patient", "HEADLESS", "clinic code of the patient (created if missing)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	verbose := fs.Bool("v", false, "log to stderr")
+	mainsFlag := fs.String("mains", "auto", "mains frequency of the notch: 50, 60 or auto")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
+	}
+	mains, err := device.ParseMains(*mainsFlag)
+	if err != nil {
+		return usagef("--mains: %v", err)
 	}
 	if *protocol == "" || *seconds == "" || *dbPath == "" {
 		return usagef("record needs --protocol, --seconds and --db (and --port for a serial amplifier)")
@@ -173,6 +178,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	svc := NewServices(log, db)
 	defer svc.Close()
+	svc.Device.SetMains(mains)
 	p, err := db.PatientByCode(ctx, *patient)
 	if errors.Is(err, storage.ErrNotFound) {
 		p = &storage.Patient{Code: *patient}

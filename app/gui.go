@@ -85,6 +85,8 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 		restart.Store(true)
 		fyne.Do(a.Quit)
 	}
+	loadMains(svc.Device, a.Preferences())
+	svc.mains = mainsSetting{dev: svc.Device, prefs: a.Preferences()}
 	scr := BuildUI(a, w, svc)
 	w.Resize(fyne.NewSize(1280, 800))
 
@@ -137,6 +139,38 @@ func (s *Services) Deps() ui.Deps {
 			Disconnect: func() { s.Device.Disconnect() }, Restart: s.restartApp},
 
 		Calibration: s.Calibration,
+		Mains:       s.mains,
+	}
+}
+
+// mainsPref is the preference key of the mains frequency setting.
+const mainsPref = "mains_hz"
+
+// mainsSetting implements service.MainsService on the device, kept in the
+// app's preferences (nil preferences: not kept).
+type mainsSetting struct {
+	dev   *device.Device
+	prefs fyne.Preferences
+}
+
+func (m mainsSetting) Mains() string { return m.dev.Mains().String() }
+
+func (m mainsSetting) SetMains(v string) error {
+	mains, err := device.ParseMains(v)
+	if err != nil {
+		return err
+	}
+	m.dev.SetMains(mains)
+	if m.prefs != nil {
+		m.prefs.SetString(mainsPref, mains.String())
+	}
+	return nil
+}
+
+// loadMains applies the stored mains setting, if any.
+func loadMains(dev *device.Device, prefs fyne.Preferences) {
+	if mains, err := device.ParseMains(prefs.StringWithFallback(mainsPref, "auto")); err == nil {
+		dev.SetMains(mains)
 	}
 }
 

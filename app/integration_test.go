@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -301,5 +302,32 @@ func TestRecordingStoresSecondMetrics(t *testing.T) {
 	}
 	if len(sums) != 1 || sums[0].Seconds != int64(len(ms)) || len(sums[0].MeanRMS) != 8 {
 		t.Fatalf("summaries %+v", sums)
+	}
+}
+
+// TestRecordMains: the notch follows the clinic's mains setting, and the
+// session says which filter conditioned it; a wrong value is refused.
+func TestRecordMains(t *testing.T) {
+	for _, tc := range []struct{ mains, want string }{
+		{"60", "notch 60 Hz"},
+		{"50", "notch 50 Hz"},
+		{"auto", "(mains auto)"},
+	} {
+		db := filepath.Join(t.TempDir(), "r.db")
+		var out strings.Builder
+		if err := Run(context.Background(), []string{"record", "--protocol", "sim", "--seconds", "0.2", "--db", db, "--mains", tc.mains, "--json"}, &out, os.Stderr); err != nil {
+			t.Fatal(err)
+		}
+		s, err := openDB(t, db).Session(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(s.Filter, tc.want) {
+			t.Errorf("--mains %s: session filter %q", tc.mains, s.Filter)
+		}
+	}
+	err := Run(context.Background(), []string{"record", "--protocol", "sim", "--seconds", "0.2", "--db", filepath.Join(t.TempDir(), "x.db"), "--mains", "55"}, io.Discard, io.Discard)
+	if ExitCode(err) != 2 || !strings.Contains(err.Error(), "50, 60 or auto") {
+		t.Errorf("--mains 55: %v", err)
 	}
 }

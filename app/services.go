@@ -26,12 +26,15 @@ type Services struct {
 	// restart, when set (by the GUI), quits and restarts the app, e.g. on
 	// a restored database.
 	restart func()
+	// mains is the mains setting the GUI offers (kept in its preferences).
+	mains mainsSetting
 }
 
 // NewServices builds the device and recording services on db.
 func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
 	s := &Services{Log: log, DB: db}
 	s.Device = device.NewDevice(log, device.Open)
+	s.mains = mainsSetting{dev: s.Device}
 	s.Recorder = record.NewRecorder(log, db, s.Device)
 	s.Device.ShowRecording(s.Recorder)
 	s.Device.Attach(s.Recorder)

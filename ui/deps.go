@@ -29,4 +29,6 @@ type Deps struct {
 	Backup service.BackupService
 	// Calibration runs the calibration wizard ("Calibrate…").
 	Calibration service.CalibrationService
+	// Mains sets the notch's mains frequency (settings dialog).
+	Mains service.MainsService
 }

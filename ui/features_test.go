@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -695,5 +696,44 @@ func TestRestoreRefusedWhileRecording(t *testing.T) {
 	test.Tap(s.Restore)
 	if s.Confirm != nil || !strings.Contains(s.Message.Text, "Stop the recording") {
 		t.Errorf("restore while recording: confirm %v, message %q", s.Confirm != nil, s.Message.Text)
+	}
+}
+
+// fakeMains keeps the mains setting.
+type fakeMains struct {
+	mu  sync.Mutex
+	set string
+}
+
+func (f *fakeMains) Mains() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.set
+}
+
+func (f *fakeMains) SetMains(m string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.set = m
+	return nil
+}
+
+// TestSettingsMains: the settings dialog shows the clinic's mains
+// frequency and changes it, saying when it applies.
+func TestSettingsMains(t *testing.T) {
+	mains := &fakeMains{set: service.MainsAuto}
+	h := newHarnessWith(t, func(h *harness, d *Deps) {
+		d.Backup = &fakeBackup{}
+		d.Mains = mains
+	})
+	test.Tap(h.m.SettingsButton)
+	h.m.WaitIdle()
+	s := h.m.Settings
+	if s.Mains == nil || s.Mains.Selected != "Automatic (follow the signal)" {
+		t.Fatalf("mains choice %v", s.Mains)
+	}
+	s.Mains.SetSelected("60 Hz")
+	if mains.Mains() != service.Mains60 || !strings.Contains(s.Message.Text, "next connection") {
+		t.Errorf("after choosing 60 Hz: setting %q, message %q", mains.Mains(), s.Message.Text)
 	}
 }

@@ -175,7 +175,7 @@ func (m *MainScreen) onSettingsTapped() {
 		return
 	}
 	sh := shared{win: m.Patients.win, log: m.deps.Log, run: &m.run, ctx: m.context, now: time.Now}
-	m.Settings = newSettingsDialog(sh, m.deps.Backup, m.Live.Recording,
+	m.Settings = newSettingsDialog(sh, m.deps.Backup, m.deps.Mains, m.Live.Recording,
 		func() { // restored: everything shown may be stale
 			m.Patients.Reload()
 			m.Patients.ReloadSessions()

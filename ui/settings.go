@@ -26,11 +26,15 @@ type SettingsDialog struct {
 	Restore   *widget.Button // asks for confirmation, then restores
 	Message   *widget.Label
 	Close     *widget.Button
+	// Mains chooses the mains frequency of the notch filter; nil without
+	// a MainsService.
+	Mains *widget.RadioGroup
 	// Confirm is the open restore confirmation, nil when none.
 	Confirm *dialog.ConfirmDialog
 
 	shared
 	svc       service.BackupService
+	mains     service.MainsService
 	busy      bool
 	recording func() bool // a restore is refused while recording
 	restored  func()      // called after a successful restore
@@ -38,8 +42,15 @@ type SettingsDialog struct {
 	closed    func()
 }
 
-func newSettingsDialog(sh shared, svc service.BackupService, recording func() bool, restored, closed func()) *SettingsDialog {
-	s := &SettingsDialog{shared: sh, svc: svc, recording: recording, restored: restored, closed: closed}
+// mainsChoices are the mains settings as the dialog words them.
+var mainsChoices = []struct{ label, value string }{
+	{"Automatic (follow the signal)", service.MainsAuto},
+	{"50 Hz", service.Mains50},
+	{"60 Hz", service.Mains60},
+}
+
+func newSettingsDialog(sh shared, svc service.BackupService, mains service.MainsService, recording func() bool, restored, closed func()) *SettingsDialog {
+	s := &SettingsDialog{shared: sh, svc: svc, mains: mains, recording: recording, restored: restored, closed: closed}
 	s.BackupNow = widget.NewButtonWithIcon("Back up now", theme.DocumentSaveIcon(), s.onBackupTapped)
 	s.BackupNow.Importance = widget.HighImportance
 	s.Backups = widget.NewSelect(nil, func(string) { s.update() })
@@ -49,7 +60,26 @@ func newSettingsDialog(sh shared, svc service.BackupService, recording func() bo
 	s.Message = widget.NewLabel("")
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.Close = widget.NewButtonWithIcon("Close", theme.CancelIcon(), s.close)
-	content := container.NewVBox(
+	content := container.NewVBox()
+	if mains != nil {
+		labels := make([]string, len(mainsChoices))
+		for i, c := range mainsChoices {
+			labels[i] = c.label
+		}
+		s.Mains = widget.NewRadioGroup(labels, s.onMainsChanged)
+		s.Mains.Horizontal = true
+		for _, c := range mainsChoices {
+			if c.value == mains.Mains() {
+				s.Mains.Selected = c.label
+			}
+		}
+		s.Mains.Required = true
+		content.Add(widget.NewLabelWithStyle("Mains frequency (notch filter)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		content.Add(widget.NewLabel("The power-line frequency of this clinic. It applies from the next connection of the amplifier."))
+		content.Add(s.Mains)
+		content.Add(widget.NewSeparator())
+	}
+	for _, o := range []fyne.CanvasObject{
 		widget.NewLabelWithStyle("Database backup", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel("A backup is a complete, consistent copy of all patients and sessions, readable only by this user."),
 		s.BackupNow,
@@ -58,12 +88,29 @@ func newSettingsDialog(sh shared, svc service.BackupService, recording func() bo
 		container.NewBorder(nil, nil, nil, s.Restore, s.Backups),
 		s.Message,
 		container.NewHBox(s.Close),
-	)
+	} {
+		content.Add(o)
+	}
 	s.dialog = dialog.NewCustomWithoutButtons("Settings", content, sh.win)
 	s.dialog.Resize(fyne.NewSize(720, 0))
 	s.update()
 	s.reload()
 	return s
+}
+
+// onMainsChanged stores the chosen mains frequency.
+func (s *SettingsDialog) onMainsChanged(label string) {
+	for _, c := range mainsChoices {
+		if c.label != label || c.value == s.mains.Mains() {
+			continue
+		}
+		if err := s.mains.SetMains(c.value); err != nil {
+			s.log.Error("mains setting", "err", err)
+			s.setMessage(userMessage("Could not change the mains frequency", err), widget.DangerImportance)
+			return
+		}
+		s.setMessage("Mains frequency: "+label+". It applies from the next connection.", widget.MediumImportance)
+	}
 }
 
 // reload lists the backups in the background.

@@ -87,6 +87,13 @@ func (d *Device) SetMains(m Mains) {
 	d.mu.Unlock()
 }
 
+// Mains returns the mains setting of the streams opened from now on.
+func (d *Device) Mains() Mains {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.mains
+}
+
 // Protocols lists the protocols the device panel offers.
 func (d *Device) Protocols() []string { return Protocols() }
 

@@ -249,3 +249,19 @@ type BackupService interface {
 	// reloads its data (or restarts); the UI tells the user so first.
 	Restore(ctx context.Context, path string) error
 }
+
+// Mains frequency settings of MainsService.
+const (
+	MainsAuto = "auto" // follow the mains frequency found in the signal
+	Mains50   = "50"   // Europe, Africa, most of Asia
+	Mains60   = "60"   // the Americas, parts of Asia
+)
+
+// MainsService holds the clinic's mains frequency, where the notch filter
+// of every stream sits.
+type MainsService interface {
+	// Mains returns MainsAuto, Mains50 or Mains60.
+	Mains() string
+	// SetMains stores the setting; it applies from the next connection.
+	SetMains(m string) error
+}
