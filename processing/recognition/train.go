@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"myorehab/processing/classify"
+	"myorehab/processing/pipeline"
 	"myorehab/processing/quant"
 )
 
@@ -25,19 +26,9 @@ type Pipeline struct {
 	TrainWindows int
 }
 
-// Classifier is what a Pipeline runs per window: the float model or its
-// INT8 version (both satisfy it).
-type Classifier interface {
-	// Predict returns the class of feature vector x and, when probs is not
-	// nil, writes the class probabilities into it; it does not allocate.
-	Predict(probs, x []float64) int
-	// Features is the length of x.
-	Features() int
-}
-
-// Classifier returns the model the pipeline runs: Int8 when set, else
-// Model.
-func (p *Pipeline) Classifier() Classifier {
+// Classifier returns the model the pipeline runs per window: Int8 when
+// set, else Model (both satisfy the Decider's pipeline.Classifier).
+func (p *Pipeline) Classifier() pipeline.Classifier {
 	if p.Int8 != nil {
 		return p.Int8
 	}
