@@ -69,8 +69,8 @@ func NewLDA(s *Stats) (*LDA, error) {
 		}
 	}
 	var chol mat.Cholesky
-	if !chol.Factorize(shrink(Sz, m.lambda)) {
-		if !chol.Factorize(shrink(Sz, 1e-6)) {
+	if !chol.Factorize(classify.Shrink(Sz, m.lambda)) {
+		if !chol.Factorize(classify.Shrink(Sz, 1e-6)) {
 			return nil, fmt.Errorf("%w: pooled covariance is singular", ErrData)
 		}
 	}
@@ -111,21 +111,6 @@ func (m *LDA) bias(c int) float64 {
 		s += v * w[j]
 	}
 	return -0.5*s + m.lnPi[c]
-}
-
-// shrink returns (1−λ)S + λ·(tr S/d)·I.
-func shrink(S *mat.SymDense, lambda float64) *mat.SymDense {
-	d := S.SymmetricDim()
-	mu := mat.Trace(S) / float64(d)
-	if mu <= 0 {
-		mu = 1
-	}
-	out := mat.NewSymDense(d, nil)
-	out.ScaleSym(1-lambda, S)
-	for i := range d {
-		out.SetSym(i, i, out.At(i, i)+lambda*mu)
-	}
-	return out
 }
 
 // Predict returns the class of feature vector x (len Features(), raw

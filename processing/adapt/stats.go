@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"myorehab/processing/classify"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -122,7 +123,7 @@ func Fit(X [][]float64, y []int, k int) (*Stats, error) {
 	s.Cov.SymOuterK(1/float64(n), C.T())
 	var Sz mat.SymDense
 	Sz.SymOuterK(1/float64(n), Cz.T())
-	s.Shrinkage = max(ledoitWolf(Cz, &Sz), 0)
+	s.Shrinkage = max(classify.LedoitWolf(Cz, &Sz), 0)
 	return s, nil
 }
 
@@ -133,36 +134,6 @@ func invStd(sd, m float64) float64 {
 		return 1 / sd
 	}
 	return 1
-}
-
-// ledoitWolf returns the Ledoit–Wolf shrinkage intensity for the centred
-// rows C with covariance S = CᵀC/n (sklearn.covariance.ledoit_wolf_shrinkage
-// with assume_centered=True; the same formula as classify's LDA).
-func ledoitWolf(C *mat.Dense, S *mat.SymDense) float64 {
-	n, p := C.Dims()
-	nf, pf := float64(n), float64(p)
-	mu := mat.Trace(S) / pf
-	var beta, delta float64
-	for i := range n {
-		var s float64
-		for _, v := range C.RawRowView(i) {
-			s += v * v
-		}
-		beta += s * s
-	}
-	for i := range p {
-		for j := range p {
-			v := S.At(i, j)
-			delta += v * v
-		}
-	}
-	beta = (beta/nf - delta) / (pf * nf)
-	delta = (delta - 2*mu*mat.Trace(S) + pf*mu*mu) / pf
-	beta = min(beta, delta)
-	if beta <= 0 || delta == 0 {
-		return 0
-	}
-	return beta / delta
 }
 
 // Mix returns the convex combination of base and patient statistics: the

@@ -69,15 +69,15 @@ func TrainLDA(X [][]float64, y []int, cfg LDAConfig) (*LDA, error) {
 	S.SymOuterK(1/float64(n), C.T())
 	lambda := cfg.Shrinkage
 	if lambda == 0 {
-		lambda = ledoitWolf(C, &S)
+		lambda = LedoitWolf(C, &S)
 	}
 	lambda = max(lambda, 0)
-	cov := shrink(&S, lambda)
+	cov := Shrink(&S, lambda)
 	var chol mat.Cholesky
 	if !chol.Factorize(cov) {
 		// Singular even after shrinkage (e.g. λ < 0 with collinear
 		// features): add a small ridge.
-		cov = shrink(&S, 1e-6)
+		cov = Shrink(&S, 1e-6)
 		if !chol.Factorize(cov) {
 			return nil, fmt.Errorf("classify: LDA covariance is singular")
 		}
@@ -120,10 +120,10 @@ func classMeans(Z [][]float64, y []int, k, d int) [][]float64 {
 	return means
 }
 
-// ledoitWolf returns the Ledoit–Wolf shrinkage intensity for the centred
-// rows C with covariance S = CᵀC/n (sklearn.covariance.ledoit_wolf_shrinkage
-// with assume_centered=True).
-func ledoitWolf(C *mat.Dense, S *mat.SymDense) float64 {
+// LedoitWolf returns the Ledoit–Wolf shrinkage intensity in [0, 1] for the
+// centred rows C (n × p) with covariance S = CᵀC/n
+// (sklearn.covariance.ledoit_wolf_shrinkage with assume_centered=True).
+func LedoitWolf(C *mat.Dense, S *mat.SymDense) float64 {
 	n, p := C.Dims()
 	nf, pf := float64(n), float64(p)
 	mu := mat.Trace(S) / pf
@@ -152,8 +152,9 @@ func ledoitWolf(C *mat.Dense, S *mat.SymDense) float64 {
 	return beta / delta
 }
 
-// shrink returns (1−λ)S + λ·(tr S/d)·I.
-func shrink(S *mat.SymDense, lambda float64) *mat.SymDense {
+// Shrink returns a new matrix (1−λ)S + λ·(tr S/d)·I (the identity scaled
+// by 1 when tr S ≤ 0). S is not modified.
+func Shrink(S *mat.SymDense, lambda float64) *mat.SymDense {
 	d := S.SymmetricDim()
 	mu := mat.Trace(S) / float64(d)
 	if mu <= 0 {

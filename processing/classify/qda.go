@@ -71,8 +71,8 @@ func TrainQDA(X [][]float64, y []int, cfg QDAConfig) (*QDA, error) {
 		var S mat.SymDense
 		S.SymOuterK(1/math.Max(1, float64(counts[c]-1)), C.T())
 		var chol mat.Cholesky
-		if !chol.Factorize(shrink(&S, alpha)) {
-			if !chol.Factorize(shrink(&S, math.Max(alpha, 1e-3))) {
+		if !chol.Factorize(Shrink(&S, alpha)) {
+			if !chol.Factorize(Shrink(&S, math.Max(alpha, 1e-3))) {
 				return nil, fmt.Errorf("classify: QDA covariance of class %d is singular (use Reg > 0)", c)
 			}
 		}

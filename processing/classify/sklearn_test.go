@@ -192,9 +192,9 @@ func near(got, want, tol float64) bool {
 	return math.Abs(got-want) <= tol*(1+math.Abs(want))
 }
 
-// TestSklearnLedoitWolf: ledoitWolf gives sklearn's
+// TestSklearnLedoitWolf: LedoitWolf gives sklearn's
 // ledoit_wolf_shrinkage of each class's standardised features (the
-// manifest's values) within 1e-12, and ledoitWolf and shrink assemble
+// manifest's values) within 1e-12, and LedoitWolf and Shrink assemble
 // sklearn's LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto')
 // — each class's Ledoit–Wolf covariance of its standardised features,
 // rescaled, weighted by the class prior — whose coefficients, intercepts
@@ -223,11 +223,11 @@ func TestSklearnLedoitWolf(t *testing.T) {
 		}
 		var S mat.SymDense
 		S.SymOuterK(1/float64(len(Z)), C.T())
-		lambda, want := ledoitWolf(C, &S), d.Shrinkage[name]
+		lambda, want := LedoitWolf(C, &S), d.Shrinkage[name]
 		if !near(lambda, want, 1e-12) {
 			t.Errorf("%s: Ledoit–Wolf shrinkage %v, sklearn %v", name, lambda, want)
 		}
-		sh := shrink(&S, lambda)
+		sh := Shrink(&S, lambda)
 		for i := range dim {
 			for j := i; j < dim; j++ {
 				v := sh.At(i, j) / (sc.InvStd[i] * sc.InvStd[j])
