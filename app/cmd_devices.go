@@ -176,7 +176,9 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	svc := NewServices(log, db)
+	// The stream does not end with ctx: on an interrupt the recording is
+	// stopped below, flushed and reported like at the end of --seconds.
+	svc := NewServices(context.WithoutCancel(ctx), log, db)
 	defer svc.Close()
 	svc.Device.SetMains(mains)
 	p, err := db.PatientByCode(ctx, *patient)

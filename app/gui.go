@@ -61,7 +61,7 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 	if ids := db.Recovered(); len(ids) > 0 {
 		log.Warn("sessions interrupted by a crash were marked interrupted", "sessions", ids)
 	}
-	svc := NewServices(log, db)
+	svc := NewServices(ctx, log, db)
 	var restart atomic.Bool
 	defer func() {
 		if err := svc.Close(); err != nil {

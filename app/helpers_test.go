@@ -55,7 +55,7 @@ func testServicesAt(t *testing.T, path string) (*Services, *syncBuffer) {
 		t.Fatal(err)
 	}
 	logBuf := &syncBuffer{}
-	svc := NewServices(slog.New(slog.NewTextHandler(logBuf, nil)), db)
+	svc := NewServices(t.Context(), slog.New(slog.NewTextHandler(logBuf, nil)), db)
 	t.Cleanup(func() { svc.Close() })
 	return svc, logBuf
 }

@@ -30,10 +30,12 @@ type Services struct {
 	mains mainsSetting
 }
 
-// NewServices builds the device and recording services on db.
-func NewServices(log *slog.Logger, db *sqlite.DB) *Services {
+// NewServices builds the device and recording services on db; the streams
+// run under ctx (the application's context).
+func NewServices(ctx context.Context, log *slog.Logger, db *sqlite.DB) *Services {
 	s := &Services{Log: log, DB: db}
 	s.Device = device.NewDevice(log, device.Open)
+	s.Device.Bind(ctx)
 	s.mains = mainsSetting{dev: s.Device}
 	s.Recorder = record.NewRecorder(log, db, s.Device)
 	s.Device.ShowRecording(s.Recorder)

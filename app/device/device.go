@@ -45,6 +45,7 @@ type Recording interface {
 // and every attachment as the engine's consumers. It implements
 // service.DeviceService.
 type Device struct {
+	ctx       context.Context // every stream's engine runs under it (guarded by mu)
 	log       *slog.Logger
 	open      func(cfg service.DeviceConfig, onEvent func(acquisition.Event)) (acquisition.Source, error)
 	recording Recording
@@ -66,10 +67,18 @@ type Device struct {
 }
 
 // NewDevice returns a disconnected Device. open builds a source for a
-// configuration (see Open). The Recorder reads every stream; more
-// consumers are added with Attach.
+// configuration (see Open). Consumers of every stream (the recorder, the
+// decider, …) are added with Attach.
 func NewDevice(log *slog.Logger, open func(service.DeviceConfig, func(acquisition.Event)) (acquisition.Source, error)) *Device {
-	return &Device{log: log, open: open, state: service.Disconnected, mains: MainsAuto}
+	return &Device{ctx: context.Background(), log: log, open: open, state: service.Disconnected, mains: MainsAuto}
+}
+
+// Bind ties the streams opened from now on to ctx (the application's):
+// when it ends, the engine stops as on Disconnect.
+func (d *Device) Bind(ctx context.Context) {
+	d.mu.Lock()
+	d.ctx = ctx
+	d.mu.Unlock()
 }
 
 // Attach adds a consumer of every stream opened from now on.
@@ -139,7 +148,7 @@ func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) er
 	info := src.Info()
 	blockLen := max(1, int(math.Round(info.SampleRateHz/50))) // 20 ms blocks
 	d.mu.Lock()
-	mains, attached := d.mains, append([]Attachment(nil), d.attached...)
+	parent, mains, attached := d.ctx, d.mains, append([]Attachment(nil), d.attached...)
 	d.mu.Unlock()
 	cond, desc, err := NewConditioner(info, blockLen, mains)
 	if err != nil {
@@ -156,7 +165,7 @@ func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) er
 		src.Close()
 		return d.fail(err.Error(), err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(parent)
 	done := make(chan struct{})
 	d.mu.Lock()
 	d.info, d.eng, d.cancel, d.done, d.filter = info, eng, cancel, done, desc
