@@ -422,17 +422,17 @@ func (st *Stream) windowSums(s, e int64) bool {
 	lo := max(0, s-int64(st.span))
 	clear(st.winQ)
 	nq := st.nq
+	w := st.ch * nq
+	for j := first; j < st.chunks; j++ {
+		i := int(j % maxChunks)
+		for k, v := range st.chunkQ[i*w : (i+1)*w] {
+			st.winQ[k] += v
+		}
+	}
 	for c := range st.ch {
 		q := st.winQ[c*nq : (c+1)*nq]
 		if c1 > s {
 			st.terms(q, st.view(c, s, c1), 0)
-		}
-		for j := first; j < st.chunks; j++ {
-			i := int(j % maxChunks)
-			part := st.chunkQ[(i*st.ch+c)*nq : (i*st.ch+c+1)*nq]
-			for k, v := range part {
-				q[k] += v
-			}
 		}
 		if c1 < e {
 			st.lead(q, st.view(c, lo, e), lo, s, c1, e)

@@ -30,6 +30,12 @@ func checkStream(t *testing.T, names []string, p Params, x [][]float64, n, inc, 
 // checkStreamDirect is checkStream, also returning the fraction of AR
 // models computed by the direct recursion.
 func checkStreamDirect(t *testing.T, names []string, p Params, x [][]float64, n, inc, piece int) (worst, direct float64) {
+	return checkStreamPieces(t, names, p, x, n, inc, []int{piece})
+}
+
+// checkStreamPieces is checkStreamDirect with the appended pieces' lengths
+// taken from pieces in turn.
+func checkStreamPieces(t *testing.T, names []string, p Params, x [][]float64, n, inc int, pieces []int) (worst, direct float64) {
 	t.Helper()
 	ch := len(x)
 	set, err := NewSet(names, ch, n, p)
@@ -55,8 +61,8 @@ func checkStreamDirect(t *testing.T, names []string, p Params, x [][]float64, n,
 	total := len(x[0])
 	next := n
 	windows := 0
-	for off := 0; off < total; {
-		m := min(piece, total-off, next-off)
+	for i, off := 0, 0; off < total; i++ {
+		m := min(pieces[i%len(pieces)], total-off, next-off)
 		for c := range ch {
 			parts[c] = x[c][off : off+m]
 		}
@@ -79,8 +85,8 @@ func checkStreamDirect(t *testing.T, names []string, p Params, x [][]float64, n,
 			}
 			d := math.Abs(g-w) / (1 + math.Abs(w))
 			if exactKinds[colKind[j]] || !(d <= streamTol) {
-				t.Fatalf("%v n=%d inc=%d piece=%d, window ending at %d: %s = %v, want %v",
-					names, n, inc, piece, off, cols[j], g, w)
+				t.Fatalf("%v n=%d inc=%d pieces=%v, window ending at %d: %s = %v, want %v",
+					names, n, inc, pieces, off, cols[j], g, w)
 			}
 			worst = max(worst, d)
 		}
@@ -456,4 +462,25 @@ func TestStreamPredictable(t *testing.T) {
 	}
 	worst, direct := checkStreamDirect(t, []string{"LS4", "TDAR", "CC"}, DefaultParams(), x, 300, 50, 50)
 	t.Logf("largest relative difference %.2g; %.0f %% of AR models by the direct recursion", worst, 100*direct)
+}
+
+// TestStreamIrregularPieces: appends of very different lengths between
+// windows — a few samples, then more than a window at once — give
+// Set.Extract's values (the ring must still hold the context of each
+// piece and of the open chunk's start).
+func TestStreamIrregularPieces(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(8, 8))
+	x := noisy(rng, 2, 6000)
+	for _, tc := range []struct {
+		n, inc int
+		pieces []int
+	}{
+		{100, 150, []int{1, 2, 400}},
+		{100, 40, []int{3, 1000}},
+		{300, 50, []int{2, 48, 1, 299, 7}},
+		{6, 4, []int{1, 9}},
+	} {
+		checkStreamPieces(t, []string{"LS4", "TDAR", "RMS", "CC"}, DefaultParams(), x, tc.n, tc.inc, tc.pieces)
+	}
 }
