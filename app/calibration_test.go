@@ -13,7 +13,6 @@ import (
 
 	"myorehab/acquisition/sim"
 	"myorehab/app/calibrate"
-	"myorehab/app/service"
 	"myorehab/processing/pipeline"
 	"myorehab/processing/recognition"
 	"myorehab/storage"
@@ -28,15 +27,6 @@ func fastCalibration() calibrate.Options {
 	o.Protocol.Baseline = 500 * time.Millisecond
 	o.Protocol.MVCHold, o.Protocol.MVCRest = 500*time.Millisecond, 300*time.Millisecond
 	return o
-}
-
-// connectSim connects the simulator and waits for live data.
-func connectSim(t *testing.T, svc *Services) {
-	t.Helper()
-	if err := svc.Device.Connect(service.DeviceConfig{Protocol: "sim"}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 5*time.Second, "live data", func() bool { return svc.Device.Snapshot() != nil })
 }
 
 // annotationCount counts the annotations of session id by kind.

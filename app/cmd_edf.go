@@ -118,10 +118,6 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return writeJSONLine(stdout, importResult{SessionID: res.SessionID, Samples: res.Samples, Channels: res.Channels, RateHz: res.RateHz, Annotations: res.Annotations})
 }
 
-// unitUV returns the µV per physical unit, or false for units that are not
-// a voltage (edf.UnitUV; kept for replay.go).
-func unitUV(dim string) (float64, bool) { return edf.UnitUV(dim) }
-
 // exportFile implements `myorehab export` (CLI.md) for every format.
 func exportFile(ctx context.Context, dbPath string, id int64, out string, opt xfer.Options, stdout io.Writer) error {
 	db, err := openExisting(dbPath)
