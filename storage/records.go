@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -36,6 +37,44 @@ type ChannelSetup struct {
 	Version   int // 1, 2, … per patient
 	Device    string
 	Channels  []ChannelConfig
+	CreatedAt time.Time
+}
+
+// GloveFingerLimit is one finger's limits for a patient, in the glove
+// link's units.
+type GloveFingerLimit struct {
+	// MinPosition and MaxPosition bound the range of motion, in per mille
+	// of the glove's range (0 extended, 1000 flexed).
+	MinPosition float64 `json:"min_position"`
+	MaxPosition float64 `json:"max_position"`
+	// MaxForce is the force limit in centinewtons; MaxSpeed the speed
+	// limit in per mille per second.
+	MaxForce float64 `json:"max_force"`
+	MaxSpeed float64 `json:"max_speed"`
+}
+
+// Validate reports whether l is usable: 0 ≤ min < max ≤ 1000 ‰, force and
+// speed positive and finite (ErrInvalid).
+func (l GloveFingerLimit) Validate() error {
+	ok := func(v float64) bool { return v == v && v < 1e9 }
+	switch {
+	case !ok(l.MinPosition) || !ok(l.MaxPosition) || l.MinPosition < 0 || l.MaxPosition > 1000 || l.MinPosition >= l.MaxPosition:
+		return fmt.Errorf("%w: range of motion %g–%g ‰ (need 0 ≤ min < max ≤ 1000)", ErrInvalid, l.MinPosition, l.MaxPosition)
+	case !ok(l.MaxForce) || l.MaxForce <= 0:
+		return fmt.Errorf("%w: force limit %g cN", ErrInvalid, l.MaxForce)
+	case !ok(l.MaxSpeed) || l.MaxSpeed <= 0:
+		return fmt.Errorf("%w: speed limit %g ‰/s", ErrInvalid, l.MaxSpeed)
+	}
+	return nil
+}
+
+// GloveLimits is a version of a patient's glove limits; the latest is in
+// use.
+type GloveLimits struct {
+	ID        int64
+	PatientID int64
+	Version   int // 1, 2, … per patient
+	Fingers   []GloveFingerLimit
 	CreatedAt time.Time
 }
 
@@ -136,6 +175,7 @@ const (
 	ObjectTherapist    = "therapist"
 	ObjectModel        = "model"
 	ObjectChannelSetup = "channel_setup"
+	ObjectGloveLimits  = "glove_limits"
 	ObjectDatabase     = "database"
 )
 

@@ -78,6 +78,12 @@ type Store interface {
 	SaveChannelSetup(ctx context.Context, c *ChannelSetup) error
 	// LatestChannelSetup returns the patient's newest set-up or ErrNotFound.
 	LatestChannelSetup(ctx context.Context, patientID int64) (*ChannelSetup, error)
+	// SaveGloveLimits stores g as the patient's next glove-limits version
+	// and fills g.ID, g.Version and g.CreatedAt.
+	SaveGloveLimits(ctx context.Context, g *GloveLimits) error
+	// LatestGloveLimits returns the patient's newest glove limits or
+	// ErrNotFound.
+	LatestGloveLimits(ctx context.Context, patientID int64) (*GloveLimits, error)
 
 	// SaveModel stores m as the patient's next model version and fills
 	// m.ID, m.Version and m.CreatedAt.
