@@ -47,6 +47,10 @@ type Conditions struct {
 	MainsHz float64
 	// Quality is the signal quality per channel; nil when not assessed.
 	Quality []ChannelQuality
+	// Statuses are the quality monitor's statuses behind Quality (with
+	// their reasons and metrics), for the control layer; nil when not
+	// assessed.
+	Statuses []quality.Status
 	// Fatigue is the fatigue trend per channel since the stream began; nil
 	// when not tracked. Its slices only ever grow between Conditions (a
 	// later Conditions holds the earlier windows as its prefix).
@@ -248,6 +252,10 @@ func (c *Conditioner) update(verdicts, windows bool) {
 	n.Seq, n.MainsHz = c.seq, c.MainsHz()
 	if verdicts {
 		n.Quality = c.verdicts(c.cond.Quality)
+		n.Statuses = make([]quality.Status, len(c.statuses))
+		for i := range c.statuses {
+			n.Statuses[i].CopyFrom(&c.statuses[i])
+		}
 	}
 	if t := c.cfg.Fatigue; t != nil && windows {
 		n.Fatigue = make([]FatigueTrend, t.Channels())
