@@ -152,6 +152,22 @@ func ParseScript(r io.Reader) (Script, error) {
 	return s, nil
 }
 
+// Ends lays s out at rateHz as a Simulator running s does: ends[i] is the
+// index, counted from the script's start, of the sample one past the end of
+// step i, so step i covers samples [ends[i-1], ends[i]) (step 0 from 0) and
+// the script repeats every ends[len(s)-1] samples. Each end is the step's
+// cumulative duration times rateHz, rounded; every step lasts at least one
+// sample. It panics if s is not valid or rateHz is not positive.
+func (s Script) Ends(rateHz float64) []uint64 {
+	if err := s.Validate(); err != nil {
+		panic("sim: Ends of an invalid script: " + err.Error())
+	}
+	if !(rateHz > 0) {
+		panic("sim: Ends at a rate that is not positive")
+	}
+	return newScriptState(s, rateHz).ends
+}
+
 // scriptState is a validated script laid out in samples. It is immutable once
 // built, so the generating goroutine can read it while another one installs a
 // new script.

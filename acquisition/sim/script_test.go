@@ -114,3 +114,36 @@ func FuzzParseScript(f *testing.F) {
 		skip(sim, 10)
 	})
 }
+
+// TestScriptEnds checks Ends against what a Simulator running the script
+// performs: the gesture of each sample (Current) changes exactly at the
+// ends, and the layout repeats.
+func TestScriptEnds(t *testing.T) {
+	t.Parallel()
+	sc := Script{{Rest, 0.5, 0}, {PowerGrip, 1.004, 0.8}, {Pinch, 0.0001, 1}, {OpenHand, 0.25, 0.6}}
+	const fs = 250.0
+	ends := sc.Ends(fs)
+	// 0.5·250 = 125; 1.504·250 = 376; 1.5041·250 = 376.025 rounds to 376,
+	// so the pinch gets its one sample (377); 1.7541·250 = 438.525 → 439.
+	if want := []uint64{125, 376, 377, 439}; !slices.Equal(ends, want) {
+		t.Fatalf("Ends = %v, want %v", ends, want)
+	}
+	cfg := DefaultConfig()
+	cfg.RateHz, cfg.Channels, cfg.Script = fs, 2, sc
+	s, err := NewSimulator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, 2)
+	period := ends[len(ends)-1]
+	for n := range 2 * period {
+		s.Next(x)
+		pos, step := n%period, 0
+		for pos >= ends[step] {
+			step++
+		}
+		if got := s.Current(); got != sc[step].Gesture {
+			t.Fatalf("sample %d: simulator performs %v, Ends says step %d (%v)", n, got, step, sc[step].Gesture)
+		}
+	}
+}
