@@ -303,7 +303,7 @@ func TestStoredModelRebuilds(t *testing.T) {
 		t.Fatalf("stored model %+v", m)
 	}
 	m.ID = 3
-	p2, mvc, err := pipelineOf(m)
+	p2, mvc, err := PipelineOf(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,12 +325,12 @@ func TestStoredModelRebuilds(t *testing.T) {
 	// Corrupt metadata or data is refused.
 	bad := *m
 	bad.Meta.Extra = []byte("{")
-	if _, _, err := pipelineOf(&bad); err == nil {
+	if _, _, err := PipelineOf(&bad); err == nil {
 		t.Error("corrupt metadata accepted")
 	}
 	bad = *m
 	bad.Data = bad.Data[:len(bad.Data)/2]
-	if _, _, err := pipelineOf(&bad); err == nil {
+	if _, _, err := PipelineOf(&bad); err == nil {
 		t.Error("truncated model accepted")
 	}
 }

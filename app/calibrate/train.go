@@ -429,6 +429,22 @@ func (c *Calibration) Save(ctx context.Context, name string) (*service.SavedMode
 
 // storedModel returns t as a storage.Model of the patient.
 func storedModel(t *trainedModel, patientID int64, name string) (*storage.Model, error) {
+	if t.result == nil {
+		t.result = &service.CalibrationResult{Accuracy: math.NaN()}
+	}
+	return encodeModel(t, patientID, name)
+}
+
+// StoredModel encodes a trained pipeline as patient patientID's model
+// under name: the classifier (and its INT8 version), the Spec, the channel
+// labels, the per-channel MVC in µV (may be nil), the cross-validation
+// result (may be nil) and the calibration sessions it was trained on.
+func StoredModel(pipe *recognition.Pipeline, labels []string, mvcUV []float64, result *service.CalibrationResult, sessions []int64, patientID int64, name string) (*storage.Model, error) {
+	return storedModel(&trainedModel{pipe: pipe, labels: labels, mvcUV: mvcUV, result: result, sessions: sessions}, patientID, name)
+}
+
+// encodeModel is storedModel's encoding.
+func encodeModel(t *trainedModel, patientID int64, name string) (*storage.Model, error) {
 	p := t.pipe
 	data, err := classify.Marshal(p.Model)
 	if err != nil {
@@ -488,9 +504,9 @@ func storedModel(t *trainedModel, patientID int64, name string) (*storage.Model,
 	}, nil
 }
 
-// pipelineOf rebuilds the recognition pipeline of a stored calibration
+// PipelineOf rebuilds the recognition pipeline of a stored calibration
 // model, with its per-channel MVC (µV).
-func pipelineOf(m *storage.Model) (*recognition.Pipeline, []float64, error) {
+func PipelineOf(m *storage.Model) (*recognition.Pipeline, []float64, error) {
 	var x ModelExtra
 	if err := json.Unmarshal(m.Meta.Extra, &x); err != nil {
 		return nil, nil, fmt.Errorf("model %d: metadata: %w", m.ID, err)

@@ -130,7 +130,7 @@ func (c *Calibration) StartTrial(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if pipe, mvc, err = pipelineOf(m); err != nil {
+		if pipe, mvc, err = PipelineOf(m); err != nil {
 			return err
 		}
 	case trained != nil:
