@@ -252,6 +252,30 @@ func (r *Recorder) Annotate(a *storage.Annotation) error {
 	return c.w.Annotate(a)
 }
 
+// AnnotateStream adds a to the active recording at stream sample index
+// streamSample (math.MaxUint64: the newest sample recorded), converted to
+// the session's index; it never waits for the database. Without a
+// recording it does nothing and returns nil.
+func (r *Recorder) AnnotateStream(a *storage.Annotation, streamSample uint64) error {
+	c := r.active.Load()
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	switch {
+	case streamSample == math.MaxUint64 || !c.began:
+		a.Sample = c.end.Load()
+	case streamSample >= c.base:
+		a.Sample = int64(streamSample - c.base)
+	}
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return nil
+	}
+	return c.w.Annotate(a)
+}
+
 // Stop flushes and closes the active recording and returns its session.
 // Every sample read from the device before Stop was called is recorded:
 // Stop first waits (up to a second) for the blocks still queued.

@@ -1,0 +1,636 @@
+// Package glove runs the rehabilitation glove: the glove link
+// (acquisition/glove), the therapist's arming and E-STOP, and the control
+// loop, a consumer of the live stream that turns the patient's EMG into
+// finger targets through the recognition pipeline and processing/control.
+//
+//	engine frame ─▶ Decider (patient's model) ─▶ decision ─┐
+//	Conditions (quality per channel) ───────────────────────┼─▶ control.Controller.Step (every 20 ms) ─▶ Link.SetTargets ─▶ glove
+//	link state, arm, E-STOP, dropped frames ────────────────┘
+//
+// The glove moves only while the therapist's ARM is in force, the link is
+// up and the controller's gates pass (fresh, confident, stable decisions on
+// good channels). Any lost frame on the control queue is a fault that
+// needs a fresh ARM. The glove is disarmed when the stream ends (device
+// disconnected, session over), when the service closes (app exit, signal)
+// and when the loop panics. Limits live in processing/control and are
+// checked again by the link before bytes leave.
+package glove
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"myorehab/acquisition"
+	aglove "myorehab/acquisition/glove"
+	"myorehab/app/calibrate"
+	"myorehab/app/engine"
+	"myorehab/app/service"
+	"myorehab/processing/control"
+	"myorehab/processing/pipeline"
+	"myorehab/processing/recognition"
+	"myorehab/storage"
+	"myorehab/storage/sqlite"
+)
+
+// StepEvery is the control loop's period: targets are recomputed at
+// 50 Hz (the link sends them, or heartbeats, at its own ≥ 20 Hz).
+const StepEvery = 20 * time.Millisecond
+
+// Annotator stores an event of the running recording at a stream sample
+// index (record.Recorder.AnnotateStream); it must not wait for the
+// database.
+type Annotator interface {
+	AnnotateStream(a *storage.Annotation, streamSample uint64) error
+}
+
+// Config configures a Service.
+type Config struct {
+	Log *slog.Logger
+	DB  *sqlite.DB
+	// Events, when set, receives the glove's events as annotations of the
+	// running recording.
+	Events Annotator
+	// Link configures the links Connect opens (Port is set by Connect).
+	Link aglove.Config
+}
+
+// Service implements service.GloveService and, as an attachment of the
+// device, runs the control loop on every stream.
+type Service struct {
+	cfg Config
+
+	mu      sync.Mutex // guards the fields below; never held during I/O
+	link    *aglove.Link
+	port    string
+	mode    control.Mode
+	level   int
+	setup   *setup // the armed patient's controller set-up
+	fault   string // the last fault in words
+	linkGen int    // incremented per link, so an old event reader stops writing
+
+	armed      atomic.Bool
+	estop      atomic.Bool
+	clearEStop atomic.Bool
+	gen        atomic.Uint64 // incremented per Arm: the loop rebuilds its set-up
+
+	stMu sync.Mutex // guards st; the loop writes it, Status copies it
+	st   status
+}
+
+// setup is what the loop needs to drive one patient: the controller
+// configuration and, outside passive mode, the patient's model.
+type setup struct {
+	gen       uint64
+	patientID int64
+	cfg       control.Config
+	pipe      *recognition.Pipeline // nil in passive mode
+	mvcUV     []float64
+}
+
+// status is the loop's latest state, without allocations.
+type status struct {
+	controller           string
+	n                    int
+	pos, target, force   [aglove.MaxFingers]float64
+	forceLimit           [aglove.MaxFingers]float64
+	tComp, tTrans, tSync time.Duration
+}
+
+// New returns a Service without a glove.
+func New(cfg Config) *Service {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg, mode: control.Triggered, level: 50}
+}
+
+var _ service.GloveService = (*Service)(nil)
+
+// Connect opens the glove on path; the glove starts disarmed.
+func (s *Service) Connect(path string) error {
+	if path == "" {
+		return errors.New("type the serial port of the glove (e.g. /dev/ttyUSB1)")
+	}
+	s.Disconnect()
+	cfg := s.cfg.Link
+	cfg.Port = path
+	l, err := aglove.Open(cfg)
+	if err != nil {
+		return fmt.Errorf("the glove on %s did not answer: %w", path, err)
+	}
+	s.mu.Lock()
+	s.link, s.port, s.fault = l, path, ""
+	s.linkGen++
+	gen := s.linkGen
+	s.mu.Unlock()
+	s.cfg.Log.Info("glove connected", "port", path, "fingers", l.Fingers())
+	go s.watch(l, gen)
+	return nil
+}
+
+// watch logs the link's events, keeps the last fault in words and stores
+// the events in the running recording.
+func (s *Service) watch(l *aglove.Link, gen int) {
+	for {
+		select {
+		case ev, ok := <-l.Events():
+			if !ok {
+				return
+			}
+			s.onEvent(ev, gen)
+		case <-l.Done():
+			return
+		}
+	}
+}
+
+func (s *Service) onEvent(ev aglove.Event, gen int) {
+	text := ev.String()
+	s.cfg.Log.Info("glove", "event", text)
+	switch ev.Kind {
+	case aglove.EventFault, aglove.EventLinkLost, aglove.EventPortError:
+		s.mu.Lock()
+		if s.linkGen == gen {
+			s.fault = faultAdvice(ev)
+		}
+		s.mu.Unlock()
+		s.armed.Store(false) // motion needs a fresh ARM
+	}
+	s.annotate("glove: " + text)
+}
+
+// faultAdvice says a link event in words with what to do.
+func faultAdvice(ev aglove.Event) string {
+	switch ev.Kind {
+	case aglove.EventLinkLost:
+		return "The glove stopped answering (cable or power?). It stopped moving; check it, then arm again."
+	case aglove.EventPortError:
+		return "The glove's cable was pulled or its port failed. Reconnect the glove, then arm again."
+	}
+	return "The glove reported a fault (" + ev.String() + "). It stopped moving; check the glove and the patient's hand, then arm again."
+}
+
+// annotate stores text as a glove event of the running recording at the
+// newest sample, if a recording runs.
+func (s *Service) annotate(text string) {
+	if s.cfg.Events == nil {
+		return
+	}
+	s.cfg.Events.AnnotateStream(&storage.Annotation{Kind: "glove", Text: text}, math.MaxUint64)
+}
+
+// Disconnect disarms the glove and closes the link.
+func (s *Service) Disconnect() error {
+	s.mu.Lock()
+	l := s.link
+	s.link, s.port = nil, ""
+	s.linkGen++
+	s.mu.Unlock()
+	s.armed.Store(false)
+	if l == nil {
+		return nil
+	}
+	l.Disarm()
+	err := l.Close() // sends DISARM last
+	s.cfg.Log.Info("glove disconnected", "err", err)
+	return err
+}
+
+// Close disconnects the glove (app exit).
+func (s *Service) Close() error { return s.Disconnect() }
+
+// Arm lets the glove move for the patient: the link must be up, no
+// E-STOP latched, and outside passive mode the patient needs a calibrated
+// model. The patient's limits (or the defaults) are sent to the glove.
+func (s *Service) Arm(ctx context.Context, patientID int64) error {
+	s.mu.Lock()
+	l, mode, level := s.link, s.mode, s.level
+	s.mu.Unlock()
+	switch {
+	case l == nil:
+		return errors.New("connect the glove first")
+	case s.estop.Load():
+		return errors.New("the emergency stop is latched: release it first")
+	case l.State() != aglove.LinkUp:
+		return errors.New("the glove is not answering: check its cable and power")
+	}
+	lims, err := s.limits(ctx, patientID, l.Fingers())
+	if err != nil {
+		return err
+	}
+	su := &setup{patientID: patientID}
+	classes := []string{control.DefaultRestClass} // passive: no decisions
+	if mode != control.Passive {
+		m, err := s.cfg.DB.LatestModel(ctx, patientID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return errors.New("this patient has no gesture model yet: calibrate first (or use passive range of motion)")
+		}
+		if err != nil {
+			return err
+		}
+		if su.pipe, su.mvcUV, err = calibrate.PipelineOf(m); err != nil {
+			return fmt.Errorf("the patient's model cannot be used: %w", err)
+		}
+		classes = su.pipe.Classes
+	}
+	channels := 1
+	if su.pipe != nil {
+		channels = su.pipe.Channels
+	}
+	cfg := control.DefaultConfig(classes, channels)
+	cfg.Fingers = l.Fingers()
+	cfg.Limits = make([]control.FingerLimits, len(lims))
+	for i, f := range lims {
+		cfg.Limits[i] = control.FingerLimits{MinPosition: uint16(f.MinPosition), MaxPosition: uint16(f.MaxPosition),
+			MaxForce: uint16(f.MaxForce), MaxSpeed: uint16(f.MaxSpeed)}
+	}
+	cfg.Mode, cfg.AssistLevel = mode, level
+	if _, err := control.NewController(cfg); err != nil { // checked here, built by the loop
+		return fmt.Errorf("the glove limits do not fit this glove: %w", err)
+	}
+	su.cfg = cfg
+	link := make([]aglove.Limit, len(lims))
+	for i, f := range cfg.Limits {
+		link[i] = aglove.Limit{MinPosition: f.MinPosition, MaxPosition: f.MaxPosition, MaxForce: f.MaxForce, MaxSpeed: f.MaxSpeed}
+	}
+	if err := l.SetLimits(link); err != nil {
+		return fmt.Errorf("send the limits to the glove: %w", err)
+	}
+	if err := l.SetAssist(aglove.Assist{Mode: aglove.AssistMode(mode), Level: uint8(level)}); err != nil {
+		return fmt.Errorf("send the assist mode to the glove: %w", err)
+	}
+	var tok [4]byte
+	rand.Read(tok[:])
+	if err := l.Arm(binary.LittleEndian.Uint32(tok[:])); err != nil {
+		return fmt.Errorf("arm the glove: %w", err)
+	}
+	su.gen = s.gen.Add(1)
+	s.mu.Lock()
+	s.setup, s.fault = su, ""
+	s.mu.Unlock()
+	s.armed.Store(true)
+	s.cfg.Log.Info("glove armed", "patient", patientID, "mode", mode.String(), "level", level)
+	s.annotate(fmt.Sprintf("glove: ARM (%s, %d %%)", mode, level))
+	return nil
+}
+
+// Disarm stops the motion: targets ramp to the safe state, then the glove
+// is disarmed.
+func (s *Service) Disarm() error {
+	s.armed.Store(false)
+	s.mu.Lock()
+	l := s.link
+	s.mu.Unlock()
+	s.annotate("glove: DISARM")
+	if l == nil {
+		return nil
+	}
+	return l.Disarm()
+}
+
+// EStop sends the emergency stop ahead of everything queued. It never
+// blocks and latches until ClearEStop.
+func (s *Service) EStop() {
+	s.estop.Store(true)
+	s.armed.Store(false)
+	s.mu.Lock()
+	l := s.link
+	s.mu.Unlock()
+	if l != nil {
+		l.EStop()
+	}
+	s.cfg.Log.Warn("glove E-STOP")
+	s.annotate("glove: E-STOP")
+}
+
+// ClearEStop releases a latched emergency stop; motion needs a fresh Arm.
+func (s *Service) ClearEStop() error {
+	s.mu.Lock()
+	l := s.link
+	s.mu.Unlock()
+	if l != nil {
+		if err := l.ClearFault(); err != nil {
+			return fmt.Errorf("release the emergency stop on the glove: %w", err)
+		}
+	}
+	s.clearEStop.Store(true)
+	s.estop.Store(false)
+	s.annotate("glove: E-STOP released")
+	return nil
+}
+
+// SetMode sets the assist mode and level; it applies at the next Arm.
+func (s *Service) SetMode(mode string, level int) error {
+	m, err := control.ParseMode(mode)
+	if err != nil {
+		return err
+	}
+	if level < 0 || level > 100 {
+		return fmt.Errorf("assist level %d %%: use 0 to 100", level)
+	}
+	s.mu.Lock()
+	s.mode, s.level = m, level
+	s.mu.Unlock()
+	return nil
+}
+
+// Limits returns the patient's glove limits, the defaults when none were
+// saved.
+func (s *Service) Limits(ctx context.Context, patientID int64) ([]service.FingerLimit, error) {
+	fingers := aglove.MaxFingers
+	s.mu.Lock()
+	if s.link != nil {
+		fingers = s.link.Fingers()
+	}
+	s.mu.Unlock()
+	lims, err := s.limits(ctx, patientID, fingers)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]service.FingerLimit, len(lims))
+	for i, f := range lims {
+		out[i] = service.FingerLimit(f)
+	}
+	return out, nil
+}
+
+// limits returns the saved limits of the patient for fingers fingers, or
+// the defaults.
+func (s *Service) limits(ctx context.Context, patientID int64, fingers int) ([]storage.GloveFingerLimit, error) {
+	g, err := s.cfg.DB.LatestGloveLimits(ctx, patientID)
+	if err == nil && len(g.Fingers) == fingers {
+		return g.Fingers, nil
+	}
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	out := make([]storage.GloveFingerLimit, fingers)
+	for i, d := range control.DefaultLimits(fingers) {
+		out[i] = storage.GloveFingerLimit{MinPosition: float64(d.MinPosition), MaxPosition: float64(d.MaxPosition),
+			MaxForce: float64(d.MaxForce), MaxSpeed: float64(d.MaxSpeed)}
+	}
+	return out, nil
+}
+
+// SaveLimits stores the patient's limits; they apply from the next Arm.
+func (s *Service) SaveLimits(ctx context.Context, patientID int64, l []service.FingerLimit) error {
+	g := &storage.GloveLimits{PatientID: patientID, Fingers: make([]storage.GloveFingerLimit, len(l))}
+	for i, f := range l {
+		g.Fingers[i] = storage.GloveFingerLimit(f)
+	}
+	return s.cfg.DB.SaveGloveLimits(ctx, g)
+}
+
+// Status returns the glove loop's state for the screens.
+func (s *Service) Status() service.GloveStatus {
+	s.mu.Lock()
+	l, port, fault, mode, level := s.link, s.port, s.fault, s.mode, s.level
+	s.mu.Unlock()
+	out := service.GloveStatus{State: service.GloveDisconnected, Port: port, Mode: mode.String(), AssistLevel: level,
+		Armed: s.armed.Load(), Fault: fault}
+	if l != nil {
+		switch {
+		case l.State() != aglove.LinkUp:
+			out.State = service.GloveLinkLost
+		default:
+			out.State = l.GloveState().String()
+		}
+		st := l.Stats()
+		out.Commands, out.Acks, out.Nacks, out.FrameErrors = st.FramesSent, st.Acks, st.Nacks, st.FrameErrors
+	}
+	if s.estop.Load() {
+		out.State = service.GloveEStop
+	}
+	s.stMu.Lock()
+	cur := s.st
+	s.stMu.Unlock()
+	out.Controller = cur.controller
+	out.TComp, out.TTrans, out.TSync = cur.tComp, cur.tTrans, cur.tSync
+	for i := range cur.n {
+		out.Fingers = append(out.Fingers, service.FingerStatus{Name: aglove.FingerName(i), Position: cur.pos[i],
+			Target: cur.target[i], Force: cur.force[i], ForceLimit: cur.forceLimit[i]})
+	}
+	return out
+}
+
+// Consumer returns the control loop of a stream: a queue of about a
+// second that never drops silently (a drop is a fault: the glove ramps to
+// safe and needs a fresh ARM).
+func (s *Service) Consumer(info acquisition.StreamInfo, blockLen int) engine.Consumer {
+	return &loop{s: s, info: info, blockLen: blockLen, queue: int(info.SampleRateHz)/blockLen + 1}
+}
+
+// loop is the control consumer of one stream.
+type loop struct {
+	s        *Service
+	info     acquisition.StreamInfo
+	blockLen int
+	queue    int
+
+	gen     uint64
+	ctrl    *control.Controller
+	dec     *pipeline.Decider
+	out     []pipeline.Decision
+	last    pipeline.Decision
+	decided time.Duration
+	dropped uint64
+	targets []control.Target
+	wire    []aglove.FingerTarget
+	meas    []float64
+	start   time.Time
+}
+
+func (lp *loop) Spec() engine.Spec {
+	return engine.Spec{Name: "glove", Queue: lp.queue, Policy: engine.DropIsFault}
+}
+
+// Run steps the controller every StepEvery and on every decision, until
+// the stream ends; then, and on a panic, the glove is disarmed.
+func (lp *loop) Run(ctx context.Context, in *engine.Input) (err error) {
+	defer func() {
+		lp.s.safeStop("the stream ended")
+		if p := recover(); p != nil {
+			err = fmt.Errorf("glove loop panic: %v", p)
+		}
+	}()
+	lp.start = time.Now()
+	lp.targets = make([]control.Target, aglove.MaxFingers)
+	lp.wire = make([]aglove.FingerTarget, aglove.MaxFingers)
+	lp.meas = make([]float64, aglove.MaxFingers)
+	lp.out = make([]pipeline.Decision, 0, 64)
+	tick := time.NewTicker(StepEvery)
+	defer tick.Stop()
+	var cond *pipeline.Conditions
+	for {
+		select {
+		case f, ok := <-in.C():
+			if !ok {
+				return nil
+			}
+			if f.Missed > 0 {
+				lp.dropped++
+			}
+			if f.Raw.Len > 0 {
+				cond = f.Cond
+				lp.decide(f)
+			}
+			in.Release(f)
+		case <-in.Overflow():
+			lp.dropped++
+		case <-tick.C:
+			lp.step(cond)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// refresh rebuilds the controller and the decider after a new Arm.
+func (lp *loop) refresh() {
+	g := lp.s.gen.Load()
+	if g == lp.gen {
+		return
+	}
+	lp.s.mu.Lock()
+	su := lp.s.setup
+	lp.s.mu.Unlock()
+	if su == nil || su.gen != g {
+		return
+	}
+	lp.gen = g
+	lp.ctrl, lp.dec = nil, nil
+	cfg := su.cfg
+	cfg.Channels, cfg.ChannelLabels = lp.info.Channels, lp.info.Labels
+	c, err := control.NewController(cfg)
+	if err != nil {
+		lp.s.cfg.Log.Error("glove controller", "err", err)
+		lp.s.armed.Store(false)
+		return
+	}
+	lp.ctrl, lp.dropped = c, 0
+	lp.last, lp.decided = pipeline.Decision{}, 0
+	if su.pipe != nil {
+		dec, err := su.pipe.NewDecider(recognition.LiveOptions{BlockCap: lp.blockLen, MVC: su.mvcUV})
+		if err != nil {
+			lp.s.cfg.Log.Error("glove decider", "err", err)
+			lp.s.armed.Store(false)
+			lp.ctrl = nil
+			return
+		}
+		lp.dec = dec
+	}
+}
+
+// decide runs the patient's model on a frame.
+func (lp *loop) decide(f *engine.Frame) {
+	if lp.dec == nil {
+		return
+	}
+	if f.Missed > 0 {
+		lp.dec.Reset() // a decision never spans a hole in the signal
+	}
+	lp.out = lp.dec.Process(lp.out[:0], f.Raw) // the model's own front end (Spec filter) applies
+	if n := len(lp.out); n > 0 {
+		lp.last = lp.out[n-1]
+		lp.decided = time.Since(lp.start)
+	}
+}
+
+// step runs the controller once and hands its targets to the link.
+func (lp *loop) step(cond *pipeline.Conditions) {
+	lp.refresh()
+	s := lp.s
+	if s.clearEStop.Swap(false) && lp.ctrl != nil {
+		lp.ctrl.ClearEStop()
+	}
+	s.mu.Lock()
+	l := s.link
+	s.mu.Unlock()
+	if lp.ctrl == nil {
+		return
+	}
+	in := control.Input{
+		Now:       time.Since(lp.start),
+		Decision:  lp.last,
+		DecidedAt: lp.decided,
+		Stable:    true,
+		Armed:     s.armed.Load(),
+		EStop:     s.estop.Load(),
+		Dropped:   lp.dropped,
+	}
+	if cond != nil {
+		in.Quality = cond.Statuses
+	}
+	n := lp.ctrl.Fingers()
+	if l != nil {
+		switch {
+		case l.State() != aglove.LinkUp:
+			in.Link = control.LinkLost
+		case l.GloveState() == aglove.Faulted || l.GloveState() == aglove.EStopped:
+			in.Link = control.LinkFault
+		default:
+			// Up and not faulted. A glove still DISARMED while our ARM is
+			// on its way counts as healthy: it does not move until it
+			// acknowledges, and the link sends targets only then.
+			in.Link = control.LinkHealthy
+		}
+		gs := l.Status()
+		for i := range min(n, int(gs.N)) {
+			lp.meas[i] = float64(gs.Fingers[i].Position)
+		}
+		in.Measured = lp.meas[:n]
+	}
+	st := lp.ctrl.Step(lp.targets[:n], in)
+	if l != nil {
+		for i, t := range lp.targets[:n] {
+			p, fl, ms := t.Wire()
+			lp.wire[i] = aglove.FingerTarget{Position: p, ForceLimit: fl, MaxSpeed: ms}
+		}
+		l.SetTargets(lp.wire[:n]) // refused (and counted by the link) when not armed
+	}
+	lp.publish(st, l, n)
+}
+
+// publish keeps the loop's state for Status, without allocating except for
+// the controller's sentence when it changed.
+func (lp *loop) publish(st control.Status, l *aglove.Link, n int) {
+	s := lp.s
+	s.stMu.Lock()
+	defer s.stMu.Unlock()
+	cur := &s.st
+	cur.n = n
+	for i := range n {
+		cur.target[i], cur.forceLimit[i] = lp.targets[i].Position, lp.targets[i].ForceLimit
+	}
+	if l != nil {
+		gs := l.Status()
+		for i := range min(n, int(gs.N)) {
+			cur.pos[i], cur.force[i] = float64(gs.Fingers[i].Position), float64(gs.Fingers[i].Force)
+		}
+	}
+	cur.tComp, cur.tTrans, cur.tSync = lp.last.TComp, lp.last.TTrans, lp.last.TSync
+	cur.controller = st.String()
+}
+
+// safeStop disarms the glove: the stream ended or the loop failed.
+func (s *Service) safeStop(why string) {
+	if !s.armed.Swap(false) {
+		return
+	}
+	s.mu.Lock()
+	l := s.link
+	s.mu.Unlock()
+	if l != nil {
+		l.Disarm()
+	}
+	s.cfg.Log.Warn("glove disarmed", "why", why)
+	s.annotate("glove: DISARM (" + why + ")")
+}
