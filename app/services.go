@@ -8,6 +8,7 @@ import (
 	"myorehab/app/calibrate"
 	"myorehab/app/device"
 	"myorehab/app/engine"
+	"myorehab/app/glove"
 	"myorehab/app/record"
 	"myorehab/app/service"
 	"myorehab/storage"
@@ -23,6 +24,8 @@ type Services struct {
 	// Calibration is the calibration wizard's service (tests may replace
 	// it, e.g. with shorter holds, before building the UI).
 	Calibration *calibrate.Calibration
+	// Glove runs the rehabilitation glove and its control loop.
+	Glove *glove.Service
 	// restart, when set (by the GUI), quits and restarts the app, e.g. on
 	// a restored database.
 	restart func()
@@ -46,6 +49,8 @@ func NewServices(ctx context.Context, log *slog.Logger, db *sqlite.DB) *Services
 	s.Device.Attach(device.AttachFunc(func(info acquisition.StreamInfo, blockLen int) engine.Consumer {
 		return s.Calibration.Consumer(info, blockLen)
 	}))
+	s.Glove = glove.New(glove.Config{Log: log, DB: db, Events: s.Recorder})
+	s.Device.Attach(s.Glove)
 	return s
 }
 
@@ -62,9 +67,10 @@ func (s *Services) ConnectAndRecord(ctx context.Context, cfg service.DeviceConfi
 	return sess, err
 }
 
-// Close stops any recording, disconnects the device and closes the
-// database, in that order.
+// Close disarms and closes the glove, stops any recording, disconnects
+// the device and closes the database, in that order.
 func (s *Services) Close() error {
+	s.Glove.Close()
 	s.Device.Disconnect()
 	return s.DB.Close()
 }
