@@ -546,21 +546,45 @@ func TestMessages(t *testing.T) {
 	}
 }
 
+// TestNoAllocs checks that Process and Statuses do not allocate, over
+// many windows (every mains measurement, slide and once-a-window
+// recomputation of the sliding DFT), at 1 kHz with both mains frequencies
+// and at 250 Hz with one, and across a restart.
 func TestNoAllocs(t *testing.T) {
-	cfg := sim.DefaultConfig()
-	src := simSource(t, cfg, 0)
-	m := mustNew(t, src.Info(), Config{})
-	b := acquisition.NewBlock(8, 50)
-	dst := m.Statuses(nil)
-	allocs := testing.AllocsPerRun(200, func() {
-		if err := src.ReadBlock(b); err != nil {
-			t.Fatal(err)
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	for _, test := range []struct {
+		name string
+		rate float64
+		cfg  Config
+	}{
+		{"1 kHz", 1000, Config{}},
+		{"250 Hz, 60 Hz mains", 250, Config{MainsHz: 60}},
+	} {
+		cfg := sim.DefaultConfig()
+		cfg.RateHz = test.rate
+		src := simSource(t, cfg, 0)
+		m := mustNew(t, src.Info(), test.cfg)
+		b := acquisition.NewBlock(8, 50)
+		dst := m.Statuses(nil)
+		runs := 0
+		allocs := testing.AllocsPerRun(200, func() {
+			if err := src.ReadBlock(b); err != nil {
+				t.Fatal(err)
+			}
+			if runs++; runs == 150 {
+				b.Start *= 11 // a long gap, then back to the source's clock: two restarts
+			}
+			m.Process(b)
+			m.Statuses(dst)
+		})
+		if allocs != 0 {
+			t.Errorf("%s: Process + Statuses: %g allocs per block", test.name, allocs)
 		}
-		m.Process(b)
-		m.Statuses(dst)
-	})
-	if allocs != 0 {
-		t.Errorf("Process + Statuses: %g allocs per block", allocs)
+		if m.Status(0).Level == Unknown {
+			t.Errorf("%s: no window after the restart", test.name)
+		}
 	}
 }
 
