@@ -81,8 +81,49 @@ type Service struct {
 	clearEStop atomic.Bool
 	gen        atomic.Uint64 // incremented per Arm: the loop rebuilds its set-up
 
-	stMu sync.Mutex // guards st; the loop writes it, Status copies it
+	stMu sync.Mutex // guards st and rep; the loop writes them, Status and Report copy them
 	st   status
+	rep  report
+}
+
+// report accumulates what the loop did, for `myorehab control`.
+type report struct {
+	decisions     uint64
+	tComp, tTotal []time.Duration // ring of the latest reportKeep decisions
+	next          int
+	faults        []string
+}
+
+// reportKeep is the number of decisions whose latencies Report keeps.
+const reportKeep = 1 << 14
+
+// Report is what the control loop did since the service was built.
+type Report struct {
+	// Decisions is the number of decisions the loop made.
+	Decisions uint64
+	// TComp and TTotal are the compute time and T_comp + T_trans + T_sync
+	// of the latest decisions (at most 16384), in order of arrival within
+	// the ring.
+	TComp, TTotal []time.Duration
+	// Faults are the glove faults and link losses, in words.
+	Faults []string
+	// Link are the link's counters (zero without a link).
+	Link aglove.Stats
+}
+
+// Report returns what the control loop did.
+func (s *Service) Report() Report {
+	s.stMu.Lock()
+	r := Report{Decisions: s.rep.decisions, TComp: append([]time.Duration(nil), s.rep.tComp...),
+		TTotal: append([]time.Duration(nil), s.rep.tTotal...), Faults: append([]string(nil), s.rep.faults...)}
+	s.stMu.Unlock()
+	s.mu.Lock()
+	l := s.link
+	s.mu.Unlock()
+	if l != nil {
+		r.Link = l.Stats()
+	}
+	return r
 }
 
 // setup is what the loop needs to drive one patient: the controller
@@ -162,6 +203,9 @@ func (s *Service) onEvent(ev aglove.Event, gen int) {
 			s.fault = faultAdvice(ev)
 		}
 		s.mu.Unlock()
+		s.stMu.Lock()
+		s.rep.faults = append(s.rep.faults, text)
+		s.stMu.Unlock()
 		s.armed.Store(false) // motion needs a fresh ARM
 	}
 	s.annotate("glove: " + text)
@@ -211,24 +255,16 @@ func (s *Service) Close() error { return s.Disconnect() }
 // E-STOP latched, and outside passive mode the patient needs a calibrated
 // model. The patient's limits (or the defaults) are sent to the glove.
 func (s *Service) Arm(ctx context.Context, patientID int64) error {
-	s.mu.Lock()
-	l, mode, level := s.link, s.mode, s.level
-	s.mu.Unlock()
-	switch {
-	case l == nil:
-		return errors.New("connect the glove first")
-	case s.estop.Load():
-		return errors.New("the emergency stop is latched: release it first")
-	case l.State() != aglove.LinkUp:
-		return errors.New("the glove is not answering: check its cable and power")
-	}
-	lims, err := s.limits(ctx, patientID, l.Fingers())
+	l, mode, level, lims, err := s.ready(ctx, patientID)
 	if err != nil {
 		return err
 	}
-	su := &setup{patientID: patientID}
-	classes := []string{control.DefaultRestClass} // passive: no decisions
+	var pipe *recognition.Pipeline
+	var mvc []float64
 	if mode != control.Passive {
+		if s.cfg.DB == nil {
+			return errors.New("no patient records: give a model (ArmWith)")
+		}
 		m, err := s.cfg.DB.LatestModel(ctx, patientID)
 		if errors.Is(err, storage.ErrNotFound) {
 			return errors.New("this patient has no gesture model yet: calibrate first (or use passive range of motion)")
@@ -236,10 +272,52 @@ func (s *Service) Arm(ctx context.Context, patientID int64) error {
 		if err != nil {
 			return err
 		}
-		if su.pipe, su.mvcUV, err = calibrate.PipelineOf(m); err != nil {
+		if pipe, mvc, err = calibrate.PipelineOf(m); err != nil {
 			return fmt.Errorf("the patient's model cannot be used: %w", err)
 		}
-		classes = su.pipe.Classes
+	}
+	return s.arm(ctx, l, patientID, lims, mode, level, pipe, mvc)
+}
+
+// ArmWith arms like Arm but decides with pipe (per-channel MVC mvcUV in
+// µV, may be nil) instead of the patient's stored model: a model trained
+// for the session (`myorehab control --train`).
+func (s *Service) ArmWith(ctx context.Context, patientID int64, pipe *recognition.Pipeline, mvcUV []float64) error {
+	l, mode, level, lims, err := s.ready(ctx, patientID)
+	if err != nil {
+		return err
+	}
+	if mode == control.Passive {
+		pipe, mvcUV = nil, nil
+	}
+	return s.arm(ctx, l, patientID, lims, mode, level, pipe, mvcUV)
+}
+
+// ready checks that the glove can be armed and returns its link, the mode
+// and level, and the patient's limits.
+func (s *Service) ready(ctx context.Context, patientID int64) (*aglove.Link, control.Mode, int, []storage.GloveFingerLimit, error) {
+	s.mu.Lock()
+	l, mode, level := s.link, s.mode, s.level
+	s.mu.Unlock()
+	switch {
+	case l == nil:
+		return nil, 0, 0, nil, errors.New("connect the glove first")
+	case s.estop.Load():
+		return nil, 0, 0, nil, errors.New("the emergency stop is latched: release it first")
+	case l.State() != aglove.LinkUp:
+		return nil, 0, 0, nil, errors.New("the glove is not answering: check its cable and power")
+	}
+	lims, err := s.limits(ctx, patientID, l.Fingers())
+	return l, mode, level, lims, err
+}
+
+// arm sends the limits and the mode, arms the glove and hands the loop
+// its new set-up.
+func (s *Service) arm(_ context.Context, l *aglove.Link, patientID int64, lims []storage.GloveFingerLimit, mode control.Mode, level int, pipe *recognition.Pipeline, mvcUV []float64) error {
+	su := &setup{patientID: patientID, pipe: pipe, mvcUV: mvcUV}
+	classes := []string{control.DefaultRestClass} // passive: no decisions
+	if pipe != nil {
+		classes = pipe.Classes
 	}
 	channels := 1
 	if su.pipe != nil {
@@ -365,12 +443,14 @@ func (s *Service) Limits(ctx context.Context, patientID int64) ([]service.Finger
 // limits returns the saved limits of the patient for fingers fingers, or
 // the defaults.
 func (s *Service) limits(ctx context.Context, patientID int64, fingers int) ([]storage.GloveFingerLimit, error) {
-	g, err := s.cfg.DB.LatestGloveLimits(ctx, patientID)
-	if err == nil && len(g.Fingers) == fingers {
-		return g.Fingers, nil
-	}
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return nil, err
+	if s.cfg.DB != nil {
+		g, err := s.cfg.DB.LatestGloveLimits(ctx, patientID)
+		if err == nil && len(g.Fingers) == fingers {
+			return g.Fingers, nil
+		}
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
 	}
 	out := make([]storage.GloveFingerLimit, fingers)
 	for i, d := range control.DefaultLimits(fingers) {
@@ -382,6 +462,9 @@ func (s *Service) limits(ctx context.Context, patientID int64, fingers int) ([]s
 
 // SaveLimits stores the patient's limits; they apply from the next Arm.
 func (s *Service) SaveLimits(ctx context.Context, patientID int64, l []service.FingerLimit) error {
+	if s.cfg.DB == nil {
+		return errors.New("no patient records to keep the limits in")
+	}
 	g := &storage.GloveLimits{PatientID: patientID, Fingers: make([]storage.GloveFingerLimit, len(l))}
 	for i, f := range l {
 		g.Fingers[i] = storage.GloveFingerLimit(f)
@@ -541,6 +624,7 @@ func (lp *loop) decide(f *engine.Frame) {
 	if n := len(lp.out); n > 0 {
 		lp.last = lp.out[n-1]
 		lp.decided = time.Since(lp.start)
+		lp.s.record(lp.out)
 	}
 }
 
@@ -618,6 +702,26 @@ func (lp *loop) publish(st control.Status, l *aglove.Link, n int) {
 	}
 	cur.tComp, cur.tTrans, cur.tSync = lp.last.TComp, lp.last.TTrans, lp.last.TSync
 	cur.controller = st.String()
+}
+
+// record adds decisions to the report (the rings are allocated once).
+func (s *Service) record(ds []pipeline.Decision) {
+	s.stMu.Lock()
+	defer s.stMu.Unlock()
+	r := &s.rep
+	if r.tComp == nil {
+		r.tComp, r.tTotal = make([]time.Duration, 0, reportKeep), make([]time.Duration, 0, reportKeep)
+	}
+	for _, d := range ds {
+		r.decisions++
+		total := d.TComp + d.TTrans + d.TSync
+		if len(r.tComp) < reportKeep {
+			r.tComp, r.tTotal = append(r.tComp, d.TComp), append(r.tTotal, total)
+			continue
+		}
+		r.tComp[r.next], r.tTotal[r.next] = d.TComp, total
+		r.next = (r.next + 1) % reportKeep
+	}
 }
 
 // safeStop disarms the glove: the stream ended or the loop failed.
