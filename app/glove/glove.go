@@ -155,13 +155,23 @@ func New(cfg Config) *Service {
 
 var _ service.GloveService = (*Service)(nil)
 
+// SetOnSend makes the links opened from now on call fn after each frame
+// sent (on the link's writer goroutine; fn must return quickly).
+func (s *Service) SetOnSend(fn func(aglove.Sent)) {
+	s.mu.Lock()
+	s.cfg.Link.OnSend = fn
+	s.mu.Unlock()
+}
+
 // Connect opens the glove on path; the glove starts disarmed.
 func (s *Service) Connect(path string) error {
 	if path == "" {
 		return errors.New("type the serial port of the glove (e.g. /dev/ttyUSB1)")
 	}
 	s.Disconnect()
+	s.mu.Lock()
 	cfg := s.cfg.Link
+	s.mu.Unlock()
 	cfg.Port = path
 	l, err := aglove.Open(cfg)
 	if err != nil {
