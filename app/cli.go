@@ -39,8 +39,10 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"emulate", "--protocol cyton|cyton-daisy|bitalino|ascii|p2 --port PATH [--seconds N] [--rate HZ] [--channels N] [--corrupt RATE] [--seed N] [--dump FILE.csv] [--json]",
-			"act as an amplifier on a serial port, fed by the EMG simulator", runEmulate},
+		{"emulate", "--protocol cyton|cyton-daisy|bitalino|ascii|p2 --port PATH [--seconds N] [--rate HZ] [--channels N] [--corrupt RATE] [--seed N] [--dump FILE.csv] [--script FILE] [--events FILE.jsonl] [--json]",
+			"act as an amplifier on a serial port, fed by the EMG simulator following a gesture script", runEmulate},
+		{"emulate", "--protocol glove --port PATH [--fingers N] [--seconds N] [--corrupt RATE] [--corrupt-in RATE] [--seed N] [--log FILE.jsonl] [--fault SPEC] [--watchdog DUR] [--json]",
+			"act as a rehabilitation glove (glove link v1) on a serial port", runEmulate},
 		{"record", "--port PATH --protocol P --seconds N --db FILE [--patient CODE] [--mains 50|60|auto] [--json]",
 			"record N seconds from an amplifier (or sim, or replay of an EDF+ file) into a session; reconnects by itself", runRecord},
 		{"filter", "--in F --out F [--fs HZ] (--butter N (--band LO,HI | --highpass F | --lowpass F) [--zero-phase] | --notch F0 --q Q)",
@@ -53,6 +55,8 @@ func commands() []command {
 		{"export", "--db FILE --session ID --format csv|edf|bdf --out FILE [--raw] [--deidentify]", "export a session's samples (CSV, EDF+ or BDF+ with annotations)", runExport},
 		{"import", "--db FILE --patient CODE FILE.edf|FILE.bdf", "import an EDF+/BDF+ recording with its annotations as a new session", runImport},
 		{"evaluate", "--train F[,F...] --test F [--features LIST] [--model M] [--window N] [--inc N] [--int8] [--json]", "train a gesture pipeline on annotated recordings and score it on another", runEvaluate},
+		{"control", "--protocol P [--port PATH] --glove PATH (--db FILE --patient CODE | --train F.edf[,F...]) [--mode passive|assist|triggered|proportional] [--level PCT] [--seconds N] [--int8] [--log FILE.jsonl] [--json]",
+			"the closed loop without a window: EMG in → recognition → control → glove; arms at start, disarms at the end", runControl},
 		{"bench", "--channels N --fs HZ --window N --inc N --features LIST --model M [--int8] [--n N] [--json]", "per-decision compute latency of the real-time recognition path", runBench},
 	}
 }

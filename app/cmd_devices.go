@@ -2,13 +2,16 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"time"
 
+	"myorehab/acquisition"
 	"myorehab/acquisition/cyton"
 	"myorehab/acquisition/serialport"
 	"myorehab/acquisition/sim"
@@ -19,21 +22,28 @@ import (
 )
 
 // runEmulate implements `myorehab emulate` (CLI.md): act as an amplifier
-// on a serial port, fed by the simulator.
+// on a serial port, fed by the simulator, or as the glove.
 func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("emulate", stderr)
-	protocol := fs.String("protocol", "", "protocol to speak: cyton, cyton-daisy, bitalino, ascii, p2")
+	protocol := fs.String("protocol", "", "protocol to speak: cyton, cyton-daisy, bitalino, ascii, p2, or glove")
 	portPath := fs.String("port", "", "serial port (or pseudo-terminal) to serve")
-	seconds := fs.String("seconds", "0", "stream this long after the start command, then exit (0: until interrupted)")
-	rate := fs.Float64("rate", 0, "sample rate in Hz (default: the device's, 250 for the Cyton)")
-	channels := fs.Int("channels", 0, "channels (the Cyton has 8)")
-	corrupt := fs.Float64("corrupt", 0, "probability per byte of replacing it with a random byte")
+	seconds := fs.String("seconds", "0", "stream this long after the start command (the glove: run this long), then exit (0: until interrupted)")
+	corrupt := fs.Float64("corrupt", 0, "probability per byte sent of replacing it with a random byte")
 	seed := fs.Uint64("seed", 1, "seed of the simulator and of the corruption")
-	dump := fs.String("dump", "", "write the clean samples sent (raw counts) to this CSV")
-	script := fs.String("script", "", "gesture script: lines '<gesture> <seconds> [level]' (default: the demo cycle)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	// Amplifiers only.
+	rate := fs.Float64("rate", 0, "amplifiers: sample rate in Hz (default: the device's, 250 for the Cyton)")
+	channels := fs.Int("channels", 0, "amplifiers: channels (the Cyton has 8)")
+	dump := fs.String("dump", "", "amplifiers: write the clean samples sent (raw counts) to this CSV")
+	script := fs.String("script", "", "amplifiers: gesture script, lines '<gesture> <seconds> [level]' (default: the demo cycle)")
+	events := fs.String("events", "", "amplifiers: write one JSON line per script step when its first sample is written to the port")
+	// The glove only.
+	gf := gloveEmulateFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	secs, err := parseDuration(*seconds)
 	if err != nil {
@@ -45,10 +55,25 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *portPath == "" {
 		return usagef("emulate needs --port")
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *protocol == "glove" {
+		for _, name := range []string{"rate", "channels", "dump", "script", "events"} {
+			if set[name] {
+				return usagef("--%s is for the amplifier emulators, not the glove", name)
+			}
+		}
+		return emulateGlove(ctx, gf, gloveEmulateCommon{port: *portPath, seconds: secs.Seconds(), corrupt: *corrupt, seed: *seed, asJSON: *asJSON}, stdout)
+	}
+	for _, name := range gloveOnlyFlags {
+		if set[name] {
+			return usagef("--%s is for the glove emulator (--protocol glove)", name)
+		}
+	}
 	switch *protocol {
 	case "cyton":
 		if *channels != 0 && *channels != cyton.Channels {
-			return usagef("the Cyton has %d channels (use cyton-daisy for 16, when available)", cyton.Channels)
+			return usagef("the Cyton has %d channels (use cyton-daisy for 16)", cyton.Channels)
 		}
 		if *rate == 0 {
 			*rate = 250
@@ -60,9 +85,9 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		*rate, *channels = r, n
 	case "":
-		return usagef("emulate needs --protocol (cyton, cyton-daisy, bitalino, ascii, p2)")
+		return usagef("emulate needs --protocol (cyton, cyton-daisy, bitalino, ascii, p2, glove)")
 	default:
-		return usagef("unknown or not yet emulated protocol %q (available: cyton, cyton-daisy, bitalino, ascii, p2)", *protocol)
+		return usagef("unknown protocol %q (available: cyton, cyton-daisy, bitalino, ascii, p2, glove)", *protocol)
 	}
 	if *channels == 0 {
 		*channels = cyton.Channels
@@ -71,21 +96,17 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg := sim.DefaultConfig()
 	cfg.Channels, cfg.RateHz, cfg.Seed = *channels, *rate, *seed
 	if *script != "" {
-		f, err := os.Open(*script)
+		sc, err := readScript(*script)
 		if err != nil {
-			return fmt.Errorf("open script: %w", err)
-		}
-		sc, err := sim.ParseScript(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("script %s: %w", *script, err)
+			return err
 		}
 		cfg.Script = sc
 	}
-	gen, err := sim.NewSimulator(cfg)
+	simulator, err := sim.NewSimulator(cfg)
 	if err != nil {
 		return err
 	}
+	var gen acquisition.Generator = simulator
 	var dumpW io.Writer
 	if *dump != "" {
 		f, err := os.Create(*dump)
@@ -95,9 +116,25 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer f.Close()
 		dumpW = f
 	}
-	port, err := serialport.Open(*portPath, 0)
+	serial, err := serialport.Open(*portPath, 0)
 	if err != nil {
 		return err
+	}
+	defer serial.Close()
+	var port io.ReadWriter = serial
+	var evErr error
+	if *events != "" {
+		f, err := os.Create(*events)
+		if err != nil {
+			return fmt.Errorf("create events file: %w", err)
+		}
+		defer f.Close()
+		w := device.NewStepWatch(simulator, serial, cfg.Script, simulator.RateHz(), func(e device.StepEvent) {
+			if evErr == nil {
+				evErr = writeStepEvent(f, e)
+			}
+		})
+		gen, port = w.Generator(), w.Port()
 	}
 	var sent int
 	if *protocol == "cyton" {
@@ -113,9 +150,11 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		sent, err = device.RunSerialEmulator(ctx, *protocol, port, gen, device.EmulateOptions{
 			RateHz: *rate, Channels: *channels, Seconds: secs.Seconds(), Corrupt: *corrupt, Seed: *seed, Dump: dumpW})
 	}
-	port.Close()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("emulator: %w", err)
+	}
+	if evErr != nil {
+		return fmt.Errorf("write events file %s: %w", *events, evErr)
 	}
 	res := struct {
 		Protocol    string `json:"protocol"`
@@ -126,6 +165,43 @@ func runEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "protocol %s: %d samples sent\n", res.Protocol, res.SamplesSent)
 	return writeJSONLine(stdout, res)
+}
+
+// readScript reads a gesture script file (sim.ParseScript).
+func readScript(path string) (sim.Script, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open script: %w", err)
+	}
+	defer f.Close()
+	sc, err := sim.ParseScript(f)
+	if err != nil {
+		return nil, fmt.Errorf("script %s: %w", path, err)
+	}
+	return sc, nil
+}
+
+// stepEvent is one line of `emulate --events` (CLI.md fields, then more).
+type stepEvent struct {
+	TUnixNS int64   `json:"t_unix_ns"`
+	Sample  uint64  `json:"sample"`
+	Gesture string  `json:"gesture"`
+	Level   float64 `json:"level"`
+	Step    int     `json:"step"`
+	Cycle   int     `json:"cycle"`
+}
+
+// writeStepEvent writes e as one JSON line, in one Write so that a reader
+// following the file never sees half a line.
+func writeStepEvent(w io.Writer, e device.StepEvent) error {
+	b, err := json.Marshal(stepEvent{
+		TUnixNS: e.At.UnixNano(), Sample: e.Sample, Gesture: e.Gesture.String(), Level: e.Level, Step: e.Step, Cycle: e.Cycle,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // recordResult is what `myorehab record` prints (CLI.md fields).

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"myorehab/acquisition"
 	"myorehab/acquisition/ascii"
 	"myorehab/acquisition/bitalino"
 	"myorehab/acquisition/cyton"
 	"myorehab/acquisition/p2"
+	"myorehab/acquisition/sim"
 )
 
 // serialProtocol describes one serial amplifier besides the Cyton: how to
@@ -141,4 +143,108 @@ func serialDriverMessage(err error) bool {
 		}
 	}
 	return false
+}
+
+// StepEvent is one script step reaching the wire (`emulate --events`).
+type StepEvent struct {
+	// At is when the write holding the step's first sample returned.
+	At time.Time
+	// Sample is the index of the step's first sample among all the samples
+	// the emulator generated (the host's sample index when the stream was
+	// started once).
+	Sample uint64
+	// Step is the step's index in the script, Cycle how many times the
+	// script ran before (it repeats).
+	Step, Cycle int
+	// Gesture and Level are the step's.
+	Gesture sim.Gesture
+	Level   float64
+}
+
+// StepWatch reports when each step of a simulator's script is first
+// written to an emulator's port. It sits between the emulator and both its
+// Generator (counting the samples generated: a step starts at the sample
+// Script.Ends says) and its port: an emulator generates the samples that are
+// due, then writes them in one Write, so the step event fires when the
+// Write that follows its first sample returns. Steps whose first sample
+// was generated but never written (a failed write) are not reported.
+//
+// Pass Generator() and Port() to the emulator instead of the simulator and
+// the port. Both are used from the emulator's goroutine only, and neither
+// allocates per sample.
+type StepWatch struct {
+	gen     acquisition.Generator
+	port    io.ReadWriter
+	script  sim.Script
+	starts  []uint64 // first sample of each step within the script
+	period  uint64   // samples per run of the script
+	n       uint64   // samples generated
+	next    uint64   // first sample of step (of cycle)
+	step    int
+	cycle   int
+	pending []StepEvent
+	onStep  func(StepEvent)
+}
+
+// NewStepWatch watches gen, a simulator running script at rateHz (sim.Config
+// Script and RateHz; nil script means sim.DefaultScript), writing to port,
+// and calls onStep for every step that reaches the wire, on the emulator's
+// goroutine, in order. It panics if script is not valid or rateHz ≤ 0.
+func NewStepWatch(gen acquisition.Generator, port io.ReadWriter, script sim.Script, rateHz float64, onStep func(StepEvent)) *StepWatch {
+	if script == nil {
+		script = sim.DefaultScript()
+	}
+	ends := script.Ends(rateHz)
+	w := &StepWatch{
+		gen: gen, port: port, script: script, onStep: onStep,
+		starts:  make([]uint64, len(ends)),
+		period:  ends[len(ends)-1],
+		pending: make([]StepEvent, 0, 8),
+	}
+	copy(w.starts[1:], ends)
+	return w
+}
+
+// Generator returns the generator to hand to the emulator.
+func (w *StepWatch) Generator() acquisition.Generator { return (*stepGen)(w) }
+
+// Port returns the port to hand to the emulator.
+func (w *StepWatch) Port() io.ReadWriter { return (*stepPort)(w) }
+
+type (
+	stepGen  StepWatch
+	stepPort StepWatch
+)
+
+func (g *stepGen) Next(dst []float64) {
+	w := (*StepWatch)(g)
+	w.gen.Next(dst)
+	if w.n == w.next {
+		st := w.script[w.step]
+		w.pending = append(w.pending, StepEvent{Sample: w.n, Step: w.step, Cycle: w.cycle, Gesture: st.Gesture, Level: st.Level})
+		if w.step++; w.step == len(w.script) {
+			w.step = 0
+			w.cycle++
+		}
+		w.next = uint64(w.cycle)*w.period + w.starts[w.step]
+	}
+	w.n++
+}
+
+func (p *stepPort) Read(b []byte) (int, error) { return p.port.Read(b) }
+
+func (p *stepPort) Write(b []byte) (int, error) {
+	w := (*StepWatch)(p)
+	n, err := w.port.Write(b)
+	if len(w.pending) > 0 {
+		if err == nil {
+			at := time.Now()
+			for _, e := range w.pending {
+				e.At = at
+				w.onStep(e)
+			}
+		}
+		w.pending = w.pending[:0]
+	}
+	return n, err
 }
