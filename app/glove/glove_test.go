@@ -30,6 +30,8 @@ type rig struct {
 	g   *Service
 	em  *emulator.Emulator
 	pt  *storage.Patient
+	// pipe is the pseudo-terminal pair between the app and the glove.
+	pipe *ptytest.Pipe
 }
 
 func newRig(t *testing.T) *rig {
@@ -52,6 +54,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	pipe := ptytest.Pair(t)
+	r.pipe = pipe
 	r.em, err = emulator.New(emulator.Config{Watchdog: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -205,4 +208,60 @@ func TestArmRefusals(t *testing.T) {
 	if err := r.g.Arm(context.Background(), r.pt.ID); err == nil || !strings.Contains(err.Error(), "calibrate") {
 		t.Errorf("EMG-triggered ARM without a model: %v", err)
 	}
+}
+
+// TestGloveCablePulled: the glove's cable is pulled while it moves; the
+// app shows the fault in words and stops sending targets; once the glove is
+// back, it starts disarmed and motion needs a fresh ARM.
+func TestGloveCablePulled(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	if err := r.g.SetMode(service.ModePassive, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.g.Arm(ctx, r.pt.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the glove armed", func() bool { return r.em.Snapshot().State == aglove.Armed })
+	r.pipe.Kill()
+	pulled := time.Now()
+	eventually(t, "the fault shown", func() bool {
+		st := r.g.Status()
+		return st.State == service.GloveLinkLost && st.Fault != "" && !st.Armed
+	})
+	t.Logf("fault shown %v after the cable was pulled", time.Since(pulled))
+	if st := r.g.Status(); !strings.Contains(st.Fault, "arm again") {
+		t.Errorf("fault %q does not say what to do", st.Fault)
+	}
+	sent := r.g.Report().Link.TargetsSent
+	time.Sleep(200 * time.Millisecond)
+	if got := r.g.Report().Link.TargetsSent; got != sent {
+		t.Errorf("%d targets sent after the cable was pulled", got-sent)
+	}
+
+	// The glove comes back on a new cable: it starts disarmed.
+	pipe := ptytest.Pair(t)
+	em, err := emulator.New(emulator.Config{Watchdog: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := serialport.Open(pipe.A, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ectx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); em.Run(ectx, port); port.Close() }()
+	defer func() { cancel(); <-done }()
+	if err := r.g.Connect(pipe.B); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if s := em.Snapshot(); s.State != aglove.Disarmed || s.Applied != 0 {
+		t.Fatalf("a reconnected glove moved without a new ARM: %+v", s)
+	}
+	if err := r.g.Arm(ctx, r.pt.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "armed again", func() bool { return em.Snapshot().State == aglove.Armed })
 }
