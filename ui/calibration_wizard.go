@@ -263,8 +263,8 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.stack = container.NewStack(placement, prompt, training, save, try)
 	w.buttons = container.NewHBox(layout.NewSpacer(), w.Close, w.Next)
 	w.root = container.NewBorder(container.NewVBox(w.Title, w.Message, widget.NewSeparator()), w.buttons, nil, nil, w.stack)
-	w.dialog = dialog.NewCustomWithoutButtons("Calibrate "+pt.Code, w.root, sh.win)
-	w.dialog.Resize(fyne.NewSize(900, 660))
+	w.dialog = w.newDialog("Calibrate "+pt.Code, w.root)
+	w.dialog.Resize(fyne.NewSize(900+w.estopWidth(), 660))
 	w.loadSetup()
 	w.show(StepPlacement)
 	return w

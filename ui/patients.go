@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -31,18 +30,14 @@ type shared struct {
 	run *runner
 	ctx func() context.Context // the MainScreen's context (Background before Start)
 	now func() time.Time
+	// glove is the glove's service, nil without a glove: then no E-STOP
+	// is shown (withEStop, newDialog).
+	glove service.GloveService
 }
 
 // call returns a context for one service call, bounded by callTimeout.
 func (s *shared) call() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(s.ctx(), callTimeout)
-}
-
-// showError logs err and shows msg in a dialog.
-func (s *shared) showError(title, msg string, err error) {
-	s.log.Error(title, "err", err)
-	d := dialog.NewError(errors.New(msg), s.win)
-	d.Show()
 }
 
 // PatientPanel lists and searches patients, registers new ones and shows the
@@ -433,8 +428,8 @@ func newPatientForm(p *PatientPanel) *PatientForm {
 		widget.NewFormItem("Diagnosis", f.Diagnosis),
 	)
 	content := container.NewVBox(form, f.Message, container.NewGridWithColumns(2, f.Cancel, f.Save))
-	f.dialog = dialog.NewCustomWithoutButtons("Add patient", content, p.win)
-	f.dialog.Resize(fyne.NewSize(620, 0))
+	f.dialog = p.newDialog("Add patient", content)
+	f.dialog.Resize(fyne.NewSize(620+p.estopWidth(), 0))
 	return f
 }
 

@@ -82,7 +82,7 @@ func newReviewScreen(sh shared, svc service.ReviewService, s storage.Session, on
 	if row := sessionCells(s); row[0] != "" {
 		title += " — " + row[0] + " · " + row[1]
 	}
-	r.dialog = dialog.NewCustomWithoutButtons(title, content, sh.win)
+	r.dialog = r.newDialog(title, content)
 	r.dialog.Resize(fyne.NewSize(1100, 720))
 
 	id := s.ID

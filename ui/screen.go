@@ -40,8 +40,15 @@ type MainScreen struct {
 	// Calibration is the open calibration wizard, nil when closed
 	// (LivePanel.Calibrate opens it; hidden without a CalibrationService).
 	Calibration *CalibrationWizard
+	// Glove is the glove panel (the live view's "Glove" tab), EStop the
+	// E-STOP button in the top bar and GloveState the glove's state
+	// beside it; all nil without a GloveService.
+	Glove      *GlovePanel
+	EStop      *EStopButton
+	GloveState *Badge
 
 	deps    Deps
+	win     fyne.Window
 	run     runner
 	ctx     atomic.Pointer[context.Context]
 	queued  atomic.Bool // a frame is queued on the Fyne goroutine
@@ -68,9 +75,9 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 	}
 	a.Settings().SetTheme(newRehabTheme())
 
-	m := &MainScreen{deps: d, done: make(chan struct{})}
+	m := &MainScreen{deps: d, done: make(chan struct{}), win: w}
 	m.run.deferred = isTestDriver(a.Driver())
-	sh := shared{win: w, log: d.Log, run: &m.run, ctx: m.context, now: time.Now}
+	sh := m.shared()
 	m.Patients = newPatientPanel(sh, d.Patients, d.Recorder, d)
 	m.Device = newDevicePanel(sh, d.Device, d.Probe, d.Channels, func() *storage.Patient { return m.Patients.selected })
 	m.Live = newLivePanel(sh, d.Recorder)
@@ -79,6 +86,9 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 
 	m.Patients.onSelect = func(p *storage.Patient) {
 		m.Live.setPatient(p)
+		if m.Glove != nil {
+			m.Glove.update()
+		}
 		m.updateStatusBar()
 	}
 	m.Device.changed = m.Refresh
@@ -98,9 +108,28 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 		m.SettingsButton.Hide()
 	}
 
+	right := container.NewHBox(container.NewVBox(m.SettingsButton))
+	if d.Glove != nil {
+		m.Glove = newGlovePanel(sh, d.Glove, d.Device.Ports, func() *storage.Patient { return m.Patients.selected })
+		m.Live.Tabs.Append(container.NewTabItem("Glove", m.Glove.content))
+		m.EStop = sh.newEStopButton()
+		m.GloveState = newBadge(theme.TextSize())
+		right = container.NewHBox(container.NewVBox(m.EStop, container.NewCenter(m.GloveState.box)), container.NewVBox(m.SettingsButton))
+		prev := w.Canvas().OnTypedKey()
+		w.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+			if ev.Name == EStopKey {
+				sh.estop()
+				return
+			}
+			if prev != nil {
+				prev(ev)
+			}
+		})
+	}
+
 	split := container.NewHSplit(m.Patients.content, m.Live.content)
 	split.Offset = 0.35
-	top := container.NewBorder(nil, nil, nil, container.NewVBox(m.SettingsButton), m.Device.content)
+	top := container.NewBorder(nil, nil, nil, right, m.Device.content)
 	m.content = container.NewBorder(
 		container.NewVBox(top, widget.NewSeparator()),
 		container.NewVBox(widget.NewSeparator(), m.StatusBar),
@@ -157,6 +186,11 @@ func (m *MainScreen) Refresh() { m.update(true) }
 // a search, selecting a patient).
 func (m *MainScreen) WaitIdle() { m.run.wait() }
 
+// shared returns what the panels and dialogs share.
+func (m *MainScreen) shared() shared {
+	return shared{win: m.win, log: m.deps.Log, run: &m.run, ctx: m.context, now: time.Now, glove: m.deps.Glove}
+}
+
 func (m *MainScreen) context() context.Context {
 	if p := m.ctx.Load(); p != nil {
 		return *p
@@ -174,7 +208,7 @@ func (m *MainScreen) onSettingsTapped() {
 	if m.deps.Backup == nil || m.Settings != nil {
 		return
 	}
-	sh := shared{win: m.Patients.win, log: m.deps.Log, run: &m.run, ctx: m.context, now: time.Now}
+	sh := m.shared()
 	m.Settings = newSettingsDialog(sh, m.deps.Backup, m.deps.Mains, m.Live.Recording,
 		func() { // restored: everything shown may be stale
 			m.Patients.Reload()
@@ -189,7 +223,7 @@ func (m *MainScreen) onCalibrateTapped() {
 	if m.deps.Calibration == nil || m.Calibration != nil || pt == nil {
 		return
 	}
-	sh := shared{win: m.Patients.win, log: m.deps.Log, run: &m.run, ctx: m.context, now: time.Now}
+	sh := m.shared()
 	m.Calibration = newCalibrationWizard(sh, m.deps.Calibration, m.deps.Device, m.deps.Channels, *pt,
 		func(sm *service.SavedModel) { m.Live.SetMVC(sm.MVCUV) },
 		func() { m.Calibration = nil })
@@ -205,6 +239,9 @@ func (m *MainScreen) update(full bool) {
 		m.Calibration.poll()
 	}
 	m.Patients.poll()
+	if m.Glove != nil {
+		m.updateGlove()
+	}
 	st := m.deps.Device.Status()
 	if !full && st.State == m.Device.status.State {
 		return
@@ -214,6 +251,17 @@ func (m *MainScreen) update(full bool) {
 	m.Live.poll(m.deps.Recorder.Recording())
 	m.Device.setRecording(m.Live.recording)
 	m.updateStatusBar()
+}
+
+// updateGlove shows the glove's status (GloveService.Status is cheap) in
+// the panel and the top bar; called every frame.
+func (m *MainScreen) updateGlove() {
+	m.Glove.setStatus(m.deps.Glove.Status())
+	look := lookOf(m.Glove.status.State)
+	if m.Glove.status.State == "" {
+		look = lookOf(service.GloveDisconnected)
+	}
+	m.GloveState.set(look.short, look.bg, look.fg)
 }
 
 func (m *MainScreen) updateStatusBar() {

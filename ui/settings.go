@@ -30,7 +30,7 @@ type SettingsDialog struct {
 	// a MainsService.
 	Mains *widget.RadioGroup
 	// Confirm is the open restore confirmation, nil when none.
-	Confirm *dialog.ConfirmDialog
+	Confirm *dialog.CustomDialog
 
 	shared
 	svc       service.BackupService
@@ -91,8 +91,8 @@ func newSettingsDialog(sh shared, svc service.BackupService, mains service.Mains
 	} {
 		content.Add(o)
 	}
-	s.dialog = dialog.NewCustomWithoutButtons("Settings", content, sh.win)
-	s.dialog.Resize(fyne.NewSize(720, 0))
+	s.dialog = s.newDialog("Settings", content)
+	s.dialog.Resize(fyne.NewSize(720+s.estopWidth(), 0))
 	s.update()
 	s.reload()
 	return s
@@ -181,15 +181,12 @@ func (s *SettingsDialog) onRestoreTapped() {
 		s.setMessage("Stop the recording before restoring a backup.", widget.DangerImportance)
 		return
 	}
-	s.Confirm = dialog.NewConfirm("Restore "+filepath.Base(path)+"?", restoreExplanation, func(ok bool) {
+	s.Confirm = s.confirm("Restore "+filepath.Base(path)+"?", restoreExplanation, "Restore", widget.DangerImportance, func(ok bool) {
 		s.Confirm = nil
 		if ok {
 			s.restore(path)
 		}
-	}, s.win)
-	s.Confirm.SetConfirmText("Restore")
-	s.Confirm.SetDismissText("Cancel")
-	s.Confirm.Show()
+	})
 }
 
 // restore restores the backup at path, after the confirmation.

@@ -109,8 +109,8 @@ func newDeviceSetup(p *DevicePanel) *DeviceSetup {
 	}
 	content := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), s.Close), nil, nil, tabs)
 	s.root = content
-	s.dialog = dialog.NewCustomWithoutButtons("Device set-up", content, p.win)
-	s.dialog.Resize(fyne.NewSize(860, 620))
+	s.dialog = p.newDialog("Device set-up", content)
+	s.dialog.Resize(fyne.NewSize(860+p.estopWidth(), 620))
 	s.update()
 	return s
 }

@@ -138,8 +138,8 @@ func newExportForm(sh shared, svc service.TransferService, s store.Session, clos
 		widget.NewFormItem("File", container.NewBorder(nil, nil, nil, f.Browse, f.Path)),
 	)
 	content := container.NewVBox(form, f.Progress, f.Message, container.NewGridWithColumns(2, f.Cancel, f.Start))
-	f.dialog = dialog.NewCustomWithoutButtons(fmt.Sprintf("Export session %d", s.ID), content, sh.win)
-	f.dialog.Resize(fyne.NewSize(720, 0))
+	f.dialog = f.newDialog(fmt.Sprintf("Export session %d", s.ID), content)
+	f.dialog.Resize(fyne.NewSize(720+f.estopWidth(), 0))
 	return f
 }
 
@@ -248,8 +248,8 @@ func newImportForm(sh shared, svc service.TransferService, pt store.Patient, imp
 		widget.NewFormItem("File", container.NewBorder(nil, nil, nil, f.Browse, f.Path)),
 	)
 	content := container.NewVBox(form, f.Progress, f.Message, container.NewGridWithColumns(2, f.Cancel, f.Start))
-	f.dialog = dialog.NewCustomWithoutButtons("Import a recording", content, sh.win)
-	f.dialog.Resize(fyne.NewSize(720, 0))
+	f.dialog = f.newDialog("Import a recording", content)
+	f.dialog.Resize(fyne.NewSize(720+f.estopWidth(), 0))
 	return f
 }
 
