@@ -77,6 +77,9 @@ type channel struct {
 	// bandPos is the next slot to write, bandEnd the slot after the last
 	// sample of the latest closed segment. Segments are aligned in it:
 	// each occupies segLen consecutive slots without wrapping.
+	// closeSpectrum reads each segment from it as it closes; the rest of
+	// the window is kept so that the tests can measure the mains directly
+	// (directMains), at 8 bytes per sample of window.
 	band             []float64
 	bandPos, bandEnd int
 	// spec holds, per ring slot, the nbin sums of that segment (spec[slot*
