@@ -43,6 +43,8 @@ func commands() []command {
 			"act as an amplifier on a serial port, fed by the EMG simulator following a gesture script", runEmulate},
 		{"emulate", "--protocol glove --port PATH [--fingers N] [--seconds N] [--corrupt RATE] [--corrupt-in RATE] [--seed N] [--log FILE.jsonl] [--fault SPEC] [--watchdog DUR] [--json]",
 			"act as a rehabilitation glove (glove link v1) on a serial port", runEmulate},
+		{"simulate", "--script FILE --out F.edf [--seed N] [--channels N] [--rate HZ] [--repeat N] [--json]",
+			"write an EDF+ recording of the simulated patient following a gesture script, each step annotated with its gesture", runSimulate},
 		{"record", "--port PATH --protocol P --seconds N --db FILE [--patient CODE] [--mains 50|60|auto] [--json]",
 			"record N seconds from an amplifier (or sim, or replay of an EDF+ file) into a session; reconnects by itself", runRecord},
 		{"filter", "--in F --out F [--fs HZ] (--butter N (--band LO,HI | --highpass F | --lowpass F) [--zero-phase] | --notch F0 --q Q)",
