@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -50,12 +51,50 @@ func labelledRecording(path string) (recognition.Recording, error) {
 	return r, nil
 }
 
+// frontFlags are the window, increment and vote flags of evaluate and bench.
+type frontFlags struct {
+	window, inc     *int
+	windowMs, incMs *float64
+	votes           *int
+}
+
+// addFrontFlags declares --window, --inc (samples), --window-ms, --inc-ms
+// and, when votes is set, --votes on fs.
+func addFrontFlags(fs *flag.FlagSet, votes bool) frontFlags {
+	f := frontFlags{
+		window:   fs.Int("window", 0, "window in samples (default: the pipeline's)"),
+		inc:      fs.Int("inc", 0, "increment in samples (default: the pipeline's)"),
+		windowMs: fs.Float64("window-ms", 0, "window in milliseconds, converted at the recording's rate (instead of --window)"),
+		incMs:    fs.Float64("inc-ms", 0, "increment in milliseconds, converted at the recording's rate (instead of --inc)"),
+	}
+	if votes {
+		f.votes = fs.Int("votes", 0, "majority vote over this many decisions (0 or 1: none; default: the pipeline's)")
+	}
+	return f
+}
+
+// check refuses negative values and a duration given both in samples and
+// in milliseconds.
+func (f frontFlags) check() error {
+	if *f.window < 0 || *f.inc < 0 || *f.windowMs < 0 || *f.incMs < 0 || (f.votes != nil && *f.votes < 0) {
+		return usagef("--window, --inc, --window-ms, --inc-ms and --votes must be positive")
+	}
+	if *f.window > 0 && *f.windowMs > 0 {
+		return usagef("give the window once: --window (samples) or --window-ms")
+	}
+	if *f.inc > 0 && *f.incMs > 0 {
+		return usagef("give the increment once: --inc (samples) or --inc-ms")
+	}
+	return nil
+}
+
 // specFromFlags returns the pipeline evaluate and bench use: the default
 // pipeline when neither features nor model is given, else a plain one
 // (raw samples, no transform or post-processing) with the given features
-// (default TD) and model (default lda). A window or increment ≤ 0 keeps the
-// pipeline's own.
-func specFromFlags(feats, model string, window, inc int, int8 bool) recognition.Spec {
+// (default TD) and model (default lda). A window or increment given in
+// samples or in milliseconds replaces the pipeline's own (whichever unit
+// it had); ≤ 0 keeps it. Votes > 0 sets the vote.
+func specFromFlags(feats, model string, f frontFlags, int8 bool) recognition.Spec {
 	s := recognition.Default()
 	if feats != "" || model != "" {
 		s = recognition.HudginsLDA()
@@ -66,11 +105,20 @@ func specFromFlags(feats, model string, window, inc int, int8 bool) recognition.
 			s.Model = strings.ToLower(model)
 		}
 	}
-	if window > 0 {
-		s.Window = window
+	switch {
+	case *f.window > 0:
+		s.Window, s.WindowMs = *f.window, 0
+	case *f.windowMs > 0:
+		s.Window, s.WindowMs = 0, *f.windowMs
 	}
-	if inc > 0 {
-		s.Increment = inc
+	switch {
+	case *f.inc > 0:
+		s.Increment, s.IncrementMs = *f.inc, 0
+	case *f.incMs > 0:
+		s.Increment, s.IncrementMs = 0, *f.incMs
+	}
+	if f.votes != nil && *f.votes > 0 {
+		s.Votes = *f.votes
 	}
 	s.Int8 = s.Int8 || int8
 	return s
@@ -93,8 +141,7 @@ func runEvaluate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	test := fs.String("test", "", "test recording (EDF+/BDF+ with gesture annotations)")
 	feats := fs.String("features", "", "features and groups, comma-separated (default: the default pipeline's)")
 	model := fs.String("model", "", "model: lda, qda, knn, svm, rbfsvm, rf, mlp (default: the default pipeline's)")
-	window := fs.Int("window", 0, "window in samples (default: the pipeline's)")
-	inc := fs.Int("inc", 0, "increment in samples (default: the pipeline's)")
+	front := addFrontFlags(fs, true)
 	int8 := fs.Bool("int8", false, "run the model as INT8 (lda, svm, mlp)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
@@ -106,10 +153,10 @@ func runEvaluate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if *train == "" || *test == "" {
 		return usagef("evaluate needs --train F[,F...] and --test F")
 	}
-	if *window < 0 || *inc < 0 {
-		return usagef("--window and --inc must be positive")
+	if err := front.check(); err != nil {
+		return err
 	}
-	spec := specFromFlags(*feats, *model, *window, *inc, *int8)
+	spec := specFromFlags(*feats, *model, front, *int8)
 	var recs []recognition.Recording
 	for _, p := range splitList(*train) {
 		r, err := labelledRecording(p)
@@ -194,8 +241,7 @@ func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := newFlagSet("bench", stderr)
 	channels := fs.Int("channels", 8, "channels")
 	fsHz := fs.Float64("fs", 1000, "sampling rate in Hz")
-	window := fs.Int("window", 0, "window in samples (default: the pipeline's)")
-	inc := fs.Int("inc", 0, "increment in samples (default: the pipeline's)")
+	front := addFrontFlags(fs, false)
 	feats := fs.String("features", "", "features and groups, comma-separated (default: the default pipeline's)")
 	model := fs.String("model", "", "model (default: the default pipeline's)")
 	int8 := fs.Bool("int8", false, "run the model as INT8")
@@ -210,14 +256,21 @@ func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if *channels < 1 || *channels > sim.MaxChannels {
 		return usagef("--channels must be 1..%d (the simulator's range)", sim.MaxChannels)
 	}
-	if !(*fsHz > 0) || *n < 1 || *window < 0 || *inc < 0 {
-		return usagef("--fs, --n, --window and --inc must be positive")
+	if !(*fsHz > 0) || *n < 1 {
+		return usagef("--fs and --n must be positive")
 	}
-	spec := specFromFlags(*feats, *model, *window, *inc, *int8)
+	if err := front.check(); err != nil {
+		return err
+	}
+	spec := specFromFlags(*feats, *model, front, *int8)
 	if err := spec.Validate(*channels, *fsHz); err != nil {
 		return usagef("%v", err)
 	}
-	train, err := simTraining(*channels, *fsHz, max(2, 4*float64(spec.Window) / *fsHz), 2)
+	at, err := spec.At(*fsHz)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	train, err := simTraining(*channels, *fsHz, max(2, 4*float64(at.Window) / *fsHz), 2)
 	if err != nil {
 		return usagef("%v", err)
 	}

@@ -12,8 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"myorehab/acquisition"
+	"myorehab/app/calibrate"
 	"myorehab/internal/shareddata"
+	"myorehab/processing/classify"
+	"myorehab/processing/pipeline"
 	"myorehab/processing/recognition"
+	"myorehab/storage"
 	"myorehab/storage/edf"
 )
 
@@ -91,6 +96,9 @@ func TestEvaluateRefusesBadInput(t *testing.T) {
 		{"csv", []string{"--train", p("x.csv"), "--test", p("test.edf")}, "EDF+"},
 		{"int8 qda", []string{"--train", p("good.edf"), "--test", p("test.edf"), "--model", "qda", "--int8"}, "INT8"},
 		{"missing test", []string{"--train", p("good.edf")}, "--test"},
+		{"window twice", []string{"--train", p("good.edf"), "--test", p("test.edf"), "--window", "200", "--window-ms", "200"}, "window once"},
+		{"increment twice", []string{"--train", p("good.edf"), "--test", p("test.edf"), "--inc", "50", "--inc-ms", "50"}, "increment once"},
+		{"window under a sample", []string{"--train", p("good.edf"), "--test", p("test.edf"), "--window-ms", "0.2"}, "window 0.2 ms"},
 	}
 	for _, tc := range cases {
 		var out, errb bytes.Buffer
@@ -103,6 +111,64 @@ func TestEvaluateRefusesBadInput(t *testing.T) {
 	runCLI(t, &res, "evaluate", "--train", p("good.edf"), "--test", p("test.edf"), "--features", "TD", "--model", "lda", "--json")
 	if res.Accuracy < 0.9 || len(res.Classes) != 3 || len(res.Confusion) != 3 || res.ModelBytes <= 0 {
 		t.Errorf("synthetic evaluate: %+v", res)
+	}
+}
+
+// TestStoredModelVersion1: a calibration model stored by an earlier build
+// (its Spec in the version 1 layout: window and increment in samples, no
+// millisecond fields) is rebuilt by calibrate.PipelineOf and decides on a
+// stream exactly as the same model behind today's default (300 ms / 50 ms
+// at 1 kHz).
+func TestStoredModelVersion1(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	labels := []string{"rest", "grip", "open", "rest", "grip", "open"}
+	writeAnnotatedEDF(t, filepath.Join(dir, "train.edf"), 3, 1000, labels, true)
+	rec, err := labelledRecording(filepath.Join(dir, "train.edf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := recognition.Train(recognition.Default(), []recognition.Recording{rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := classify.Marshal(cur.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The metadata as an earlier build wrote it (calibrate.ModelExtra with
+	// recognition.Default() of SpecVersion 1).
+	const extra = `{"spec":{"version":1,"window":300,"increment":50,"features":["LS4","TDAR"],"params":{"SSCThreshold":0,"WAMPThreshold":0.002,"AROrder":4,"CCOrder":4,"MAVSLPSegments":2,"SampleRateHz":1000,"TMOrder":3,"SMOrder":2,"SampEnDim":2,"SampEnTolerance":0.3,"FuzzyEnDim":2,"FuzzyEnTolerance":0.3,"FuzzyEnWin":2},"model":"lda","seed":1,"reject":0,"votes":0},"n_channels":3,"cv":{"folds":0,"recall":null},"n_train_windows":1}`
+	m := &storage.Model{ID: 7, Data: data, Meta: storage.ModelMeta{RateHz: 1000, Classes: cur.Classes, WindowSamples: 300, StepSamples: 50, Extra: []byte(extra)}}
+	old, _, err := calibrate.PipelineOf(m)
+	if err != nil {
+		t.Fatalf("stored version 1 model refused: %v", err)
+	}
+	if old.Spec.Version != 1 || old.Spec.Window != 300 || old.Spec.Increment != 50 || old.Spec.WindowMs != 0 {
+		t.Fatalf("stored spec read as %+v", old.Spec)
+	}
+	decide := func(p *recognition.Pipeline) []pipeline.Decision {
+		d, err := p.NewDecider(recognition.LiveOptions{BlockCap: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := acquisition.NewBlock(3, 50)
+		var out []pipeline.Decision
+		for start := 0; start+50 <= rec.Len(); start += 50 {
+			b.Start, b.Len = uint64(start), 50
+			for c, x := range rec.Channels {
+				copy(b.Data[c*b.Cap:c*b.Cap+50], x[start:start+50])
+			}
+			out = d.Process(out, b)
+		}
+		for i := range out {
+			out[i].TComp, out[i].TSync = 0, 0
+		}
+		return out
+	}
+	a, b := decide(old), decide(cur)
+	if len(a) == 0 || !slices.Equal(a, b) {
+		t.Errorf("stored version 1 model: %d decisions, differing from today's default (%d)", len(a), len(b))
 	}
 }
 
@@ -128,6 +194,12 @@ func TestEvaluate3DCP01(t *testing.T) {
 	runCLI(t, &def, "evaluate", "--train", train, "--test", test, "--json")
 	if def.Accuracy < defaultP01Bound {
 		t.Errorf("default pipeline %s on P01: accuracy %.4f, want ≥ %.3f", recognition.Default(), def.Accuracy, defaultP01Bound)
+	}
+	// The same windows given in milliseconds (3DC is sampled at 1 kHz).
+	var ms recognition.Result
+	runCLI(t, &ms, "evaluate", "--train", train, "--test", test, "--features", "TD", "--model", "lda", "--window-ms", "200", "--inc-ms", "50", "--json")
+	if ms.Accuracy != td.Accuracy || ms.TestWindows != td.TestWindows {
+		t.Errorf("TD+LDA on P01 at 200/50 ms: %.4f on %d windows; at 200/50 samples %.4f on %d", ms.Accuracy, ms.TestWindows, td.Accuracy, td.TestWindows)
 	}
 	t.Logf("P01: TD+LDA %.4f, default %.4f", td.Accuracy, def.Accuracy)
 }

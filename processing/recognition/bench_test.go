@@ -38,7 +38,7 @@ func BenchmarkDecision(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			inc := tc.spec.Increment
+			inc := p.Spec.Increment
 			d, err := p.NewDecider(recognition.LiveOptions{BlockCap: inc})
 			if err != nil {
 				b.Fatal(err)
@@ -80,12 +80,12 @@ func TestDeciderDoesNotAllocate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := p.NewDecider(recognition.LiveOptions{BlockCap: spec.Increment})
+		d, err := p.NewDecider(recognition.LiveOptions{BlockCap: p.Spec.Increment})
 		if err != nil {
 			t.Fatal(err)
 		}
-		blk := acquisition.NewBlock(8, spec.Increment)
-		blk.Len = spec.Increment
+		blk := acquisition.NewBlock(8, p.Spec.Increment)
+		blk.Len = p.Spec.Increment
 		for c := range 8 {
 			copy(blk.Data[c*blk.Cap:(c+1)*blk.Cap], train.Channels[c][:blk.Cap])
 		}

@@ -31,13 +31,17 @@ func (p *Pipeline) NewDecider(o LiveOptions) (*pipeline.Decider, error) {
 	if err := p.Spec.Validate(p.Channels, p.RateHz); err != nil {
 		return nil, err
 	}
+	spec, err := p.Spec.At(p.RateHz)
+	if err != nil {
+		return nil, err
+	}
 	if o.BlockCap < 1 {
 		return nil, fmt.Errorf("recognition: block capacity %d, need at least 1", o.BlockCap)
 	}
 	if o.MVC != nil && len(o.MVC) != p.Channels {
 		return nil, fmt.Errorf("%w: %d MVC values for %d channels", ErrChannels, len(o.MVC), p.Channels)
 	}
-	set, err := p.Spec.NewSet(p.Channels)
+	set, err := spec.NewSet(p.Channels)
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +57,8 @@ func (p *Pipeline) NewDecider(o LiveOptions) (*pipeline.Decider, error) {
 		Channels:  p.Channels,
 		RateHz:    p.RateHz,
 		BlockCap:  o.BlockCap,
-		Window:    p.Spec.Window,
-		Increment: p.Spec.Increment,
+		Window:    spec.Window,
+		Increment: spec.Increment,
 		Features:  set,
 		Model:     m,
 		Classes:   len(p.Classes),

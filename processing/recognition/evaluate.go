@@ -2,6 +2,7 @@ package recognition
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -54,34 +55,104 @@ type Result struct {
 // and the decisions of windows lying inside one labelled segment are
 // scored; a rejected window counts as wrong.
 func (p *Pipeline) Evaluate(test []Recording) (*Result, error) {
+	res, _, err := p.evaluate(test, nil)
+	return res, err
+}
+
+// OnsetOptions say when a gesture counts as recognised after its onset
+// (EvaluateOnsets).
+type OnsetOptions struct {
+	// Stable is the number of consecutive decisions of the new gesture
+	// needed (at least 1; 0 means 1).
+	Stable int
+	// MinConfidence is the confidence each of them needs (0: any; e.g.
+	// control.DefaultMinConfidence for what the glove loop would apply).
+	MinConfidence float64
+}
+
+// Onsets are the onset-to-decision delays of test recordings.
+type Onsets struct {
+	// DelaysMs holds one delay per gesture onset, in recording order: from
+	// the onset (the start of a labelled segment whose label differs from
+	// the previous segment's; the first segment of a recording has no
+	// onset) to the window end of the first of OnsetOptions.Stable
+	// consecutive decisions that equal the new gesture (voted, not
+	// rejected) and lie inside its segment, in milliseconds. +Inf marks an
+	// onset whose gesture was never so decided before its segment ended.
+	DelaysMs []float64
+}
+
+// Missed returns the number of onsets never recognised (+Inf delays).
+func (o *Onsets) Missed() int {
+	n := 0
+	for _, d := range o.DelaysMs {
+		if math.IsInf(d, 1) {
+			n++
+		}
+	}
+	return n
+}
+
+// Percentile returns the q-th percentile (0 < q ≤ 100, nearest rank) of
+// the delays, missed onsets counting as +Inf; NaN without onsets.
+func (o *Onsets) Percentile(q float64) float64 {
+	if len(o.DelaysMs) == 0 {
+		return math.NaN()
+	}
+	d := slices.Clone(o.DelaysMs)
+	slices.Sort(d)
+	i := int(math.Ceil(q/100*float64(len(d)))) - 1
+	return d[min(max(i, 0), len(d)-1)]
+}
+
+// EvaluateOnsets is Evaluate that also measures, on the same live
+// decisions, the delay from each gesture onset to its recognition (see
+// Onsets): the time a user waits for the pipeline at every change of
+// gesture, the window, increment, vote and model's hesitation included.
+func (p *Pipeline) EvaluateOnsets(test []Recording, o OnsetOptions) (*Result, *Onsets, error) {
+	o.Stable = max(o.Stable, 1)
+	return p.evaluate(test, &o)
+}
+
+// evaluate is Evaluate, and EvaluateOnsets when o is not nil.
+func (p *Pipeline) evaluate(test []Recording, o *OnsetOptions) (*Result, *Onsets, error) {
 	if len(test) == 0 {
-		return nil, fmt.Errorf("%w: no test recording", ErrNoWindows)
+		return nil, nil, fmt.Errorf("%w: no test recording", ErrNoWindows)
 	}
 	k := len(p.Classes)
 	index := make(map[string]int, k)
 	for i, c := range p.Classes {
 		index[c] = i
 	}
+	spec, err := p.Spec.At(p.RateHz)
+	if err != nil {
+		return nil, nil, err
+	}
 	var truth, got []int
 	var elapsed time.Duration
+	var ons *Onsets
+	var all []pipeline.Decision
+	if o != nil {
+		ons = &Onsets{}
+	}
 	for i := range test {
 		r := &test[i]
 		if n := len(r.Channels); n != p.Channels {
-			return nil, fmt.Errorf("%w: %s has %d channels, the training recordings %d", ErrChannels, r.Name, n, p.Channels)
+			return nil, nil, fmt.Errorf("%w: %s has %d channels, the training recordings %d", ErrChannels, r.Name, n, p.Channels)
 		}
 		if r.RateHz != p.RateHz {
-			return nil, fmt.Errorf("%w: %s is sampled at %g Hz, the training recordings at %g Hz", ErrRate, r.Name, r.RateHz, p.RateHz)
+			return nil, nil, fmt.Errorf("%w: %s is sampled at %g Hz, the training recordings at %g Hz", ErrRate, r.Name, r.RateHz, p.RateHz)
 		}
 		if err := r.check(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(r.Segments) == 0 {
-			return nil, fmt.Errorf("%w: %s (windows are labelled from annotations with a duration)", ErrNoLabels, r.Name)
+			return nil, nil, fmt.Errorf("%w: %s (windows are labelled from annotations with a duration)", ErrNoLabels, r.Name)
 		}
-		inc := p.Spec.Increment
+		inc := spec.Increment
 		d, err := p.NewDecider(LiveOptions{BlockCap: inc})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		b := acquisition.NewBlock(p.Channels, inc)
 		decs := make([]pipeline.Decision, 0, 1)
@@ -93,28 +164,68 @@ func (p *Pipeline) Evaluate(test []Recording) (*Result, error) {
 				copy(b.Data[c*b.Cap:c*b.Cap+b.Len], x[start:start+b.Len])
 			}
 			decs = d.Process(decs[:0], b)
+			if o != nil {
+				all = append(all, decs...)
+			}
 			for _, dec := range decs {
 				elapsed += dec.TComp
 				end := int(dec.Sample)
-				label, ok := labelOf(r.Segments, end-p.Spec.Window, end)
+				label, ok := labelOf(r.Segments, end-spec.Window, end)
 				if !ok {
 					continue
 				}
 				cls, known := index[label]
 				if !known {
-					return nil, fmt.Errorf("%w: %s has windows labelled %q; the model knows %q", ErrUnknownCls, r.Name, label, p.Classes)
+					return nil, nil, fmt.Errorf("%w: %s has windows labelled %q; the model knows %q", ErrUnknownCls, r.Name, label, p.Classes)
 				}
 				truth = append(truth, cls)
 				got = append(got, dec.Class)
 			}
 		}
 		if len(truth) == before {
-			return nil, fmt.Errorf("%w: %s has no %d-sample window inside a labelled segment", ErrNoWindows, r.Name, p.Spec.Window)
+			return nil, nil, fmt.Errorf("%w: %s has no %d-sample window inside a labelled segment", ErrNoWindows, r.Name, spec.Window)
+		}
+		if o != nil {
+			ons.DelaysMs = onsetDelays(ons.DelaysMs, all, r.Segments, index, p.RateHz, *o)
+			all = all[:0]
 		}
 	}
 	res := p.score(truth, got)
 	res.PredictNanos = float64(elapsed.Nanoseconds()) / float64(len(got))
-	return res, nil
+	return res, ons, nil
+}
+
+// onsetDelays appends to dst the onset delays (Onsets.DelaysMs) of the
+// decisions decs of a recording at rateHz labelled by segs; onsets of
+// labels outside index are skipped.
+func onsetDelays(dst []float64, decs []pipeline.Decision, segs []Segment, index map[string]int, rateHz float64, o OnsetOptions) []float64 {
+	segs = slices.Clone(segs)
+	slices.SortStableFunc(segs, func(a, b Segment) int { return a.Start - b.Start })
+	ok := func(d pipeline.Decision, class int, end int) bool {
+		return d.Class == class && d.Confidence >= o.MinConfidence && int(d.Sample) <= end
+	}
+	for i := 1; i < len(segs); i++ {
+		seg := segs[i]
+		class, known := index[seg.Label]
+		if !known || seg.Label == segs[i-1].Label {
+			continue
+		}
+		delay := math.Inf(1)
+		// The first decision whose window holds a sample of the new gesture.
+		j, _ := slices.BinarySearchFunc(decs, seg.Start+1, func(d pipeline.Decision, t int) int { return int(d.Sample) - t })
+		for ; j+o.Stable <= len(decs) && int(decs[j].Sample) <= seg.End; j++ {
+			run := 0
+			for run < o.Stable && ok(decs[j+run], class, seg.End) {
+				run++
+			}
+			if run == o.Stable {
+				delay = float64(int(decs[j].Sample)-seg.Start) / rateHz * 1000
+				break
+			}
+		}
+		dst = append(dst, delay)
+	}
+	return dst
 }
 
 // Score classifies the rows of ds (extracted with p.Spec and p.Classes)

@@ -17,9 +17,12 @@ func ExampleDefault() {
 	fmt.Println(s)
 	fmt.Println(s.Validate(8, 1000))
 	fmt.Println(s.Validate(8, 250) != nil) // 450 Hz is above Nyquist: dropped, still valid
+	at, _ := s.At(250)                     // a 250 Hz amplifier: the same durations in samples
+	fmt.Println(at.Window, at.Increment, s.VoteSpanMs(250))
 	// Output:
-	// LS4+TDAR → lda, 300/50 samples
-	// filter 20-450 Hz/4 notch 50, LS4+TDAR → lda, 300/50 samples, vote 3
+	// LS4+TDAR → lda, 300/50 ms
+	// filter 20-450 Hz/4 notch 50, LS4+TDAR → lda, 300/50 ms, vote 3
 	// <nil>
 	// false
+	// 75 13 150
 }

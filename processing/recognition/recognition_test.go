@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -280,4 +281,158 @@ func TestLevelSmoothingFromSpec(t *testing.T) {
 	if n, delay := d.LevelDelay(); !(n > 2 && n < 2.5) || delay <= 0 || !(d.LevelGain() > 0.2 && d.LevelGain() < 0.35) {
 		t.Fatalf("smoothing Q 1e-3 R 1e-2: delay %v decisions (%v), gain %v; want about 2.2 decisions, K about 0.27", n, delay, d.LevelGain())
 	}
+}
+
+// TestSpecMilliseconds: durations convert at the stream's rate (Default is
+// today's 300/50 samples at 1 kHz, 75/13 at 250 Hz); sample fields that
+// disagree with their duration, durations under one sample and bad rates
+// are refused; a trained Pipeline keeps the resolved Spec.
+func TestSpecMilliseconds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		rate        float64
+		window, inc int
+	}{{1000, 300, 50}, {250, 75, 13}, {125, 38, 6}, {2000, 600, 100}} {
+		s, err := recognition.Default().At(tc.rate)
+		if err != nil || s.Window != tc.window || s.Increment != tc.inc || s.WindowMs != 300 || s.IncrementMs != 50 {
+			t.Errorf("Default at %g Hz: %d/%d samples (%v), want %d/%d", tc.rate, s.Window, s.Increment, err, tc.window, tc.inc)
+		}
+		if again, err := s.At(tc.rate); err != nil || again.Window != s.Window || again.Increment != s.Increment {
+			t.Errorf("resolving twice at %g Hz: %d/%d, %v", tc.rate, again.Window, again.Increment, err)
+		}
+	}
+	old := recognition.HudginsLDA() // samples only: the same at every rate
+	if s, err := old.At(250); err != nil || s.Window != 200 || s.Increment != 50 {
+		t.Errorf("samples spec at 250 Hz: %d/%d, %v", s.Window, s.Increment, err)
+	}
+	conflict := recognition.Default()
+	conflict.Window = 200 // 200 samples and 300 ms at 1 kHz
+	tooShort := recognition.Default()
+	tooShort.IncrementMs = 0.1
+	negative := recognition.Default()
+	negative.WindowMs = -300
+	for name, s := range map[string]recognition.Spec{"conflict": conflict, "short": tooShort, "negative": negative} {
+		if _, err := s.At(1000); !errors.Is(err, recognition.ErrSpec) {
+			t.Errorf("%s: At error %v", name, err)
+		}
+		if err := s.Validate(4, 1000); !errors.Is(err, recognition.ErrSpec) {
+			t.Errorf("%s: Validate error %v", name, err)
+		}
+	}
+	if _, err := recognition.Default().At(0); !errors.Is(err, recognition.ErrSpec) {
+		t.Errorf("rate 0: %v", err)
+	}
+	if _, err := recognition.Default().NewSet(4); !errors.Is(err, recognition.ErrSpec) {
+		t.Errorf("NewSet on an unresolved spec: %v", err)
+	}
+	if got := recognition.Default().VoteSpanMs(250); got != 0 {
+		t.Errorf("vote span without a vote: %v", got)
+	}
+	s := recognition.Default()
+	s.WindowMs, s.IncrementMs = 100, 25
+	p, err := recognition.Train(s, []recognition.Recording{synthetic("train", 4, 700, 2, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Spec.Window != 100 || p.Spec.Increment != 25 || p.Spec.WindowMs != 100 || p.Spec.String() != "LS4+TDAR → lda, 100/25 ms" {
+		t.Errorf("trained spec %+v", p.Spec)
+	}
+}
+
+// TestSpecVersion1: a Spec stored by earlier builds (version 1, window
+// and increment in samples, no millisecond fields: the JSON below is what
+// they wrote for the default pipeline) decodes exactly as before, keeps
+// its samples at any rate, and gives the same model and decisions as
+// Default at 1 kHz.
+func TestSpecVersion1(t *testing.T) {
+	t.Parallel()
+	const stored = `{"version":1,"window":300,"increment":50,"features":["LS4","TDAR"],"params":{"SSCThreshold":0,"WAMPThreshold":0.002,"AROrder":4,"CCOrder":4,"MAVSLPSegments":2,"SampleRateHz":1000,"TMOrder":3,"SMOrder":2,"SampEnDim":2,"SampEnTolerance":0.3,"FuzzyEnDim":2,"FuzzyEnTolerance":0.3,"FuzzyEnWin":2},"model":"lda","seed":1,"reject":0,"votes":0}`
+	for name, decode := range map[string]func() (recognition.Spec, error){
+		"ParseSpec": func() (recognition.Spec, error) { return recognition.ParseSpec([]byte(stored)) },
+		"json.Unmarshal": func() (recognition.Spec, error) { // as a model's stored metadata is read
+			var s recognition.Spec
+			err := json.Unmarshal([]byte(stored), &s)
+			return s, err
+		},
+	} {
+		s, err := decode()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if s.Version != 1 || s.Window != 300 || s.Increment != 50 || s.WindowMs != 0 || s.IncrementMs != 0 || s.String() != "LS4+TDAR → lda, 300/50 samples" {
+			t.Errorf("%s: decoded %+v", name, s)
+		}
+		if err := s.Validate(10, 1000); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if at, err := s.At(250); err != nil || at.Window != 300 || at.Increment != 50 {
+			t.Errorf("%s: version 1 at 250 Hz: %d/%d, %v (samples stay samples)", name, at.Window, at.Increment, err)
+		}
+	}
+	if _, err := recognition.ParseSpec([]byte(`{"version":1,"window_ms":300,"window":300,"increment":50}`)); !errors.Is(err, recognition.ErrSpec) {
+		t.Errorf("version 1 with window_ms: %v", err)
+	}
+	v1, _ := recognition.ParseSpec([]byte(stored))
+	train := []recognition.Recording{synthetic("train", 4, 700, 2, 1)}
+	test := synthetic("test", 4, 600, 2, 3)
+	old, err := recognition.Train(v1, train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := recognition.Train(recognition.Default(), train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Spec.Version != 1 || old.Spec.Window != 300 || old.Spec.Increment != 50 {
+		t.Errorf("pipeline of a version 1 spec: %+v", old.Spec)
+	}
+	a, err := old.Evaluate([]recognition.Recording{test})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := cur.Evaluate([]recognition.Recording{test})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Accuracy != b.Accuracy || a.TestWindows != b.TestWindows || !reflect.DeepEqual(a.Confusion, b.Confusion) {
+		t.Errorf("version 1 spec: %.5f on %d windows; Default: %.5f on %d", a.Accuracy, a.TestWindows, b.Accuracy, b.TestWindows)
+	}
+}
+
+// TestEvaluateOnsets: on the live path, every gesture change of a clean
+// synthetic session is recognised; a vote of 5 delays recognition by about
+// two increments and a longer window delays it too; the accuracy is
+// Evaluate's.
+func TestEvaluateOnsets(t *testing.T) {
+	t.Parallel()
+	train := []recognition.Recording{synthetic("train", 4, 700, 3, 1)}
+	test := []recognition.Recording{synthetic("test", 4, 600, 3, 3)}
+	median := func(window float64, votes int) float64 {
+		s := recognition.Default()
+		s.WindowMs, s.IncrementMs, s.Votes = window, 25, votes
+		p, err := recognition.Train(s, train)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, ons, err := p.EvaluateOnsets(test, recognition.OnsetOptions{Stable: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := p.Evaluate(test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Accuracy != plain.Accuracy || res.TestWindows != plain.TestWindows {
+			t.Errorf("%v ms, vote %d: accuracy %v on %d windows, Evaluate %v on %d", window, votes, res.Accuracy, res.TestWindows, plain.Accuracy, plain.TestWindows)
+		}
+		if len(ons.DelaysMs) != 3*len(gestures)-1 || ons.Missed() != 0 {
+			t.Fatalf("%v ms, vote %d: %d onsets, %d missed: %v", window, votes, len(ons.DelaysMs), ons.Missed(), ons.DelaysMs)
+		}
+		return ons.Percentile(50)
+	}
+	short, voted, long := median(100, 1), median(100, 5), median(200, 1)
+	if !(short > 0 && short <= 100) || !(voted >= short+40) || !(long > short) {
+		t.Errorf("median onset delays: 100 ms %v, with a vote of 5 %v, 200 ms %v", short, voted, long)
+	}
+	t.Logf("median onset delays: 100 ms %v, with a vote of 5 %v, 200 ms %v", short, voted, long)
 }

@@ -15,8 +15,10 @@ import (
 )
 
 // SpecVersion is the version of the Spec layout written by this package.
-// A Pipeline encoded with another version is refused.
-const SpecVersion = 1
+// Version 2 added WindowMs and IncrementMs; version 1 (window and increment
+// in samples only, as stored by earlier builds) is still read and means
+// exactly what it meant. Any other version is refused.
+const SpecVersion = 2
 
 // FilterSpec is the causal conditioning filter applied to the stream before
 // windowing (filter.NewEMGChain): a Butterworth band-pass LowHz–HighHz of
@@ -49,8 +51,22 @@ type Spec struct {
 	// Filter is the causal filter before windowing; nil means none (raw
 	// samples, as LibEMG's baselines).
 	Filter *FilterSpec `json:"filter,omitempty"`
+	// WindowMs and IncrementMs are the analysis window and the decision
+	// step in milliseconds (version 2). When set, they are the
+	// specification, converted at the stream's sampling rate by At:
+	//
+	//	Window = round(WindowMs·rateHz/1000), Increment likewise
+	//
+	// (300 ms / 50 ms: 300/50 samples at 1 kHz, 75/13 at 250 Hz). 0 leaves
+	// the sample field as the specification.
+	WindowMs    float64 `json:"window_ms,omitempty"`
+	IncrementMs float64 `json:"increment_ms,omitempty"`
 	// Window and Increment are the analysis window and the decision step,
-	// in samples.
+	// in samples. Without WindowMs (IncrementMs) they are the
+	// specification, whatever the rate (the version 1 layout). With it,
+	// they are derived: 0 before the Spec is resolved at a rate (At; Train
+	// does it, and a trained Pipeline's Spec carries both), and a non-zero
+	// value must equal the conversion.
 	Window    int `json:"window"`
 	Increment int `json:"increment"`
 	// Features lists feature and group names (features.NewSet).
@@ -71,7 +87,9 @@ type Spec struct {
 	// Reject is the rejection threshold: a window whose top class
 	// probability is below it gives no decision (0 = never reject).
 	Reject float64 `json:"reject"`
-	// Votes is the majority vote length in decisions (0 or 1 = none).
+	// Votes is the majority vote length in decisions (0 or 1 = none). It
+	// spans Votes increments (VoteSpanMs) and delays a clean change of
+	// class by ⌊Votes/2⌋ increments (classify.Vote.Delay).
 	Votes int `json:"votes"`
 	// LevelQ and LevelR, both positive, turn on Kalman smoothing of the
 	// proportional level (pipeline.DeciderConfig: variance of the level's
@@ -97,17 +115,19 @@ func HudginsLDA() Spec {
 }
 
 // Default returns MyoRehab's default pipeline, chosen on the 3DC data set
-// (train session → test session, one configuration for every participant,
-// chosen on P01–P04 and confirmed on P05–P08; docs/recognition.md holds the
-// comparison): Phinyomark's LS4 set (L-scale, MFL, MSR, WAMP) plus Hudgins'
-// TD features and 4th-order AR coefficients (the TDAR group), 12 values per
-// channel, on raw samples; LDA with Ledoit–Wolf shrinkage on standardised
-// features; 300-sample windows every 50 samples (300 ms and 50 ms at
-// 1 kHz); no rejection or vote (on 3DC the vote's lag at gesture changes
-// costs more than it fixes).
+// for offline accuracy (train session → test session, one configuration
+// for every participant, chosen on P01–P04 and confirmed on P05–P08;
+// docs/recognition.md holds the comparison): Phinyomark's LS4 set
+// (L-scale, MFL, MSR, WAMP) plus Hudgins' TD features and 4th-order AR
+// coefficients (the TDAR group), 12 values per channel, on raw samples;
+// LDA with Ledoit–Wolf shrinkage on standardised features; 300 ms windows
+// every 50 ms (300/50 samples at 1 kHz); no rejection or vote (on 3DC the
+// vote's lag at gesture changes costs more than it fixes). Its window
+// costs time a glove user feels: the glove loop uses Control.
 func Default() Spec {
 	s := HudginsLDA()
-	s.Window = 300
+	s.Window, s.Increment = 0, 0
+	s.WindowMs, s.IncrementMs = 300, 50
 	s.Features = []string{"LS4", "TDAR"}
 	return s
 }
@@ -132,6 +152,57 @@ const (
 // ErrSpec is wrapped by every error about an invalid Spec.
 var ErrSpec = errors.New("recognition: invalid pipeline spec")
 
+// At returns the Spec resolved at a stream sampling rate of rateHz: Window
+// and Increment in samples, converted from WindowMs and IncrementMs when
+// they are set (see Spec), else unchanged. It is the one conversion from
+// milliseconds to samples; Train, Extract, Validate and NewDecider use it.
+// It fails (wrapping ErrSpec) on a rate that is not positive and finite, a
+// negative, non-finite or over-long duration, a duration shorter than one
+// sample, or a sample field that disagrees with its duration at rateHz.
+func (s Spec) At(rateHz float64) (Spec, error) {
+	if !(rateHz > 0) || math.IsInf(rateHz, 0) {
+		return Spec{}, fmt.Errorf("%w: sampling rate %g Hz", ErrSpec, rateHz)
+	}
+	var err error
+	if s.Window, err = samplesOf("window", s.WindowMs, s.Window, rateHz); err != nil {
+		return Spec{}, err
+	}
+	if s.Increment, err = samplesOf("increment", s.IncrementMs, s.Increment, rateHz); err != nil {
+		return Spec{}, err
+	}
+	return s, nil
+}
+
+// samplesOf converts a duration of ms milliseconds into samples at rateHz,
+// or returns n when ms is 0; a non-zero n must equal the conversion.
+func samplesOf(name string, ms float64, n int, rateHz float64) (int, error) {
+	if ms == 0 {
+		return n, nil
+	}
+	v := math.Round(ms * rateHz / 1000)
+	if !(ms > 0) || !(v >= 1) || v > MaxWindow {
+		return 0, fmt.Errorf("%w: %s %g ms is %g samples at %g Hz (need 1 to %d)", ErrSpec, name, ms, v, rateHz, MaxWindow)
+	}
+	if n != 0 && n != int(v) {
+		return 0, fmt.Errorf("%w: %s of %d samples disagrees with %s_ms %g (%d samples at %g Hz): give one of them",
+			ErrSpec, name, n, name, ms, int(v), rateHz)
+	}
+	return int(v), nil
+}
+
+// VoteSpanMs returns the span of the majority vote in milliseconds,
+// Votes·IncrementMs (Votes·Increment/rateHz·1000 when the increment is in
+// samples), or 0 without a vote.
+func (s Spec) VoteSpanMs(rateHz float64) float64 {
+	if s.Votes < 2 {
+		return 0
+	}
+	if s.IncrementMs > 0 {
+		return float64(s.Votes) * s.IncrementMs
+	}
+	return float64(s.Votes*s.Increment) / rateHz * 1000
+}
+
 // Kind returns the model family.
 func (s Spec) Kind() (classify.Kind, error) {
 	k, err := classify.ParseKind(s.Model)
@@ -141,10 +212,15 @@ func (s Spec) Kind() (classify.Kind, error) {
 	return k, nil
 }
 
-// Validate checks the Spec for a stream of channels channels at rateHz.
+// Validate checks the Spec for a stream of channels channels at rateHz
+// (with its durations converted at rateHz, see At).
 func (s Spec) Validate(channels int, rateHz float64) error {
-	if s.Version != SpecVersion {
-		return fmt.Errorf("%w: version %d, this build reads version %d", ErrSpec, s.Version, SpecVersion)
+	if err := s.checkVersion(); err != nil {
+		return err
+	}
+	s, err := s.At(rateHz)
+	if err != nil {
+		return err
 	}
 	if s.Window < 3 || s.Increment < 1 || s.Window > MaxWindow || s.Increment > MaxWindow {
 		return fmt.Errorf("%w: window %d and increment %d samples (need 3 ≤ window ≤ %d, 1 ≤ increment ≤ %d)",
@@ -186,8 +262,25 @@ func quantisable(k classify.Kind) bool {
 	return k == classify.KindLDA || k == classify.KindLinearSVM || k == classify.KindMLP
 }
 
-// NewSet returns the feature Set of the Spec for channels channels.
+// checkVersion refuses a version this build does not read, and
+// millisecond fields in a version 1 Spec.
+func (s Spec) checkVersion() error {
+	switch {
+	case s.Version == 1 && (s.WindowMs != 0 || s.IncrementMs != 0):
+		return fmt.Errorf("%w: version 1 has no window_ms or increment_ms", ErrSpec)
+	case s.Version != 1 && s.Version != SpecVersion:
+		return fmt.Errorf("%w: version %d, this build reads versions 1 and %d", ErrSpec, s.Version, SpecVersion)
+	}
+	return nil
+}
+
+// NewSet returns the feature Set of the Spec for channels channels. The
+// window must be in samples: a Spec in milliseconds is resolved first
+// (At; a trained Pipeline's Spec is).
 func (s Spec) NewSet(channels int) (*features.Set, error) {
+	if s.Window == 0 && s.WindowMs != 0 {
+		return nil, fmt.Errorf("%w: window of %g ms not resolved at a sampling rate (Spec.At)", ErrSpec, s.WindowMs)
+	}
 	return features.NewSet(s.Features, channels, s.Window, s.Params)
 }
 
@@ -217,7 +310,16 @@ func (s Spec) String() string {
 	if s.Int8 {
 		b.WriteString(" int8")
 	}
-	fmt.Fprintf(&b, ", %d/%d samples", s.Window, s.Increment)
+	switch {
+	case s.WindowMs > 0 && s.IncrementMs > 0:
+		fmt.Fprintf(&b, ", %g/%g ms", s.WindowMs, s.IncrementMs)
+	case s.WindowMs > 0:
+		fmt.Fprintf(&b, ", %g ms/%d samples", s.WindowMs, s.Increment)
+	case s.IncrementMs > 0:
+		fmt.Fprintf(&b, ", %d samples/%g ms", s.Window, s.IncrementMs)
+	default:
+		fmt.Fprintf(&b, ", %d/%d samples", s.Window, s.Increment)
+	}
 	if s.Reject > 0 {
 		fmt.Fprintf(&b, ", reject < %g", s.Reject)
 	}
@@ -251,8 +353,9 @@ func transform(t string, v []float64) {
 	}
 }
 
-// ParseSpec decodes a Spec encoded with encoding/json and refuses another
-// version or unknown fields (a Spec from a newer build).
+// ParseSpec decodes a Spec encoded with encoding/json and refuses a version
+// this build does not read or unknown fields (a Spec from a newer build). A
+// version 1 Spec (no millisecond fields) decodes exactly as it was written.
 func ParseSpec(b []byte) (Spec, error) {
 	type plain Spec
 	var p plain
@@ -261,8 +364,8 @@ func ParseSpec(b []byte) (Spec, error) {
 	if err := dec.Decode(&p); err != nil {
 		return Spec{}, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
-	if p.Version != SpecVersion {
-		return Spec{}, fmt.Errorf("%w: version %d, this build reads version %d", ErrSpec, p.Version, SpecVersion)
+	if err := Spec(p).checkVersion(); err != nil {
+		return Spec{}, err
 	}
 	return Spec(p), nil
 }

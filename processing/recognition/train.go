@@ -12,6 +12,8 @@ import (
 // Pipeline is a trained recognition pipeline: the Spec of its front end,
 // the stream shape it was trained on, the class names and the model.
 type Pipeline struct {
+	// Spec is the front end, resolved at RateHz by Train (Window and
+	// Increment in samples; see Spec.At).
 	Spec     Spec
 	Channels int
 	RateHz   float64
@@ -56,7 +58,8 @@ type Dataset struct {
 }
 
 // Extract extracts the labelled windows of recs with the Spec (filter,
-// window grid, features, transform). Windows with non-finite features (a
+// window grid, features, transform), its durations converted at the
+// recordings' rate (At). Windows with non-finite features (a
 // flat channel) are skipped. Class indices follow classes, extended in
 // order of first appearance when extend is true; otherwise a label outside
 // classes is an error wrapping ErrUnknownCls. All recordings must share the
@@ -66,6 +69,10 @@ func (s Spec) Extract(recs []Recording, classes []string, extend bool) (*Dataset
 		return nil, fmt.Errorf("%w: no recordings", ErrNoWindows)
 	}
 	if err := s.Validate(len(recs[0].Channels), recs[0].RateHz); err != nil {
+		return nil, err
+	}
+	s, err := s.At(recs[0].RateHz)
+	if err != nil {
 		return nil, err
 	}
 	ds := &Dataset{Classes: slices.Clone(classes)}
@@ -100,8 +107,14 @@ func Train(s Spec, recs []Recording) (*Pipeline, error) {
 
 // TrainDataset fits a Pipeline with Spec s to features already extracted
 // with s (Spec.Extract) from recordings of channels channels at rateHz.
+// The Pipeline keeps s resolved at rateHz (At): its Window and Increment
+// are in samples, next to the durations they came from.
 func TrainDataset(s Spec, ds *Dataset, channels int, rateHz float64) (*Pipeline, error) {
 	if err := s.Validate(channels, rateHz); err != nil {
+		return nil, err
+	}
+	s, err := s.At(rateHz)
+	if err != nil {
 		return nil, err
 	}
 	if len(ds.Classes) < 2 {
