@@ -41,12 +41,12 @@ type gloveLook struct {
 
 // gloveLooks are the glove states in words and colour.
 var gloveLooks = map[string]gloveLook{
-	service.GloveDisconnected: {"Glove not connected", "Glove: off", badgeMuted, badgeMutedText},
-	service.GloveDisarmed:     {"Disarmed: the glove holds still", "Glove: disarmed", badgeGrey, badgeWhite},
-	service.GloveArmed:        {"ARMED: the glove moves the fingers", "Glove: ARMED", badgeGreen, badgeWhite},
-	service.GloveFault:        {"FAULT: the glove stopped", "Glove: FAULT", badgeRed, badgeWhite},
-	service.GloveEStop:        {"EMERGENCY STOP: the glove is stopped", "Glove: E-STOP", badgeRed, badgeWhite},
-	service.GloveLinkLost:     {"LINK LOST: no news from the glove", "Glove: LINK LOST", badgeRed, badgeWhite},
+	service.GloveDisconnected: {"Not connected", "Glove: off", badgeMuted, badgeMutedText},
+	service.GloveDisarmed:     {"DISARMED: holds still", "Glove: disarmed", badgeGrey, badgeWhite},
+	service.GloveArmed:        {"ARMED: moving", "Glove: ARMED", badgeGreen, badgeWhite},
+	service.GloveFault:        {"FAULT: stopped", "Glove: FAULT", badgeRed, badgeWhite},
+	service.GloveEStop:        {"E-STOP: stopped", "Glove: E-STOP", badgeRed, badgeWhite},
+	service.GloveLinkLost:     {"LINK LOST: stopped", "Glove: LINK LOST", badgeRed, badgeWhite},
 }
 
 // lookOf returns how state is shown; an unknown state is red with its
@@ -69,6 +69,7 @@ func gloveLive(state string) bool {
 var gloveHints = map[string]string{
 	service.GloveDisconnected: "Type or choose the glove's serial port, then Connect.",
 	service.GloveDisarmed:     "Press ARM to let the glove move the patient's fingers.",
+	service.GloveArmed:        "The glove moves the patient's fingers. E-STOP or the Esc key stops it at once.",
 	service.GloveFault:        "The glove stopped on a fault. Check the glove and the patient, then Clear fault and ARM again.",
 	service.GloveEStop:        "The emergency stop is latched: the glove will not move. When it is safe, press Release E-STOP, then ARM again.",
 	service.GloveLinkLost:     "The glove does not answer: check its cable and power. Motion needs a new ARM when it is back.",
@@ -76,7 +77,7 @@ var gloveHints = map[string]string{
 
 // modeChoices are the assist modes as the panel words them.
 var modeChoices = []struct{ label, value string }{
-	{"Passive (glove moves, no EMG)", service.ModePassive},
+	{"Passive (no EMG)", service.ModePassive},
 	{"Assist as needed", service.ModeAssist},
 	{"EMG-triggered", service.ModeTriggered},
 	{"EMG-proportional", service.ModeProportional},
@@ -124,10 +125,11 @@ type Badge struct {
 	box  *fyne.Container
 }
 
-func newBadge(size float32) *Badge {
+func newBadge(size float32, align fyne.TextAlign) *Badge {
 	b := &Badge{Text: canvas.NewText("", badgeMutedText), Bg: canvas.NewRectangle(badgeMuted)}
 	b.Text.TextStyle.Bold = true
 	b.Text.TextSize = size
+	b.Text.Alignment = align
 	b.Bg.CornerRadius = 6
 	b.box = container.NewStack(b.Bg, container.New(layout.NewCustomPaddedLayout(4, 4, 10, 10), b.Text))
 	return b
@@ -145,11 +147,12 @@ func (b *Badge) set(text string, bg, fg color.NRGBA) {
 	}
 }
 
-// FingerView is one finger of the glove panel.
+// FingerView is one finger of the glove panel: its name, its bar and its
+// reading.
 type FingerView struct {
-	Name    *widget.Label
+	Name    *canvas.Text
 	Bar     *FingerBar
-	Reading *widget.Label // "62 %" over "→ 70 %" over "1.20 N", or "no signal"
+	Reading *canvas.Text // "32 % → 42 % · 0.85 N", or "no signal" in grey
 }
 
 // GlovePanel connects, arms and monitors the rehabilitation glove. Its
@@ -207,7 +210,7 @@ func newGlovePanel(sh shared, svc service.GloveService, ports func() []service.P
 	p.Connect = widget.NewButtonWithIcon("Connect", theme.LoginIcon(), p.onConnectTapped)
 	p.Connect.Importance = widget.HighImportance
 	p.Disconnect = widget.NewButtonWithIcon("Disconnect", theme.LogoutIcon(), p.onDisconnectTapped)
-	p.State = newBadge(theme.TextSize() + 2)
+	p.State = newBadge(theme.TextSize()+2, fyne.TextAlignLeading)
 	p.Detail = widget.NewLabel("")
 	p.Detail.Wrapping = fyne.TextWrapWord
 	p.Controller = widget.NewLabel("")
@@ -219,6 +222,8 @@ func newGlovePanel(sh shared, svc service.GloveService, ports func() []service.P
 	p.Clear = widget.NewButtonWithIcon("Release E-STOP", theme.ViewRefreshIcon(), p.onClearTapped)
 	p.Clear.Hide()
 	p.LimitsButton = widget.NewButtonWithIcon("Limits…", theme.SettingsIcon(), p.onLimitsTapped)
+	p.Detail.Hide()
+	p.Controller.Hide()
 	labels := make([]string, len(modeChoices))
 	for i, c := range modeChoices {
 		labels[i] = c.label
@@ -228,35 +233,37 @@ func newGlovePanel(sh shared, svc service.GloveService, ports func() []service.P
 	p.Assist = widget.NewSlider(0, 100)
 	p.Assist.Step = 5
 	p.AssistValue = widget.NewLabel("")
-	p.Assist.OnChanged = func(v float64) { setLabel(p.AssistValue, fmt.Sprintf("%3.0f %%", v)) }
+	p.Assist.OnChanged = func(v float64) { setLabel(p.AssistValue, fmt.Sprintf("%.0f %%", v)) }
 	p.Assist.OnChangeEnded = func(float64) { p.onModeChanged() }
 	p.syncing = true
 	p.Assist.SetValue(50)
 	p.syncing = false
 	p.Latency = widget.NewLabel("")
 	p.Latency.SizeName = theme.SizeNameCaptionText
-	p.Latency.Truncation = fyne.TextTruncateEllipsis
+	p.Latency.Wrapping = fyne.TextWrapWord
 	p.Counters = widget.NewLabel("")
 	p.Counters.SizeName = theme.SizeNameCaptionText
 	p.Counters.Importance = widget.LowImportance
-	p.Counters.Truncation = fyne.TextTruncateEllipsis
+	p.Counters.Wrapping = fyne.TextWrapWord
 	p.Message = widget.NewLabel("")
 	p.Message.Wrapping = fyne.TextWrapWord
 	p.Message.Hide()
 
-	p.fingerBox = container.NewGridWithColumns(len(defaultFingers))
+	p.fingerBox = container.NewVBox()
 	p.setFingerCount(len(defaultFingers))
 	p.rescan()
 
 	connect := container.NewBorder(nil, nil, nil, container.NewHBox(p.Connect, p.Disconnect), p.Port)
-	arm := container.NewHBox(p.Arm, p.Disarm, p.Clear, layout.NewSpacer(), p.LimitsButton)
+	arm := container.NewHBox(p.Arm, p.Disarm, p.Clear)
 	mode := widget.NewForm(
 		widget.NewFormItem("Mode", p.Mode),
 		widget.NewFormItem("Assist level", container.NewBorder(nil, nil, nil, p.AssistValue, p.Assist)),
 	)
-	left := container.NewVBox(connect, p.State.box, p.Detail, arm, mode, p.Controller, p.Message)
-	right := container.NewBorder(
-		widget.NewLabelWithStyle("Fingers: flexion now and (orange) target", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+	// ARM and Disarm stay in one place whatever the sentences under them say.
+	left := container.NewVBox(connect, p.State.box, arm, p.Detail, p.Controller, p.Message, mode)
+	head := widget.NewLabelWithStyle("Fingers: bent now → target", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	head.Truncation = fyne.TextTruncateEllipsis
+	right := container.NewBorder(container.NewBorder(nil, nil, nil, p.LimitsButton, head),
 		container.NewVBox(p.Latency, p.Counters), nil, nil, p.fingerBox)
 	p.content = container.NewGridWithColumns(2, container.NewVScroll(left), right)
 	p.setStatus(service.GloveStatus{State: service.GloveDisconnected})
@@ -278,7 +285,7 @@ func (p *GlovePanel) rescan() {
 	p.Port.SetOptions(paths)
 }
 
-// setFingerCount builds n finger views.
+// setFingerCount builds n finger views, one row each.
 func (p *GlovePanel) setFingerCount(n int) {
 	if n == p.fingerCounts {
 		return
@@ -286,18 +293,20 @@ func (p *GlovePanel) setFingerCount(n int) {
 	p.fingerCounts = n
 	p.Fingers = p.Fingers[:0]
 	p.fingerBox.Objects = nil
-	p.fingerBox.Layout = layout.NewGridLayoutWithColumns(max(n, 1))
+	fg := theme.Color(theme.ColorNameForeground)
 	for i := range n {
 		f := &FingerView{
-			Name:    widget.NewLabelWithStyle(fingerName(nil, i), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+			Name:    canvas.NewText(fingerName(nil, i), fg),
 			Bar:     NewFingerBar(),
-			Reading: widget.NewLabel(""),
+			Reading: canvas.NewText("", fg),
 		}
-		f.Reading.Alignment = fyne.TextAlignCenter
-		f.Reading.SizeName = theme.SizeNameCaptionText
-		bar := container.NewCenter(container.NewGridWrap(fyne.NewSize(34, 150), f.Bar))
+		f.Name.TextStyle.Bold = true
+		f.Reading.TextSize = theme.CaptionTextSize()
+		h := f.Name.MinSize().Height + 2
 		p.Fingers = append(p.Fingers, f)
-		p.fingerBox.Add(container.NewBorder(f.Name, f.Reading, nil, nil, bar))
+		p.fingerBox.Add(container.NewBorder(nil, nil,
+			container.NewGridWrap(fyne.NewSize(76, h), f.Name),
+			container.NewGridWrap(fyne.NewSize(150, h), container.NewPadded(f.Reading)), f.Bar))
 	}
 	p.fingerBox.Refresh()
 }
@@ -325,17 +334,26 @@ func (p *GlovePanel) setStatus(st service.GloveStatus) {
 // syncMode shows the glove's mode and level unless the therapist is
 // changing them.
 func (p *GlovePanel) syncMode() {
-	if p.modePending || !gloveLive(p.status.State) {
+	if p.modePending {
 		return
 	}
 	p.syncing = true
 	defer func() { p.syncing = false }()
+	if !gloveLive(p.status.State) {
+		// The glove's mode is unknown: show none rather than a stale one.
+		if p.Mode.Selected != "" {
+			p.Mode.ClearSelected()
+		}
+		setLabel(p.AssistValue, "–")
+		return
+	}
 	if l := modeLabel(p.status.Mode); l != "" && l != p.Mode.Selected {
 		p.Mode.SetSelected(l)
 	}
 	if v := float64(p.status.AssistLevel); v != p.Assist.Value {
 		p.Assist.SetValue(v)
 	}
+	setLabel(p.AssistValue, fmt.Sprintf("%.0f %%", p.Assist.Value))
 }
 
 // update brings the widgets in line with the panel's state.
@@ -358,9 +376,9 @@ func (p *GlovePanel) update() {
 	case p.busy == "disconnect":
 		text = "Disconnecting…"
 	case state == service.GloveArmed && p.armedFor != "":
-		text += " of " + p.armedFor
+		text += " · " + p.armedFor
 	case state == service.GloveLinkLost && !p.lostAt.IsZero():
-		text += " for " + formatDuration(p.now().Sub(p.lostAt))
+		text += " " + formatAgo(p.now().Sub(p.lostAt))
 	}
 	p.State.set(text, look.bg, look.fg)
 
@@ -375,6 +393,7 @@ func (p *GlovePanel) update() {
 		}
 	}
 	setStyled(p.Detail, detail, imp)
+	setVisible(p.Detail, detail != "", p.content)
 	ctrl := ""
 	if live && st.Controller != "" {
 		ctrl = "Control: " + st.Controller
@@ -387,18 +406,21 @@ func (p *GlovePanel) update() {
 	enable(p.Port, idle && !connected)
 	enable(p.Connect, idle && !connected)
 	enable(p.Disconnect, idle && connected)
+	// One of Connect and Disconnect at a time, in the same place.
+	setVisible(p.Connect, !connected, p.content)
+	setVisible(p.Disconnect, connected, p.content)
 	enable(p.Arm, idle && state == service.GloveDisarmed && pt != nil)
 	enable(p.Disarm, idle && (state == service.GloveArmed || st.Armed))
+	// Clear takes Disarm's place while the glove is stopped.
 	switch state {
 	case service.GloveEStop:
 		setButtonText(p.Clear, "Release E-STOP")
-		setVisible(p.Clear, true, p.content)
 	case service.GloveFault:
 		setButtonText(p.Clear, "Clear fault")
-		setVisible(p.Clear, true, p.content)
-	default:
-		setVisible(p.Clear, false, p.content)
 	}
+	stopped := state == service.GloveEStop || state == service.GloveFault
+	setVisible(p.Clear, stopped, p.content)
+	setVisible(p.Disarm, !stopped, p.content)
 	enable(p.Clear, idle)
 	enable(p.LimitsButton, pt != nil)
 	enable(p.Mode, idle && live)
@@ -411,7 +433,7 @@ func (p *GlovePanel) update() {
 	} else {
 		setLabel(p.Latency, "Delay: no decision yet")
 	}
-	setLabel(p.Counters, fmt.Sprintf("Commands %s · acks %s · refused %s · damaged frames %s",
+	setLabel(p.Counters, fmt.Sprintf("Sent %s · answered %s · refused %s · damaged %s",
 		groupDigits(int64(st.Commands)), groupDigits(int64(st.Acks)), groupDigits(int64(st.Nacks)), groupDigits(int64(st.FrameErrors))))
 }
 
@@ -424,25 +446,33 @@ func (p *GlovePanel) updateFingers(st service.GloveStatus, live bool) {
 	for _, f := range st.Fingers {
 		names = append(names, f.Name)
 	}
+	fg, grey, red := theme.Color(theme.ColorNameForeground), theme.Color(theme.ColorNameDisabled), theme.Color(theme.ColorNameError)
 	for i, v := range p.Fingers {
-		setLabel(v.Name, fingerName(names, i))
+		setText(v.Name, fingerName(names, i), fg)
 		if !live || i >= len(st.Fingers) {
 			pos := math.NaN()
 			if i < len(st.Fingers) {
 				pos = st.Fingers[i].Position // last known, greyed
 			}
 			v.Bar.Set(pos, math.NaN(), false)
-			setStyled(v.Reading, "no signal", widget.LowImportance)
+			setText(v.Reading, "no signal", grey)
 			continue
 		}
 		f := st.Fingers[i]
 		v.Bar.Set(f.Position, f.Target, true)
-		text := formatPermille(f.Position) + "\n→ " + formatPermille(f.Target) + "\n" + formatForce(f.Force)
-		imp := widget.MediumImportance
+		col := fg
 		if f.ForceLimit > 0 && f.Force >= f.ForceLimit {
-			imp = widget.DangerImportance
+			col = red
 		}
-		setStyled(v.Reading, text, imp)
+		setText(v.Reading, formatPermille(f.Position)+" → "+formatPermille(f.Target)+" · "+formatForce(f.Force), col)
+	}
+}
+
+// setText sets t's text and colour, refreshing only on a change.
+func setText(t *canvas.Text, text string, c color.Color) {
+	if t.Text != text || t.Color != c {
+		t.Text, t.Color = text, c
+		t.Refresh()
 	}
 }
 
@@ -460,6 +490,15 @@ func formatForce(cN float64) string {
 		return "–"
 	}
 	return strconv.FormatFloat(cN/100, 'f', 2, 64) + " N"
+}
+
+// formatAgo formats how long ago something happened, e.g. "12 s ago" or
+// "3 min ago".
+func formatAgo(d time.Duration) string {
+	if d < time.Minute {
+		return strconv.Itoa(int(d/time.Second)) + " s ago"
+	}
+	return strconv.Itoa(int(d/time.Minute)) + " min ago"
 }
 
 // formatMs formats d in milliseconds, e.g. "12 ms" or "3.4 ms".

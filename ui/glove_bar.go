@@ -19,9 +19,9 @@ var (
 	fingerTrackRim = color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0xff}
 )
 
-// FingerBar is one finger's vertical bar: how far the finger is flexed
-// (filled from the bottom, 0 ‰ extended to 1000 ‰ flexed) and, as an
-// orange line across, where it is told to go. When not live the fill is
+// FingerBar is one finger's horizontal bar: how far the finger is flexed
+// (filled from the left, 0 ‰ extended to 1000 ‰ flexed) and, as an
+// orange upright line, where it is told to go. When not live the fill is
 // grey and the target is not drawn.
 type FingerBar struct {
 	widget.BaseWidget
@@ -82,28 +82,28 @@ func (r *fingerBarRenderer) Layout(s fyne.Size) {
 // place positions the fill and the target line for the bar's values.
 func (r *fingerBarRenderer) place() {
 	s := r.size
-	inner := s.Height - 4
+	inner := s.Width - 4
 	at := func(pm float64) float32 { return float32(math.Min(math.Max(pm, 0), 1000) / 1000 * float64(inner)) }
 	if math.IsNaN(r.b.position) {
 		r.fill.Hide()
 	} else {
-		h := at(r.b.position)
-		r.fill.Resize(fyne.NewSize(s.Width-4, h))
-		r.fill.Move(fyne.NewPos(2, s.Height-2-h))
+		w := at(r.b.position)
+		r.fill.Resize(fyne.NewSize(w, s.Height-4))
+		r.fill.Move(fyne.NewPos(2, 2))
 		r.fill.Show()
 	}
 	if math.IsNaN(r.b.target) || !r.b.live {
 		r.target.Hide()
 	} else {
-		y := s.Height - 2 - at(r.b.target)
-		r.target.Resize(fyne.NewSize(s.Width+8, 4))
-		r.target.Move(fyne.NewPos(-4, y-2))
+		x := 2 + at(r.b.target)
+		r.target.Resize(fyne.NewSize(4, s.Height+6))
+		r.target.Move(fyne.NewPos(x-2, -3))
 		r.target.Show()
 	}
 }
 
 func (r *fingerBarRenderer) MinSize() fyne.Size {
-	return fyne.NewSize(28, 4*theme.Padding()+60)
+	return fyne.NewSize(80, 2*theme.Padding()+8)
 }
 
 func (r *fingerBarRenderer) Refresh() {

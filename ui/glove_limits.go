@@ -26,9 +26,9 @@ const (
 )
 
 // limitsHelp explains the limits editor's columns.
-const limitsHelp = "Range of motion in % of the finger's travel (0 % = fully open, 100 % = fully closed). " +
-	"Force in newtons (1 N is about the weight of 100 g). Speed in % of the travel per second. " +
-	"New limits apply from the next ARM."
+const limitsHelp = "The glove keeps each finger between “most open” and “most closed”, in % of the finger's travel " +
+	"(0 % = fully open, 100 % = fully closed). Force in newtons (1 N is about the weight of 100 g); " +
+	"speed in % of the travel per second. New limits apply from the next ARM."
 
 // LimitRow is one finger's row of the limits editor.
 type LimitRow struct {
@@ -67,13 +67,12 @@ func newLimitsEditor(sh shared, svc service.GloveService, pt storage.Patient, na
 	e.Message.Wrapping = fyne.TextWrapWord
 	help := widget.NewLabel(limitsHelp)
 	help.Wrapping = fyne.TextWrapWord
-	e.grid = container.NewGridWithColumns(5)
-	content := container.NewBorder(
-		container.NewVBox(widget.NewLabelWithStyle("Patient: "+patientRow(pt), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), help),
-		container.NewVBox(e.Message, container.NewHBox(layout.NewSpacer(), e.Cancel, e.Save)),
-		nil, nil, container.NewVScroll(e.grid))
+	e.grid = container.NewVBox()
+	content := container.NewVBox(
+		widget.NewLabelWithStyle("Patient: "+patientRow(pt), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), help,
+		e.grid, e.Message, container.NewHBox(layout.NewSpacer(), e.Cancel, e.Save))
 	e.dialog = e.newDialog("Glove limits — "+pt.Code, content)
-	e.dialog.Resize(fyne.NewSize(860+e.estopWidth(), 600))
+	e.dialog.Resize(fyne.NewSize(820+e.estopWidth(), 0))
 	e.load()
 	return e
 }
@@ -101,11 +100,16 @@ func (e *LimitsEditor) load() {
 func (e *LimitsEditor) fill(l []service.FingerLimit) {
 	e.Rows = nil
 	e.grid.Objects = nil
-	for _, h := range []string{"Finger", "Open at least to (%)", "Close at most to (%)", "Max force (N)", "Max speed (%/s)"} {
-		lb := widget.NewLabelWithStyle(h, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		lb.Wrapping = fyne.TextWrapWord
-		e.grid.Add(lb)
+	bold := fyne.TextStyle{Bold: true}
+	head := container.NewGridWithColumns(4)
+	for _, h := range []string{"Most open (%)", "Most closed (%)", "Max force (N)", "Max speed (%/s)"} {
+		head.Add(widget.NewLabelWithStyle(h, fyne.TextAlignLeading, bold))
 	}
+	row := func(name string, cells fyne.CanvasObject) fyne.CanvasObject {
+		lb := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, bold)
+		return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(90, lb.MinSize().Height), lb), nil, cells)
+	}
+	e.grid.Add(row("Finger", head))
 	for i, f := range l {
 		r := &LimitRow{Name: fingerName(e.names, i)}
 		r.Min = numberEntry(formatDecimals(f.MinPosition/permillePerPercent, 1))
@@ -113,11 +117,7 @@ func (e *LimitsEditor) fill(l []service.FingerLimit) {
 		r.Force = numberEntry(formatDecimals(f.MaxForce/centinewtonPerN, 2))
 		r.Speed = numberEntry(formatDecimals(f.MaxSpeed/permillePerPercent, 1))
 		e.Rows = append(e.Rows, r)
-		e.grid.Add(widget.NewLabelWithStyle(r.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-		e.grid.Add(r.Min)
-		e.grid.Add(r.Max)
-		e.grid.Add(r.Force)
-		e.grid.Add(r.Speed)
+		e.grid.Add(row(r.Name, container.NewGridWithColumns(4, r.Min, r.Max, r.Force, r.Speed)))
 	}
 	e.grid.Refresh()
 	e.loaded = true
@@ -160,7 +160,7 @@ func limitsProblem(rows []*LimitRow) ([]service.FingerLimit, string) {
 		for j, f := range []struct {
 			what string
 			en   *widget.Entry
-		}{{"open at least to", r.Min}, {"close at most to", r.Max}, {"max force", r.Force}, {"max speed", r.Speed}} {
+		}{{"most open", r.Min}, {"most closed", r.Max}, {"max force", r.Force}, {"max speed", r.Speed}} {
 			x, ok := parseNumber(f.en.Text)
 			if !ok {
 				if strings.TrimSpace(f.en.Text) == "" {
@@ -173,11 +173,11 @@ func limitsProblem(rows []*LimitRow) ([]service.FingerLimit, string) {
 		lo, hi, force, speed := v[0], v[1], v[2], v[3]
 		switch {
 		case lo < 0 || lo > 100:
-			return nil, fmt.Sprintf("%s: “open at least to” must be between 0 and 100 %% (it is %s %%).", r.Name, formatDecimals(lo, 1))
+			return nil, fmt.Sprintf("%s: “most open” must be between 0 and 100 %% (it is %s %%).", r.Name, formatDecimals(lo, 1))
 		case hi < 0 || hi > 100:
-			return nil, fmt.Sprintf("%s: “close at most to” must be between 0 and 100 %% (it is %s %%).", r.Name, formatDecimals(hi, 1))
+			return nil, fmt.Sprintf("%s: “most closed” must be between 0 and 100 %% (it is %s %%).", r.Name, formatDecimals(hi, 1))
 		case lo >= hi:
-			return nil, fmt.Sprintf("%s: “open at least to” (%s %%) must be less than “close at most to” (%s %%).", r.Name, formatDecimals(lo, 1), formatDecimals(hi, 1))
+			return nil, fmt.Sprintf("%s: “most open” (%s %%) must be less than “most closed” (%s %%).", r.Name, formatDecimals(lo, 1), formatDecimals(hi, 1))
 		case force <= 0:
 			return nil, fmt.Sprintf("%s: the maximum force must be more than 0 N.", r.Name)
 		case speed <= 0:

@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"myorehab/app/service"
@@ -237,7 +238,7 @@ func TestGloveConnect(t *testing.T) {
 	if c := g.called(); len(c) != 1 || c[0] != "Connect /dev/pts/7" {
 		t.Fatalf("calls %v, want Connect /dev/pts/7", c)
 	}
-	if p.Status().State != service.GloveDisarmed || !strings.HasPrefix(p.State.Text.Text, "Disarmed") {
+	if p.Status().State != service.GloveDisarmed || !strings.HasPrefix(p.State.Text.Text, "DISARMED") {
 		t.Errorf("after connect: state %q, badge %q", p.Status().State, p.State.Text.Text)
 	}
 	if !p.Connect.Disabled() || p.Disconnect.Disabled() || !p.Port.Disabled() {
@@ -299,11 +300,11 @@ func TestGloveStatesInWordsAndColour(t *testing.T) {
 		bg    color.NRGBA
 		live  bool
 	}{
-		{service.GloveDisconnected, "Glove not connected", badgeMuted, false},
-		{service.GloveDisarmed, "Disarmed", badgeGrey, true},
+		{service.GloveDisconnected, "Not connected", badgeMuted, false},
+		{service.GloveDisarmed, "DISARMED", badgeGrey, true},
 		{service.GloveArmed, "ARMED", badgeGreen, true},
 		{service.GloveFault, "FAULT", badgeRed, true},
-		{service.GloveEStop, "EMERGENCY STOP", badgeRed, true},
+		{service.GloveEStop, "E-STOP", badgeRed, true},
 		{service.GloveLinkLost, "LINK LOST", badgeRed, false},
 	}
 	for _, c := range cases {
@@ -362,7 +363,7 @@ func TestGloveNotLiveLooksNotLive(t *testing.T) {
 	g.set(st)
 	h.m.Refresh()
 	for i, f := range p.Fingers {
-		if f.Bar.Live() || f.Reading.Text != "no signal" || f.Reading.Importance != widget.LowImportance {
+		if f.Bar.Live() || f.Reading.Text != "no signal" || f.Reading.Color != theme.Color(theme.ColorNameDisabled) {
 			t.Errorf("link lost: finger %d live %v, reads %q", i, f.Bar.Live(), f.Reading.Text)
 		}
 	}
@@ -463,7 +464,7 @@ func TestEStopButtonOnMainScreen(t *testing.T) {
 	}
 	h.m.Refresh()
 	p := h.m.Glove
-	if !strings.HasPrefix(p.State.Text.Text, "EMERGENCY STOP") || !p.Clear.Visible() || p.Clear.Text != "Release E-STOP" {
+	if !strings.HasPrefix(p.State.Text.Text, "E-STOP") || !p.Clear.Visible() || p.Clear.Text != "Release E-STOP" {
 		t.Errorf("after E-STOP: badge %q, clear %v %q", p.State.Text.Text, p.Clear.Visible(), p.Clear.Text)
 	}
 	test.Tap(p.Clear)
@@ -521,6 +522,7 @@ func TestEStopInEveryDialog(t *testing.T) {
 		d.Calibration = newFakeCalibration()
 		d.Transfer = &fakeTransfer{}
 	})
+	h.w.Resize(fyne.NewSize(1280, 720))
 	h.connectSim()
 	h.selectPatient(1)
 	open := []struct {
@@ -543,6 +545,7 @@ func TestEStopInEveryDialog(t *testing.T) {
 			t.Errorf("%s: no dialog opened", o.name)
 			continue
 		}
+		saveShot(t, h.w, "dialog-"+strings.ReplaceAll(o.name, " ", "-"))
 		es := findEStops(top)
 		if len(es) != 1 {
 			t.Errorf("%s: %d E-STOP buttons in the dialog, want 1", o.name, len(es))
@@ -579,9 +582,9 @@ func TestGloveLimitsEditor(t *testing.T) {
 		text  string
 		want  string
 	}{
-		{1, func(r *LimitRow) *widget.Entry { return r.Min }, "95", "Index: “open at least to” (95 %) must be less than “close at most to” (90 %)."},
-		{2, func(r *LimitRow) *widget.Entry { return r.Max }, "120", "Middle: “close at most to” must be between 0 and 100 % (it is 120 %)."},
-		{0, func(r *LimitRow) *widget.Entry { return r.Min }, "-5", "Thumb: “open at least to” must be between 0 and 100 % (it is -5 %)."},
+		{1, func(r *LimitRow) *widget.Entry { return r.Min }, "95", "Index: “most open” (95 %) must be less than “most closed” (90 %)."},
+		{2, func(r *LimitRow) *widget.Entry { return r.Max }, "120", "Middle: “most closed” must be between 0 and 100 % (it is 120 %)."},
+		{0, func(r *LimitRow) *widget.Entry { return r.Min }, "-5", "Thumb: “most open” must be between 0 and 100 % (it is -5 %)."},
 		{3, func(r *LimitRow) *widget.Entry { return r.Force }, "0", "Ring: the maximum force must be more than 0 N."},
 		{4, func(r *LimitRow) *widget.Entry { return r.Speed }, "-1", "Little: the maximum speed must be more than 0 %/s."},
 		{4, func(r *LimitRow) *widget.Entry { return r.Speed }, "fast", "Little, max speed: \"fast\" is not a number."},

@@ -113,8 +113,8 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 		m.Glove = newGlovePanel(sh, d.Glove, d.Device.Ports, func() *storage.Patient { return m.Patients.selected })
 		m.Live.Tabs.Append(container.NewTabItem("Glove", m.Glove.content))
 		m.EStop = sh.newEStopButton()
-		m.GloveState = newBadge(theme.TextSize())
-		right = container.NewHBox(container.NewVBox(m.EStop, container.NewCenter(m.GloveState.box)), container.NewVBox(m.SettingsButton))
+		m.GloveState = newBadge(theme.CaptionTextSize()+1, fyne.TextAlignCenter)
+		right = container.NewHBox(container.NewVBox(m.EStop, m.GloveState.box), container.NewVBox(m.SettingsButton))
 		prev := w.Canvas().OnTypedKey()
 		w.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 			if ev.Name == EStopKey {
