@@ -118,7 +118,7 @@ func benchEngine(b *testing.B, recording, deciding bool) {
 		}
 		ss, err := db.ListSessions(context.Background(), storage.SessionFilter{PatientID: p.ID})
 		if err != nil || len(ss) != 1 || ss[0].Samples != int64(b.N*blockLen) || ss[0].Dropped != 0 {
-			b.Fatalf("sessions %v, %v: want one of %d samples", ss, err, b.N*blockLen)
+			b.Fatalf("sessions %+v, %v: want one of %d samples", *ss[0], err, b.N*blockLen)
 		}
 	}
 	if !errors.Is(err, errBenchEnd) {

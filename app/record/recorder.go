@@ -56,6 +56,10 @@ type recording struct {
 	session *storage.Session
 	w       *sqlite.Writer
 	lost0   uint64 // the source's lost count when the recording started
+	// ctx ends when Stop begins: a take waiting for room in the writer's
+	// queue gives up, and its block is counted as dropped.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu     sync.Mutex // held by take (the recorder goroutine) and by Stop's handover
 	closed bool
@@ -63,6 +67,9 @@ type recording struct {
 	began  bool
 	stored int  // fatigue windows of the stream already considered
 	errLog bool // a write error was logged already
+	// dropped counts the samples lost before the writer: frames the
+	// engine's queue dropped (Frame.Missed) and blocks given up at Stop.
+	dropped uint64
 
 	end atomic.Int64 // session samples handed over so far
 }
@@ -108,7 +115,9 @@ func (r *Recorder) Start(ctx context.Context, patientID int64, typ storage.Sessi
 	if err != nil {
 		return nil, fmt.Errorf("start the recording writer: %w", err)
 	}
-	r.active.Store(&recording{session: s, w: w, lost0: r.stream.SourceStats().Lost})
+	c := &recording{session: s, w: w, lost0: r.stream.SourceStats().Lost}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	r.active.Store(c)
 	r.log.Info("recording started", "session", s.ID, "patient", patientID)
 	return s, nil
 }
@@ -190,10 +199,18 @@ func (r *Recorder) take(f *engine.Frame) {
 			c.stored = f.Cond.Windows // windows before the session are not its own
 		}
 	}
+	c.dropped += f.Missed
 	b.Start -= c.base // the session counts samples from its own start
-	if err := c.w.Write(b); err != nil && !c.errLog {
-		c.errLog = true
-		r.log.Error("recording write", "session", c.session.ID, "err", err)
+	// Wait for room in the writer's queue (10 s) rather than drop: the
+	// engine's queue (10 s more) keeps the stream flowing meanwhile, and
+	// an unpaced stream in lockstep goes at the writer's pace.
+	if err := c.w.WriteWait(c.ctx, b); err != nil {
+		if c.ctx.Err() != nil {
+			c.dropped += uint64(b.Len) // Stop gave up on it
+		} else if !c.errLog {
+			c.errLog = true
+			r.log.Error("recording write", "session", c.session.ID, "err", err)
+		}
 	}
 	c.end.Store(int64(b.End()))
 	c.measure(f)
@@ -287,13 +304,15 @@ func (r *Recorder) Stop(ctx context.Context) (*storage.Session, error) {
 		return nil, errors.New("no recording is running")
 	}
 	r.drain()
+	c.cancel()  // a take waiting for the writer gives up
 	c.mu.Lock() // waits for a take in progress; later takes see closed
 	c.closed = true
+	dropped := c.dropped
 	c.mu.Unlock()
 	r.active.Store(nil)
-	r.dropped.Add(uint64(c.w.Dropped()))
+	r.dropped.Add(uint64(c.w.Dropped()) + dropped)
 	lost := r.stream.SourceStats().Lost - c.lost0
-	c.w.SetSourceCounts(lost, 0)
+	c.w.SetSourceCounts(lost, dropped)
 	err := c.w.Close(ctx)
 	s, gerr := r.db.Session(ctx, c.session.ID)
 	if gerr != nil {
