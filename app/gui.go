@@ -140,6 +140,7 @@ func (s *Services) Deps() ui.Deps {
 
 		Calibration: s.Calibration,
 		Mains:       s.mains,
+		Glove:       s.Glove,
 	}
 }
 
