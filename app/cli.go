@@ -82,6 +82,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("myorehab", stderr)
 	dataDir := fs.String("data-dir", "", "folder for the database, logs and settings (default: the user's data folder)")
 	demo := fs.Bool("demo", false, "open with a demo patient and the simulated amplifier streaming")
+	glovePort := fs.String("glove", "", "serial port of the rehabilitation glove, connected at start (disarmed)")
 	fs.Usage = func() { printUsage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -89,11 +90,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	return runGUI(ctx, GUIOptions{DataDir: *dataDir, Demo: *demo})
+	return runGUI(ctx, GUIOptions{DataDir: *dataDir, Demo: *demo, Glove: *glovePort})
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: myorehab [--data-dir DIR] [--demo]     open the desktop app")
+	fmt.Fprintln(w, "usage: myorehab [--data-dir DIR] [--demo] [--glove PATH]     open the desktop app")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "       myorehab %s %s\n           %s\n", c.name, c.args, c.help)
 	}

@@ -31,6 +31,9 @@ type GUIOptions struct {
 	// Demo opens the app with a demo patient selected and the simulated
 	// amplifier streaming.
 	Demo bool
+	// Glove, when set, is the serial port of the glove, connected at start
+	// (disarmed: moving needs the therapist's ARM).
+	Glove string
 }
 
 // DemoPatientCode is the clinic code of the demo patient.
@@ -99,6 +102,13 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 	}()
 	if opts.Demo {
 		go startDemo(ctx, svc, scr)
+	}
+	if opts.Glove != "" {
+		go func() {
+			if err := svc.Glove.Connect(opts.Glove); err != nil {
+				log.Error("glove at start", "port", opts.Glove, "err", err)
+			}
+		}()
 	}
 	// The full integrity check reads the whole file: run it in the
 	// background so the app starts at once, and say so if it fails.
