@@ -35,6 +35,7 @@ import (
 	"myorehab/app/service"
 	"myorehab/processing/control"
 	"myorehab/processing/pipeline"
+	"myorehab/processing/quality"
 	"myorehab/processing/recognition"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
@@ -139,9 +140,8 @@ type setup struct {
 // status is the loop's latest state, without allocations.
 type status struct {
 	controller           string
-	n                    int
-	pos, target, force   [aglove.MaxFingers]float64
-	forceLimit           [aglove.MaxFingers]float64
+	n                    int // fingers the loop drives
+	target, forceLimit   [aglove.MaxFingers]float64
 	tComp, tTrans, tSync time.Duration
 }
 
@@ -507,9 +507,18 @@ func (s *Service) Status() service.GloveStatus {
 	s.stMu.Unlock()
 	out.Controller = cur.controller
 	out.TComp, out.TTrans, out.TSync = cur.tComp, cur.tTrans, cur.tSync
-	for i := range cur.n {
-		out.Fingers = append(out.Fingers, service.FingerStatus{Name: aglove.FingerName(i), Position: cur.pos[i],
-			Target: cur.target[i], Force: cur.force[i], ForceLimit: cur.forceLimit[i]})
+	if l == nil || l.State() != aglove.LinkUp {
+		return out // no live finger data: nothing is shown as if it were
+	}
+	// Where the fingers are comes from the glove's latest STATUS, armed or
+	// not; where they are told to go from the control loop (while it runs).
+	gs := l.Status()
+	for i := range int(gs.N) {
+		f := service.FingerStatus{Name: aglove.FingerName(i), Position: float64(gs.Fingers[i].Position), Force: float64(gs.Fingers[i].Force)}
+		if i < cur.n {
+			f.Target, f.ForceLimit = cur.target[i], cur.forceLimit[i]
+		}
+		out.Fingers = append(out.Fingers, f)
 	}
 	return out
 }
@@ -539,6 +548,7 @@ type loop struct {
 	wire    []aglove.FingerTarget
 	meas    []float64
 	start   time.Time
+	said    sentenceKey // what the published sentence says
 }
 
 func (lp *loop) Spec() engine.Spec {
@@ -690,12 +700,12 @@ func (lp *loop) step(cond *pipeline.Conditions) {
 		}
 		l.SetTargets(lp.wire[:n]) // refused (and counted by the link) when not armed
 	}
-	lp.publish(st, l, n)
+	lp.publish(st, n)
 }
 
 // publish keeps the loop's state for Status, without allocating except for
-// the controller's sentence when it changed.
-func (lp *loop) publish(st control.Status, l *aglove.Link, n int) {
+// the controller's sentence.
+func (lp *loop) publish(st control.Status, n int) {
 	s := lp.s
 	s.stMu.Lock()
 	defer s.stMu.Unlock()
@@ -704,14 +714,26 @@ func (lp *loop) publish(st control.Status, l *aglove.Link, n int) {
 	for i := range n {
 		cur.target[i], cur.forceLimit[i] = lp.targets[i].Position, lp.targets[i].ForceLimit
 	}
-	if l != nil {
-		gs := l.Status()
-		for i := range min(n, int(gs.N)) {
-			cur.pos[i], cur.force[i] = float64(gs.Fingers[i].Position), float64(gs.Fingers[i].Force)
-		}
-	}
 	cur.tComp, cur.tTrans, cur.tSync = lp.last.TComp, lp.last.TTrans, lp.last.TSync
-	cur.controller = st.String()
+	// The sentence is rebuilt (and allocated) only when what it says
+	// changed, not 50 times a second.
+	k := sentenceKey{st.State, st.Reason, st.Latched, st.Mode, st.Posture, st.ClassName, st.Channel, st.Quality}
+	if k != lp.said || cur.controller == "" {
+		lp.said, cur.controller = k, st.String()
+	}
+}
+
+// sentenceKey is what the controller's sentence depends on, apart from
+// numbers that change at every step.
+type sentenceKey struct {
+	state     control.State
+	reason    control.Reason
+	latched   bool
+	mode      control.Mode
+	posture   string
+	className string
+	channel   int
+	quality   quality.Code
 }
 
 // record adds decisions to the report (the rings are allocated once).
