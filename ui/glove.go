@@ -229,7 +229,7 @@ func newGlovePanel(sh shared, svc service.GloveService, ports func() []service.P
 		labels[i] = c.label
 	}
 	p.Mode = widget.NewSelect(labels, func(string) { p.onModeChanged() })
-	p.Mode.PlaceHolder = "Choose the assist mode"
+	p.Mode.PlaceHolder = "Choose…" // the placeholder sets the width
 	p.Assist = widget.NewSlider(0, 100)
 	p.Assist.Step = 5
 	p.AssistValue = widget.NewLabel("")
@@ -257,14 +257,17 @@ func newGlovePanel(sh shared, svc service.GloveService, ports func() []service.P
 	arm := container.NewHBox(p.Arm, p.Disarm, p.Clear)
 	mode := widget.NewForm(
 		widget.NewFormItem("Mode", p.Mode),
-		widget.NewFormItem("Assist level", container.NewBorder(nil, nil, nil, p.AssistValue, p.Assist)),
+		widget.NewFormItem("Assist", container.NewBorder(nil, nil, nil, p.AssistValue, p.Assist)),
 	)
 	// ARM and Disarm stay in one place whatever the sentences under them say.
 	left := container.NewVBox(connect, p.State.box, arm, p.Detail, p.Controller, p.Message, mode)
-	head := widget.NewLabelWithStyle("Fingers: bent now → target", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	head.Truncation = fyne.TextTruncateEllipsis
+	head := widget.NewLabelWithStyle("Fingers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	legend := widget.NewLabel("Blue: how far each finger is bent now (0 % open, 100 % closed). Orange line: where the glove takes it.")
+	legend.SizeName = theme.SizeNameCaptionText
+	legend.Importance = widget.LowImportance
+	legend.Wrapping = fyne.TextWrapWord
 	right := container.NewBorder(container.NewBorder(nil, nil, nil, p.LimitsButton, head),
-		container.NewVBox(p.Latency, p.Counters), nil, nil, p.fingerBox)
+		container.NewVBox(p.Latency, p.Counters), nil, nil, container.NewVBox(p.fingerBox, legend))
 	p.content = container.NewGridWithColumns(2, container.NewVScroll(left), right)
 	p.setStatus(service.GloveStatus{State: service.GloveDisconnected})
 	return p
@@ -383,6 +386,10 @@ func (p *GlovePanel) update() {
 	p.State.set(text, look.bg, look.fg)
 
 	detail, imp := st.Fault, widget.DangerImportance
+	if state == service.GloveEStop {
+		// The stop comes first; a fault from before it follows.
+		detail = strings.TrimSpace(gloveHints[state] + "\n" + st.Fault)
+	}
 	if detail == "" {
 		detail, imp = gloveHints[state], widget.MediumImportance
 		if state == service.GloveDisarmed && pt == nil {

@@ -120,6 +120,8 @@ func (e *LimitsEditor) fill(l []service.FingerLimit) {
 		e.grid.Add(row(r.Name, container.NewGridWithColumns(4, r.Min, r.Max, r.Force, r.Speed)))
 	}
 	e.grid.Refresh()
+	// The rows arrived after the dialog took its size: let it grow to them.
+	e.dialog.Resize(fyne.NewSize(820+e.estopWidth(), 0))
 	e.loaded = true
 	enable(e.Save, len(e.Rows) > 0)
 }
