@@ -410,6 +410,9 @@ func (p *GlovePanel) update() {
 	setStyled(p.Message, p.msg, p.msgImp)
 	setVisible(p.Message, p.msg != "", p.content)
 
+	if connected && st.Port != "" && p.Port.Text != st.Port {
+		p.Port.SetText(st.Port) // connected elsewhere (--glove at start): show where
+	}
 	enable(p.Port, idle && !connected)
 	enable(p.Connect, idle && !connected)
 	enable(p.Disconnect, idle && connected)

@@ -677,3 +677,14 @@ func TestDialogsGoThroughNewDialog(t *testing.T) {
 		}
 	}
 }
+
+// TestGloveConnectedElsewhereShowsItsPort: a glove connected at start
+// (myorehab --glove PATH) shows its port in the panel.
+func TestGloveConnectedElsewhereShowsItsPort(t *testing.T) {
+	h, g := newGloveHarness(t)
+	g.set(service.GloveStatus{State: service.GloveDisarmed, Port: "/dev/ttyACM3", Mode: service.ModeTriggered, AssistLevel: 50})
+	h.m.Refresh()
+	if p := h.m.Glove; p.Port.Text != "/dev/ttyACM3" || !p.Connect.Disabled() && p.Connect.Visible() {
+		t.Errorf("port field %q, Connect enabled %v", p.Port.Text, !p.Connect.Disabled())
+	}
+}
