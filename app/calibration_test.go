@@ -152,14 +152,18 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.ID != saved.ID || m.Accuracy != res2.Accuracy || len(m.Meta.Classes) != 6 || m.Meta.WindowSamples != recognition.Default().Window || m.Meta.RateHz != 1000 {
+	def, err := recognition.Default().At(1000) // the default Spec at the simulator's rate, in samples
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != saved.ID || m.Accuracy != res2.Accuracy || len(m.Meta.Classes) != 6 || m.Meta.WindowSamples != def.Window || m.Meta.RateHz != 1000 {
 		t.Fatalf("stored model %+v", m)
 	}
 	var extra calibrate.ModelExtra
 	if err := json.Unmarshal(m.Meta.Extra, &extra); err != nil {
 		t.Fatal(err)
 	}
-	if len(extra.MVCUV) != 8 || extra.CV.Accuracy == nil || len(extra.Sessions) != 2 || extra.Spec.Window != recognition.Default().Window {
+	if len(extra.MVCUV) != 8 || extra.CV.Accuracy == nil || len(extra.Sessions) != 2 || extra.Spec.Window != def.Window {
 		t.Fatalf("model metadata %+v", extra)
 	}
 	if got := scr.Live.Levels.Reference(0); got != extra.MVCUV[0] {
