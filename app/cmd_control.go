@@ -164,12 +164,13 @@ func waitDisarmed(svc *Services) bool {
 	return false
 }
 
-// trainControl trains the product's default pipeline on the annotated
-// recordings (as `evaluate` does).
+// trainControl trains the product's control front end
+// (recognition.Control: the short window chosen for the glove's latency
+// budget) on the annotated recordings.
 func trainControl(list string, int8 bool) (*recognition.Pipeline, error) {
-	spec := recognition.Default()
+	spec := recognition.Control()
 	if int8 {
-		spec = recognition.DefaultInt8()
+		spec = recognition.ControlInt8()
 	}
 	var recs []recognition.Recording
 	for _, p := range splitList(list) {
@@ -179,10 +180,14 @@ func trainControl(list string, int8 bool) (*recognition.Pipeline, error) {
 		}
 		recs = append(recs, r)
 	}
-	if err := spec.Validate(len(recs[0].Channels), recs[0].RateHz); err != nil {
+	at, err := spec.At(recs[0].RateHz)
+	if err != nil {
 		return nil, err
 	}
-	return recognition.Train(spec, recs)
+	if err := at.Validate(len(recs[0].Channels), recs[0].RateHz); err != nil {
+		return nil, err
+	}
+	return recognition.Train(at, recs)
 }
 
 // percentile returns the q-th percentile of d in nanoseconds (0 for none).
