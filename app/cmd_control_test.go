@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +14,7 @@ import (
 
 	aglove "myorehab/acquisition/glove"
 	"myorehab/acquisition/glove/emulator"
-	"myorehab/acquisition/serialport"
-	"myorehab/acquisition/serialport/ptytest"
+	"myorehab/acquisition/glove/emulator/emulatortest"
 	"myorehab/storage"
 )
 
@@ -34,29 +32,11 @@ func TestControlCommand(t *testing.T) {
 	labels := []string{"rest", "grip", "open", "rest", "grip", "open", "rest", "grip", "open"}
 	writeAnnotatedEDF(t, train, 8, 1500, labels, true)
 
-	pipe := ptytest.Pair(t)
-	em, err := emulator.New(emulator.Config{Watchdog: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := serialport.Open(pipe.A, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := em.Run(ctx, port); err != nil && !errors.Is(err, context.Canceled) && !serialport.IsGone(err) {
-			t.Errorf("glove emulator: %v", err)
-		}
-		port.Close()
-	}()
-	defer func() { cancel(); <-done }()
+	_, pipe := emulatortest.Start(t, emulator.Config{Watchdog: 3 * time.Second})
 
 	logPath := filepath.Join(dir, "frames.jsonl")
 	var out strings.Builder
-	err = Run(context.Background(), []string{"control", "--protocol", "sim", "--glove", pipe.B, "--train", train,
+	err := Run(context.Background(), []string{"control", "--protocol", "sim", "--glove", pipe.B, "--train", train,
 		"--seconds", "2", "--log", logPath, "--json"}, &out, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
@@ -122,24 +102,8 @@ func TestControlKilledWhileArmed(t *testing.T) {
 	if err := db.CreatePatient(context.Background(), &storage.Patient{Code: "K-1"}); err != nil {
 		t.Fatal(err)
 	}
-	pipe := ptytest.Pair(t)
 	var log syncBuffer
-	em, err := emulator.New(emulator.Config{Log: &log}) // the real 250 ms watchdog
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := serialport.Open(pipe.A, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		em.Run(ctx, port)
-		port.Close()
-	}()
-	defer func() { cancel(); <-done }()
+	em, pipe := emulatortest.Start(t, emulator.Config{Log: &log}) // the real 250 ms watchdog
 
 	args := []string{"control", "--protocol", "sim", "--glove", pipe.B, "--db", dbPath, "--patient", "K-1",
 		"--mode", "passive", "--seconds", "120"}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -16,7 +15,7 @@ import (
 	"time"
 
 	"myorehab/acquisition/glove/emulator"
-	"myorehab/acquisition/serialport"
+	"myorehab/acquisition/glove/emulator/emulatortest"
 	"myorehab/acquisition/serialport/ptytest"
 	"myorehab/processing/control"
 )
@@ -55,26 +54,11 @@ func TestOnsetToGloveLatency(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	amp, hand := ptytest.Pair(t), ptytest.Pair(t)
+	amp := ptytest.Pair(t)
 	var gloveLog syncBuffer
-	em, err := emulator.New(emulator.Config{Log: &gloveLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := serialport.Open(hand.A, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, hand := emulatortest.Start(t, emulator.Config{Log: &gloveLog})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := em.Run(ctx, port); err != nil && !errors.Is(err, context.Canceled) && !serialport.IsGone(err) {
-			t.Errorf("glove emulator: %v", err)
-		}
-		port.Close()
-	}()
 	defer func() { cancel(); wg.Wait() }()
 
 	seconds := float64(cycles) * 12
@@ -89,7 +73,7 @@ func TestOnsetToGloveLatency(t *testing.T) {
 		}
 	}()
 	var out strings.Builder
-	err = Run(context.Background(), []string{"control", "--protocol", "cyton", "--port", amp.B, "--glove", hand.B,
+	err := Run(context.Background(), []string{"control", "--protocol", "cyton", "--port", amp.B, "--glove", hand.B,
 		"--train", train, "--int8", "--mode", "triggered", "--seconds", fmt.Sprint(seconds), "--json"}, &out, os.Stderr)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 
 	aglove "myorehab/acquisition/glove"
 	"myorehab/acquisition/glove/emulator"
-	"myorehab/acquisition/serialport"
+	"myorehab/acquisition/glove/emulator/emulatortest"
 	"myorehab/acquisition/serialport/ptytest"
 	"myorehab/app/device"
 	"myorehab/app/record"
@@ -53,33 +53,13 @@ func newRig(t *testing.T) *rig {
 	if err := db.CreatePatient(context.Background(), r.pt); err != nil {
 		t.Fatal(err)
 	}
-	pipe := ptytest.Pair(t)
-	r.pipe = pipe
-	r.em, err = emulator.New(emulator.Config{Watchdog: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := serialport.Open(pipe.A, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := r.em.Run(ctx, port); err != nil && !errors.Is(err, context.Canceled) && !serialport.IsGone(err) {
-			t.Errorf("emulator: %v", err)
-		}
-		port.Close()
-	}()
+	r.em, r.pipe = emulatortest.Start(t, emulator.Config{Watchdog: 3 * time.Second})
 	t.Cleanup(func() {
 		r.g.Close()
 		r.dev.Disconnect()
-		cancel()
-		<-done
 		db.Close()
 	})
-	if err := r.g.Connect(pipe.B); err != nil {
+	if err := r.g.Connect(r.pipe.B); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.dev.Connect(service.DeviceConfig{Protocol: "sim"}); err != nil {
@@ -240,19 +220,7 @@ func TestGloveCablePulled(t *testing.T) {
 	}
 
 	// The glove comes back on a new cable: it starts disarmed.
-	pipe := ptytest.Pair(t)
-	em, err := emulator.New(emulator.Config{Watchdog: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := serialport.Open(pipe.A, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ectx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); em.Run(ectx, port); port.Close() }()
-	defer func() { cancel(); <-done }()
+	em, pipe := emulatortest.Start(t, emulator.Config{Watchdog: 3 * time.Second})
 	if err := r.g.Connect(pipe.B); err != nil {
 		t.Fatal(err)
 	}
