@@ -369,3 +369,20 @@ func ParseSpec(b []byte) (Spec, error) {
 	}
 	return Spec(p), nil
 }
+
+// Control returns the control front end for the glove loop: Default's
+// features and model behind a shorter window, chosen on the 3DC data set
+// for the onset → glove latency budget (p50 ≤ 125 ms, p95 ≤ 200 ms end to
+// end; docs/recognition.md, "Control front end").
+func Control() Spec {
+	s := Default()
+	s.WindowMs, s.IncrementMs, s.Votes = 150, 25, 1
+	return s
+}
+
+// ControlInt8 returns Control with the model run as INT8.
+func ControlInt8() Spec {
+	s := Control()
+	s.Int8 = true
+	return s
+}
