@@ -15,6 +15,9 @@
 // (pipeline.Decider) with the same front end.
 //
 // Default returns the product's default pipeline, chosen by measurement on
-// the 3DC data set (see docs/recognition.md); HudginsLDA the classic
-// baseline.
+// the 3DC data set for accuracy; Control the glove loop's front end,
+// chosen there for accuracy within the onset → glove latency budget (see
+// docs/recognition.md); HudginsLDA the classic baseline. Windows and
+// increments are given in milliseconds or samples; Spec.At converts them
+// at the stream's sampling rate.
 package recognition

@@ -436,3 +436,21 @@ func TestEvaluateOnsets(t *testing.T) {
 	}
 	t.Logf("median onset delays: 100 ms %v, with a vote of 5 %v, 200 ms %v", short, voted, long)
 }
+
+// TestControl: the control front end is Default's features and model on
+// 150/25 ms windows without a vote, valid at the amplifiers' rates.
+func TestControl(t *testing.T) {
+	t.Parallel()
+	c, q := recognition.Control(), recognition.ControlInt8()
+	if c.String() != "LS4+TDAR → lda, 150/25 ms" || q.String() != "LS4+TDAR → lda int8, 150/25 ms" || c.Votes > 1 {
+		t.Errorf("Control %s, ControlInt8 %s", c, q)
+	}
+	for _, rate := range []float64{125, 250, 500, 1000, 2000} {
+		if err := q.Validate(8, rate); err != nil {
+			t.Errorf("ControlInt8 at %g Hz: %v", rate, err)
+		}
+	}
+	if at, _ := c.At(250); at.Window != 38 || at.Increment != 6 {
+		t.Errorf("Control at 250 Hz: %d/%d samples", at.Window, at.Increment)
+	}
+}
