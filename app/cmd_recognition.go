@@ -190,7 +190,7 @@ func runEvaluate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if *asJSON {
 		return writeJSONLine(stdout, res)
 	}
-	fmt.Fprintf(stdout, "pipeline: %s\n", spec)
+	fmt.Fprintf(stdout, "pipeline: %s (%d/%d samples at %g Hz)\n", spec, pipe.Spec.Window, pipe.Spec.Increment, pipe.RateHz)
 	fmt.Fprintf(stdout, "accuracy %.1f %% (balanced %.1f %%) on %d test windows; %d training windows; model %d bytes\n",
 		100*res.Accuracy, 100*res.BalancedAccuracy, res.TestWindows, res.TrainWindows, res.ModelBytes)
 	for _, c := range res.PerClass {
@@ -285,7 +285,7 @@ func runBench(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if *asJSON {
 		return writeJSONLine(stdout, res)
 	}
-	fmt.Fprintf(stdout, "pipeline: %s (%d channels, %g Hz)\n", spec, *channels, *fsHz)
+	fmt.Fprintf(stdout, "pipeline: %s (%d/%d samples; %d channels, %g Hz)\n", spec, pipe.Spec.Window, pipe.Spec.Increment, *channels, *fsHz)
 	fmt.Fprintf(stdout, "T_comp per decision: median %.0f ns, p99 %.0f ns, mean %.0f ns; %.2f allocations per decision\n",
 		res.MedianNs, res.P99Ns, res.MeanNs, res.AllocsPerDecision)
 	return nil

@@ -224,6 +224,12 @@ func TestBenchCommand(t *testing.T) {
 	if !(q.MedianNs > 0) {
 		t.Errorf("bench int8: %+v", q)
 	}
+	// The control front end's durations at a 250 Hz amplifier's rate.
+	var ms benchResult
+	runCLI(t, &ms, "bench", "--channels", "8", "--fs", "250", "--window-ms", "150", "--inc-ms", "25", "--int8", "--n", "200", "--json")
+	if !(ms.MedianNs > 0) {
+		t.Errorf("bench at 150/25 ms, 250 Hz: %+v", ms)
+	}
 }
 
 // TestRecognitionGrid reproduces the comparison table of
