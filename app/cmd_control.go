@@ -154,10 +154,12 @@ func runControl(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return writeJSONLine(stdout, res)
 }
 
-// waitDisarmed waits (up to 2 s) for the glove to report DISARMED.
+// waitDisarmed waits (up to 2 s) for the glove to stop being armed: it
+// reports DISARMED, or a safe state it fell to by itself (FAULT, ESTOP),
+// or the link is gone.
 func waitDisarmed(svc *Services) bool {
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if st := svc.Glove.Status(); st.State == service.GloveDisarmed && !st.Armed {
+		if st := svc.Glove.Status(); st.State != service.GloveArmed && !st.Armed {
 			return true
 		}
 	}

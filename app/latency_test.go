@@ -80,14 +80,17 @@ func TestOnsetToGloveLatency(t *testing.T) {
 	}
 	var res controlResult
 	lastJSON(t, out.String(), &res)
-	if !res.Int8 || !res.Disarmed || res.Decisions == 0 {
-		t.Fatalf("control result %+v", res)
-	}
 	if len(res.Faults) > 0 {
 		// The glove and the link keep their real 250 ms watchdogs here: a
 		// machine too busy to feed them falls to the safe state, as it
 		// must, and the delays then say nothing.
+		if !res.Disarmed {
+			t.Fatalf("the glove was left armed after %v", res.Faults)
+		}
 		t.Skipf("the loop faulted on a starved machine (%v): latency not measured", res.Faults)
+	}
+	if !res.Int8 || !res.Disarmed || res.Decisions == 0 {
+		t.Fatalf("control result %+v", res)
 	}
 
 	onsets := readOnsets(t, events)
