@@ -56,10 +56,10 @@ func commands() []command {
 		{"sessions", "--db FILE [--patient CODE] [--json]", "list recorded sessions", runSessions},
 		{"export", "--db FILE --session ID --format csv|edf|bdf --out FILE [--raw] [--deidentify]", "export a session's samples (CSV, EDF+ or BDF+ with annotations)", runExport},
 		{"import", "--db FILE --patient CODE FILE.edf|FILE.bdf", "import an EDF+/BDF+ recording with its annotations as a new session", runImport},
-		{"evaluate", "--train F[,F...] --test F [--features LIST] [--model M] [--window N] [--inc N] [--int8] [--json]", "train a gesture pipeline on annotated recordings and score it on another", runEvaluate},
+		{"evaluate", "--train F[,F...] --test F [--features LIST] [--model M] [--window N | --window-ms MS] [--inc N | --inc-ms MS] [--votes N] [--int8] [--json]", "train a gesture pipeline on annotated recordings and score it on another", runEvaluate},
 		{"control", "--protocol P [--port PATH] --glove PATH (--db FILE --patient CODE | --train F.edf[,F...]) [--mode passive|assist|triggered|proportional] [--level PCT] [--seconds N] [--int8] [--log FILE.jsonl] [--json]",
 			"the closed loop without a window: EMG in → recognition → control → glove; arms at start, disarms at the end", runControl},
-		{"bench", "--channels N --fs HZ --window N --inc N --features LIST --model M [--int8] [--n N] [--json]", "per-decision compute latency of the real-time recognition path", runBench},
+		{"bench", "--channels N --fs HZ (--window N | --window-ms MS) (--inc N | --inc-ms MS) --features LIST --model M [--int8] [--n N] [--json]", "per-decision compute latency of the real-time recognition path", runBench},
 	}
 }
 

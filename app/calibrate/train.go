@@ -511,6 +511,11 @@ func PipelineOf(m *storage.Model) (*recognition.Pipeline, []float64, error) {
 	if err := json.Unmarshal(m.Meta.Extra, &x); err != nil {
 		return nil, nil, fmt.Errorf("model %d: metadata: %w", m.ID, err)
 	}
+	// A Spec in milliseconds is resolved at the model's rate (Train
+	// stores both; this guards a Spec stored in milliseconds only).
+	if at, err := x.Spec.At(m.Meta.RateHz); err == nil {
+		x.Spec = at
+	}
 	if err := x.Spec.Validate(x.Channels, m.Meta.RateHz); err != nil {
 		return nil, nil, fmt.Errorf("model %d: %w", m.ID, err)
 	}
