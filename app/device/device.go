@@ -270,17 +270,6 @@ func (d *Device) Snapshot() *pipeline.Snapshot {
 	return nil
 }
 
-// StreamEnd returns the index one past the last sample read from the
-// device, and false when no device is connected.
-func (d *Device) StreamEnd() (uint64, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.eng == nil {
-		return 0, false
-	}
-	return d.eng.End(), true
-}
-
 // FilterDescription describes the conditioning filter, e.g. "bp 20-450 Hz
 // order 4; notch 50 Hz Q30".
 func (d *Device) FilterDescription() string {
