@@ -57,11 +57,7 @@ func newTrial(p *recognition.Pipeline, mvcUV []float64, info acquisition.StreamI
 	o := recognition.LiveOptions{BlockCap: trialBlockCap, MVC: mvcUV}
 	// A Spec filtered like the stream's conditioning reads the shared
 	// clean signal instead of filtering again.
-	for _, hz := range []float64{50, 60} {
-		if p.Spec.FilterMatches(device.BandLowHz, device.BandHighHz, device.BandOrder, hz, device.NotchQ) && hz == mainsHz {
-			o.Prefiltered = true
-		}
-	}
+	o.Prefiltered = p.Spec.FilterMatches(device.BandLowHz, device.BandHighHz, device.BandOrder, mainsHz, device.NotchQ)
 	if info.Protocol == "cyton" {
 		o.TTrans = pipeline.SerialTransfer(33, 115200) // one 33-byte Cyton packet at 115200 baud
 	}
