@@ -163,7 +163,8 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	if err := json.Unmarshal(m.Meta.Extra, &extra); err != nil {
 		t.Fatal(err)
 	}
-	if len(extra.MVCUV) != 8 || extra.CV.Accuracy == nil || len(extra.Sessions) != 2 || extra.Spec.Window != def.Window {
+	if len(extra.MVCUV) != 8 || extra.CV.Accuracy == nil || len(extra.Sessions) != 2 || extra.Spec.Window != def.Window ||
+		extra.Control == nil || extra.Control.Spec.WindowMs != recognition.Control().WindowMs || len(extra.Control.Model) == 0 {
 		t.Fatalf("model metadata %+v", extra)
 	}
 	if got := scr.Live.Levels.Reference(0); got != extra.MVCUV[0] {

@@ -38,6 +38,10 @@ type Options struct {
 	Protocol service.CalibrationConfig
 	// Spec is the recognition front end and model trained.
 	Spec recognition.Spec
+	// ControlSpec is the glove's front end, trained on the same holds and
+	// stored with the model (recognition.Control: a short window for the
+	// glove's latency budget); a zero Spec trains none.
+	ControlSpec recognition.Spec
 	// SettleFraction of each hold, at most MaxSettle, is left out of the
 	// training label: the patient's reaction and the muscle's ramp.
 	SettleFraction float64
@@ -71,6 +75,7 @@ func DefaultOptions() Options {
 			MVCRest:  3 * time.Second,
 		},
 		Spec:           recognition.Default(),
+		ControlSpec:    recognition.ControlInt8(),
 		SettleFraction: 0.25,
 		MaxSettle:      time.Second,
 		GestureLevel:   0.7,

@@ -322,6 +322,38 @@ func TestStoredModelRebuilds(t *testing.T) {
 	if r1.Accuracy != r2.Accuracy {
 		t.Errorf("rebuilt model scores %v, the original %v", r2.Accuracy, r1.Accuracy)
 	}
+	// The glove's front end stored beside it rebuilds with its own
+	// (shorter) window; a model without one gives its own pipeline.
+	if c1, _, err := ControlPipelineOf(m); err != nil || c1.Spec.Window != p2.Spec.Window {
+		t.Fatalf("control pipeline of a model without one: %v, %v", c1, err)
+	}
+	ctrl, err := recognition.Train(recognition.ControlInt8(), []recognition.Recording{simRecording(t, 2, 1.5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.control = ctrl
+	mc, err := storedModel(tm, 1, "with control")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, _, err := ControlPipelineOf(mc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2.Spec.WindowMs != 150 || c2.Spec.Window != 150 || c2.Int8 == nil {
+		t.Fatalf("control pipeline: spec %s, INT8 %v", c2.Spec, c2.Int8 != nil)
+	}
+	rc1, err := ctrl.Evaluate([]recognition.Recording{rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc2, err := c2.Evaluate([]recognition.Recording{rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc1.Accuracy != rc2.Accuracy {
+		t.Errorf("rebuilt control model scores %v, the original %v", rc2.Accuracy, rc1.Accuracy)
+	}
 	// Corrupt metadata or data is refused.
 	bad := *m
 	bad.Meta.Extra = []byte("{")

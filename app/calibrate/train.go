@@ -22,6 +22,7 @@ import (
 // trainedModel is the outcome of Calibration.Train.
 type trainedModel struct {
 	pipe     *recognition.Pipeline
+	control  *recognition.Pipeline // the glove's front end, nil when none
 	result   *service.CalibrationResult
 	labels   []string // channel labels
 	mvcUV    []float64
@@ -356,8 +357,17 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 	for i, d := range data {
 		ids[i] = d.session.ID
 	}
+	var ctrl *recognition.Pipeline
+	if c.opts.ControlSpec.Model != "" {
+		// The glove's front end on the same holds: optional, so a failure
+		// (e.g. holds too short for it) only loses the glove model.
+		if ctrl, err = recognition.Train(c.opts.ControlSpec, all); err != nil || !slices.Equal(ctrl.Classes, pipe.Classes) {
+			c.log.Warn("control front end not trained", "err", err)
+			ctrl = nil
+		}
+	}
 	c.mu.Lock()
-	c.trained = &trainedModel{pipe: pipe, result: result, labels: data[0].session.Labels, mvcUV: result.MVCUV,
+	c.trained = &trainedModel{pipe: pipe, control: ctrl, result: result, labels: data[0].session.Labels, mvcUV: result.MVCUV,
 		baseUV: levels(data, AnnBaseline, true), sessions: ids}
 	c.saved = nil
 	c.mu.Unlock()
@@ -403,6 +413,20 @@ type ModelExtra struct {
 	// Int8 is the quantised model (quant.Model.MarshalBinary) when
 	// Spec.Int8 is set.
 	Int8 []byte `json:"int8,omitempty"`
+	// Control is the glove's front end trained on the same holds, nil in
+	// models saved before it existed (ControlPipelineOf then falls back to
+	// the model itself).
+	Control *ControlModel `json:"control,omitempty"`
+}
+
+// ControlModel is the glove's front end stored with a calibration model.
+type ControlModel struct {
+	Spec recognition.Spec `json:"spec"`
+	// Model is the float classifier (classify.Marshal); Int8 its INT8
+	// version when Spec.Int8 is set.
+	Model        []byte `json:"model"`
+	Int8         []byte `json:"int8,omitempty"`
+	TrainWindows int    `json:"n_train_windows"`
 }
 
 // Save stores the last trained model as the patient's next version.
@@ -472,6 +496,18 @@ func encodeModel(t *trainedModel, patientID int64, name string) (*storage.Model,
 			return nil, fmt.Errorf("encode the INT8 model: %w", err)
 		}
 	}
+	if cp := t.control; cp != nil {
+		cm := &ControlModel{Spec: cp.Spec, TrainWindows: cp.TrainWindows}
+		if cm.Model, err = classify.Marshal(cp.Model); err != nil {
+			return nil, fmt.Errorf("encode the glove model: %w", err)
+		}
+		if cp.Int8 != nil {
+			if cm.Int8, err = cp.Int8.MarshalBinary(); err != nil {
+				return nil, fmt.Errorf("encode the glove's INT8 model: %w", err)
+			}
+		}
+		x.Control = cm
+	}
 	extra, err := json.Marshal(x)
 	if err != nil {
 		return nil, fmt.Errorf("encode the model metadata: %w", err)
@@ -507,34 +543,66 @@ func encodeModel(t *trainedModel, patientID int64, name string) (*storage.Model,
 // PipelineOf rebuilds the recognition pipeline of a stored calibration
 // model, with its per-channel MVC (µV).
 func PipelineOf(m *storage.Model) (*recognition.Pipeline, []float64, error) {
+	x, err := decodeExtra(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := buildPipeline(m, x.Spec, x.Channels, m.Data, x.Int8, x.TrainWindows)
+	return p, x.MVCUV, err
+}
+
+// ControlPipelineOf rebuilds the glove's front end stored with a
+// calibration model, with the per-channel MVC (µV); a model saved without
+// one gives its own pipeline (PipelineOf).
+func ControlPipelineOf(m *storage.Model) (*recognition.Pipeline, []float64, error) {
+	x, err := decodeExtra(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	if x.Control == nil {
+		return PipelineOf(m)
+	}
+	c := x.Control
+	p, err := buildPipeline(m, c.Spec, x.Channels, c.Model, c.Int8, c.TrainWindows)
+	return p, x.MVCUV, err
+}
+
+// decodeExtra reads a stored model's calibration metadata.
+func decodeExtra(m *storage.Model) (*ModelExtra, error) {
 	var x ModelExtra
 	if err := json.Unmarshal(m.Meta.Extra, &x); err != nil {
-		return nil, nil, fmt.Errorf("model %d: metadata: %w", m.ID, err)
+		return nil, fmt.Errorf("model %d: metadata: %w", m.ID, err)
 	}
+	return &x, nil
+}
+
+// buildPipeline rebuilds a pipeline of a stored model from its Spec and
+// classifier bytes, checking that they fit together.
+func buildPipeline(m *storage.Model, spec recognition.Spec, channels int, data, int8 []byte, trainWindows int) (*recognition.Pipeline, error) {
 	// A Spec in milliseconds is resolved at the model's rate (Train
 	// stores both; this guards a Spec stored in milliseconds only).
-	if at, err := x.Spec.At(m.Meta.RateHz); err == nil {
-		x.Spec = at
+	if at, err := spec.At(m.Meta.RateHz); err == nil {
+		spec = at
 	}
-	if err := x.Spec.Validate(x.Channels, m.Meta.RateHz); err != nil {
-		return nil, nil, fmt.Errorf("model %d: %w", m.ID, err)
+	if err := spec.Validate(channels, m.Meta.RateHz); err != nil {
+		return nil, fmt.Errorf("model %d: %w", m.ID, err)
 	}
-	model, err := classify.Unmarshal(m.Data)
+	model, err := classify.Unmarshal(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("model %d: %w", m.ID, err)
+		return nil, fmt.Errorf("model %d: %w", m.ID, err)
 	}
-	p := &recognition.Pipeline{Spec: x.Spec, Channels: x.Channels, RateHz: m.Meta.RateHz, Classes: slices.Clone(m.Meta.Classes), Model: model, TrainWindows: x.TrainWindows}
-	if len(x.Int8) > 0 {
-		if p.Int8, err = quant.Unmarshal(x.Int8); err != nil {
-			return nil, nil, fmt.Errorf("model %d: INT8: %w", m.ID, err)
+	p := &recognition.Pipeline{Spec: spec, Channels: channels, RateHz: m.Meta.RateHz, Classes: slices.Clone(m.Meta.Classes), Model: model, TrainWindows: trainWindows}
+	if len(int8) > 0 {
+		if p.Int8, err = quant.Unmarshal(int8); err != nil {
+			return nil, fmt.Errorf("model %d: INT8: %w", m.ID, err)
 		}
 	}
-	set, err := x.Spec.NewSet(x.Channels)
+	set, err := spec.NewSet(channels)
 	if err != nil {
-		return nil, nil, fmt.Errorf("model %d: %w", m.ID, err)
+		return nil, fmt.Errorf("model %d: %w", m.ID, err)
 	}
 	if f := p.Classifier().Features(); f != set.Len() {
-		return nil, nil, fmt.Errorf("model %d takes %d features, its front end makes %d", m.ID, f, set.Len())
+		return nil, fmt.Errorf("model %d takes %d features, its front end makes %d", m.ID, f, set.Len())
 	}
-	return p, x.MVCUV, nil
+	return p, nil
 }

@@ -282,7 +282,9 @@ func (s *Service) Arm(ctx context.Context, patientID int64) error {
 		if err != nil {
 			return err
 		}
-		if pipe, mvc, err = calibrate.PipelineOf(m); err != nil {
+		// The glove's front end stored with the model (short window for
+		// the latency budget), or the model itself if it has none.
+		if pipe, mvc, err = calibrate.ControlPipelineOf(m); err != nil {
 			return fmt.Errorf("the patient's model cannot be used: %w", err)
 		}
 	}
