@@ -585,7 +585,9 @@ func (lp *loop) Run(ctx context.Context, in *engine.Input) (err error) {
 			}
 			if f.Raw.Len > 0 {
 				cond = f.Cond
-				lp.decide(f)
+				if lp.decide(f) {
+					lp.step(cond) // a new decision acts at once, not at the next tick
+				}
 			}
 			in.Release(f)
 		case <-in.Overflow():
@@ -634,20 +636,23 @@ func (lp *loop) refresh() {
 	}
 }
 
-// decide runs the patient's model on a frame.
-func (lp *loop) decide(f *engine.Frame) {
+// decide runs the patient's model on a frame and reports whether it made
+// a decision.
+func (lp *loop) decide(f *engine.Frame) bool {
 	if lp.dec == nil {
-		return
+		return false
 	}
 	if f.Missed > 0 {
 		lp.dec.Reset() // a decision never spans a hole in the signal
 	}
 	lp.out = lp.dec.Process(lp.out[:0], f.Raw) // the model's own front end (Spec filter) applies
-	if n := len(lp.out); n > 0 {
+	n := len(lp.out)
+	if n > 0 {
 		lp.last = lp.out[n-1]
 		lp.decided = time.Since(lp.start)
 		lp.s.record(lp.out)
 	}
+	return n > 0
 }
 
 // step runs the controller once and hands its targets to the link.
