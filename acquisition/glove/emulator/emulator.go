@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"myorehab/acquisition/glove"
+	"myorehab/acquisition/internal/link"
 )
 
 // Defaults of Config's zero fields.
@@ -267,7 +268,7 @@ func (e *Emulator) Run(ctx context.Context, port io.ReadWriter) error {
 	readErr := make(chan error, 1)
 	stop := make(chan struct{})
 	defer close(stop)
-	go readLoop(port, in, readErr, stop)
+	go link.ReadChunks(port, 256, in, readErr, stop)
 
 	var end <-chan time.Time
 	if e.cfg.Seconds > 0 {
@@ -310,32 +311,6 @@ func writeLoop(port io.Writer, q <-chan []byte, writeErr chan<- error) {
 			for range q {
 			}
 			return
-		}
-	}
-}
-
-func readLoop(port io.Reader, in chan<- []byte, readErr chan<- error, stop <-chan struct{}) {
-	buf := make([]byte, 256)
-	for {
-		n, err := port.Read(buf)
-		if n > 0 {
-			select {
-			case in <- append([]byte(nil), buf[:n]...):
-			case <-stop:
-				return
-			}
-		}
-		if err != nil {
-			select {
-			case readErr <- err:
-			case <-stop:
-			}
-			return
-		}
-		select {
-		case <-stop:
-			return
-		default:
 		}
 	}
 }

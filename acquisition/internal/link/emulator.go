@@ -136,7 +136,7 @@ func Run(ctx context.Context, port io.ReadWriter, cfg EmulatorConfig, dev Device
 	readErr := make(chan error, 1)
 	stop := make(chan struct{})
 	defer close(stop)
-	go readCommands(port, in, readErr, stop)
+	go ReadChunks(port, 64, in, readErr, stop)
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -167,8 +167,12 @@ func Run(ctx context.Context, port io.ReadWriter, cfg EmulatorConfig, dev Device
 	}
 }
 
-func readCommands(port io.Reader, in chan<- []byte, readErr chan<- error, stop <-chan struct{}) {
-	buf := make([]byte, 64)
+// ReadChunks is an emulator's reading goroutine: it reads port in chunks of
+// up to size bytes and sends a copy of each on in, until a read fails (the
+// error goes to readErr) or stop is closed. The emulators' main loop owns
+// the protocol state; this goroutine only moves bytes.
+func ReadChunks(port io.Reader, size int, in chan<- []byte, readErr chan<- error, stop <-chan struct{}) {
+	buf := make([]byte, size)
 	for {
 		n, err := port.Read(buf)
 		if n > 0 {
