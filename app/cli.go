@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -112,6 +113,14 @@ func flagErr(err error) error {
 		return nil
 	}
 	return &UsageError{Msg: err.Error()}
+}
+
+// cliLog returns the log of a command: text on stderr with -v, else none.
+func cliLog(verbose bool, stderr io.Writer) *slog.Logger {
+	if verbose {
+		return slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // parseDuration accepts "1s", "200ms" and bare numbers of seconds.

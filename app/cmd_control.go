@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,10 +68,7 @@ func runControl(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil || dur <= 0 {
 		return usagef("--seconds must be a positive duration")
 	}
-	log := slog.New(slog.DiscardHandler)
-	if *verbose {
-		log = slog.New(slog.NewTextHandler(stderr, nil))
-	}
+	log := cliLog(*verbose, stderr)
 	var pipe *recognition.Pipeline
 	if *train != "" {
 		if pipe, err = trainControl(*train, *int8); err != nil {

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
@@ -244,10 +243,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil || dur <= 0 {
 		return usagef("--seconds must be a positive duration")
 	}
-	log := slog.New(slog.DiscardHandler)
-	if *verbose {
-		log = slog.New(slog.NewTextHandler(stderr, nil))
-	}
+	log := cliLog(*verbose, stderr)
 	db, err := sqlite.Open(*dbPath)
 	if err != nil {
 		return err
