@@ -13,6 +13,7 @@ import (
 
 	"myorehab/acquisition/sim"
 	"myorehab/app/calibrate"
+	"myorehab/internal/waitfor"
 	"myorehab/processing/pipeline"
 	"myorehab/processing/recognition"
 	"myorehab/storage"
@@ -68,7 +69,7 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	scr.Device.Protocol.SetSelected("sim")
 	test.Tap(scr.Device.Connect)
 	scr.WaitIdle()
-	eventually(t, 5*time.Second, "signal quality of every channel", func() bool {
+	waitfor.Eventually(t, 5*time.Second, "signal quality of every channel", func() bool {
 		s := svc.Device.Snapshot()
 		if s == nil || len(s.Quality) == 0 {
 			return false
@@ -198,7 +199,7 @@ func TestUICalibratesSimulatedPatient(t *testing.T) {
 	for _, g := range []sim.Gesture{sim.PowerGrip, sim.WristExtension} {
 		sm.SetGesture(g)
 		sm.SetLevel(0.7)
-		eventually(t, 5*time.Second, "the decision "+g.String(), func() bool {
+		waitfor.Eventually(t, 5*time.Second, "the decision "+g.String(), func() bool {
 			scr.Refresh()
 			return wz.Decision.Text == g.String()
 		})

@@ -15,6 +15,7 @@ import (
 	aglove "myorehab/acquisition/glove"
 	"myorehab/acquisition/glove/emulator"
 	"myorehab/acquisition/glove/emulator/emulatortest"
+	"myorehab/internal/waitfor"
 	"myorehab/storage"
 )
 
@@ -114,7 +115,7 @@ func TestControlKilledWhileArmed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	eventually(t, 30*time.Second, "the glove armed and moving", func() bool {
+	waitfor.Eventually(t, 30*time.Second, "the glove armed and moving", func() bool {
 		s := em.Snapshot()
 		return s.State == aglove.Armed && s.Applied > 10 && s.Position[1] > 50
 	})
@@ -123,7 +124,7 @@ func TestControlKilledWhileArmed(t *testing.T) {
 	}
 	killedAt := time.Now()
 	cmd.Wait()
-	eventually(t, 30*time.Second, "the glove's safe state", func() bool { return em.Snapshot().State != aglove.Armed })
+	waitfor.Eventually(t, 30*time.Second, "the glove's safe state", func() bool { return em.Snapshot().State != aglove.Armed })
 	var safeAt time.Time
 	for _, line := range strings.Split(log.String(), "\n") {
 		var e emulator.LogEntry

@@ -15,6 +15,7 @@ import (
 	"myorehab/acquisition/glove"
 	"myorehab/acquisition/glove/emulator"
 	"myorehab/acquisition/serialport/ptytest"
+	"myorehab/internal/waitfor"
 )
 
 // readGloveLog reads the emulator's --log file (a missing file is empty).
@@ -84,7 +85,7 @@ func TestEmulateGloveThroughCLI(t *testing.T) {
 	// The emulator opens its end in its own goroutine: try until the
 	// handshake succeeds.
 	var l *glove.Link
-	eventually(t, 30*time.Second, "the glove handshake", func() bool {
+	waitfor.Eventually(t, 30*time.Second, "the glove handshake", func() bool {
 		var err error
 		l, err = glove.Open(glove.Config{Port: pipe.B, Limits: lims, LinkTimeout: 2 * time.Second})
 		return err == nil
@@ -96,7 +97,7 @@ func TestEmulateGloveThroughCLI(t *testing.T) {
 
 	// Arm (again if a starved process lost the arming, as the app does).
 	tries := 0
-	eventually(t, 30*time.Second, "the glove armed", func() bool {
+	waitfor.Eventually(t, 30*time.Second, "the glove armed", func() bool {
 		if l.Armed() {
 			return true
 		}
@@ -116,7 +117,7 @@ func TestEmulateGloveThroughCLI(t *testing.T) {
 			{Position: pos + 100, ForceLimit: 300, MaxSpeed: 800},
 		}
 		want := []uint16{pos, pos / 2, pos + 100}
-		eventually(t, 30*time.Second, "targets applied", func() bool {
+		waitfor.Eventually(t, 30*time.Second, "targets applied", func() bool {
 			if !l.Armed() {
 				l.ClearFault()
 				l.Arm(7)
@@ -128,7 +129,7 @@ func TestEmulateGloveThroughCLI(t *testing.T) {
 	if err := l.Disarm(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "DISARMED logged", func() bool {
+	waitfor.Eventually(t, 30*time.Second, "DISARMED logged", func() bool {
 		e := readGloveLog(t, logPath)
 		return len(e) > 0 && e[len(e)-1].Kind == "state" && e[len(e)-1].State == "DISARMED"
 	})

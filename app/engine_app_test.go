@@ -12,6 +12,7 @@ import (
 	"myorehab/app/device"
 	"myorehab/app/engine"
 	"myorehab/app/service"
+	"myorehab/internal/waitfor"
 	"myorehab/storage"
 )
 
@@ -32,7 +33,7 @@ func TestStatusNeverWaitsForTheDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "samples committed", func() bool {
+	waitfor.Eventually(t, 10*time.Second, "samples committed", func() bool {
 		s, err := svc.DB.Session(ctx, sess.ID)
 		return err == nil && s.Samples > 0
 	})
@@ -127,7 +128,7 @@ func TestStuckConsumerCostsRecordingNothing(t *testing.T) {
 	time.Sleep(2 * time.Second) // the display is stuck this long
 	close(release)
 	// The frame after the hole tells the display what it missed.
-	eventually(t, 30*time.Second, "the display told of its loss", func() bool { return stuck.missed.Load() > 0 })
+	waitfor.Eventually(t, 30*time.Second, "the display told of its loss", func() bool { return stuck.missed.Load() > 0 })
 	done, err := svc.Recorder.Stop(ctx)
 	if err != nil {
 		t.Fatal(err)

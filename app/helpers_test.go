@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"myorehab/acquisition/cyton"
 	"myorehab/acquisition/serialport"
@@ -142,22 +141,6 @@ func storedSamples(t *testing.T, db *sqlite.DB, id int64) map[uint64][]int32 {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// eventually polls cond every 10 ms until it holds or d passes; d is at
-// least 30 s, so a busy machine (tests beside tests) only makes it slower,
-// never red.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(max(d, 30*time.Second))
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		<-tick.C
-	}
 }
 
 // lastJSON decodes the last line of out into v.

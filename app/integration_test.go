@@ -13,6 +13,7 @@ import (
 
 	"myorehab/acquisition/serialport/ptytest"
 	"myorehab/app/service"
+	"myorehab/internal/waitfor"
 	"myorehab/storage"
 )
 
@@ -44,7 +45,7 @@ func TestCytonThroughFilterIntoSQLite(t *testing.T) {
 	if n != 2500 {
 		t.Fatalf("emulator sent %d samples, want 2500", n)
 	}
-	eventually(t, 5*time.Second, "all samples recorded", func() bool {
+	waitfor.Eventually(t, 5*time.Second, "all samples recorded", func() bool {
 		svc.Device.Snapshot() // a screen watching the live view
 		_, _, got := svc.Recorder.State()
 		return got == int64(n)
@@ -143,12 +144,12 @@ func TestCablePulledKeepsRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "a second of recording", func() bool {
+	waitfor.Eventually(t, 10*time.Second, "a second of recording", func() bool {
 		_, _, n := svc.Recorder.State()
 		return n >= 250
 	})
 	pipe.Kill()
-	eventually(t, 5*time.Second, "the reconnecting state", func() bool {
+	waitfor.Eventually(t, 5*time.Second, "the reconnecting state", func() bool {
 		return svc.Device.Status().State == service.Reconnecting
 	})
 	if msg := svc.Device.Status().Message; !strings.Contains(msg, "reconnecting") {
@@ -270,7 +271,7 @@ func TestRecordingStoresSecondMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "3 s recorded", func() bool {
+	waitfor.Eventually(t, 10*time.Second, "3 s recorded", func() bool {
 		_, _, n := svc.Recorder.State()
 		return n >= 3000
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"myorehab/app/service"
+	"myorehab/internal/waitfor"
 	"myorehab/storage"
 )
 
@@ -31,7 +32,7 @@ func (l *socatLink) start() {
 	if err := l.cmd.Start(); err != nil {
 		l.t.Fatal(err)
 	}
-	eventually(l.t, 5*time.Second, "the pty links", func() bool {
+	waitfor.Eventually(l.t, 5*time.Second, "the pty links", func() bool {
 		return fileExists(l.a) && fileExists(l.b)
 	})
 }
@@ -67,14 +68,14 @@ func TestReconnectAfterCablePull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "1.5 s recorded", func() bool {
+	waitfor.Eventually(t, 10*time.Second, "1.5 s recorded", func() bool {
 		_, _, n := svc.Recorder.State()
 		return n >= 375
 	})
 
 	link.kill() // pull the cable
 	stop1()
-	eventually(t, 5*time.Second, "the loss to be noticed", func() bool {
+	waitfor.Eventually(t, 5*time.Second, "the loss to be noticed", func() bool {
 		return svc.Device.Status().State == service.Reconnecting
 	})
 	time.Sleep(time.Second) // the cable stays out for 1 s
@@ -83,13 +84,13 @@ func TestReconnectAfterCablePull(t *testing.T) {
 	back := time.Now()
 	ctx2, stop2 := context.WithCancel(ctx)
 	sent2, dump2 := emulateCyton(t, ctx2, link.a, 0, true)
-	eventually(t, 30*time.Second, "streaming again", func() bool {
+	waitfor.Eventually(t, 30*time.Second, "streaming again", func() bool {
 		return svc.Device.Status().State == service.Streaming
 	})
 	// The time is reported, not asserted: a busy machine may take longer.
 	t.Logf("reconnected %v after the port reappeared", time.Since(back))
 	_, _, before := svc.Recorder.State()
-	eventually(t, 10*time.Second, "1 s more recorded", func() bool {
+	waitfor.Eventually(t, 10*time.Second, "1 s more recorded", func() bool {
 		_, _, n := svc.Recorder.State()
 		return n >= before+250
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"myorehab/app/service"
+	"myorehab/internal/waitfor"
 	"myorehab/storage"
 	"myorehab/storage/edf"
 )
@@ -21,7 +22,7 @@ func recordSim(t *testing.T, svc *Services, p *storage.Patient, n int64) *storag
 	if _, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "samples recorded", func() bool {
+	waitfor.Eventually(t, 10*time.Second, "samples recorded", func() bool {
 		_, _, got := svc.Recorder.State()
 		return got >= n
 	})

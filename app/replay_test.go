@@ -9,6 +9,7 @@ import (
 	"myorehab/app/device"
 	"myorehab/app/service"
 	"myorehab/internal/shareddata"
+	"myorehab/internal/waitfor"
 	"myorehab/storage"
 )
 
@@ -31,7 +32,7 @@ func TestReplayEDFAsLiveSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "half a second replayed", func() bool {
+	waitfor.Eventually(t, 10*time.Second, "half a second replayed", func() bool {
 		_, _, n := svc.Recorder.State()
 		return n >= 500
 	})

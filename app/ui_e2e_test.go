@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"myorehab/app/service"
+	"myorehab/internal/waitfor"
 	"myorehab/storage"
 )
 
@@ -56,7 +57,7 @@ func TestUIRecordsASession(t *testing.T) {
 	if st := d.Status(); st.State != service.Streaming {
 		t.Fatalf("device state %v (%s), want Streaming", st.State, st.Message)
 	}
-	eventually(t, 5*time.Second, "live data", func() bool { return svc.Device.Snapshot() != nil })
+	waitfor.Eventually(t, 5*time.Second, "live data", func() bool { return svc.Device.Snapshot() != nil })
 
 	// Record half a second or so, then stop.
 	l := scr.Live
@@ -69,7 +70,7 @@ func TestUIRecordsASession(t *testing.T) {
 	if !l.Recording() {
 		t.Fatal("not recording after tapping Record")
 	}
-	eventually(t, 5*time.Second, "recorded samples", func() bool {
+	waitfor.Eventually(t, 5*time.Second, "recorded samples", func() bool {
 		_, _, n := svc.Recorder.State()
 		return n >= 500
 	})

@@ -21,6 +21,7 @@ import (
 	"myorehab/acquisition/glove/emulator"
 	"myorehab/acquisition/serialport"
 	"myorehab/acquisition/serialport/ptytest"
+	"myorehab/internal/waitfor"
 )
 
 // syncBuffer collects the emulator's log.
@@ -145,20 +146,6 @@ func waitEvent(t *testing.T, l *glove.Link, kind glove.EventKind, match func(glo
 	}
 }
 
-// eventually polls cond every 10 ms for up to 5 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	tk := time.NewTicker(10 * time.Millisecond)
-	defer tk.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 5 s", what)
-		}
-		<-tk.C
-	}
-}
-
 func uniform(n int, pos, force, speed uint16) []glove.FingerTarget {
 	t := make([]glove.FingerTarget, n)
 	for i := range t {
@@ -225,10 +212,10 @@ func TestHandshakeOverPty(t *testing.T) {
 	if e.Command != glove.TypeSetLimits || e.State != glove.Disarmed {
 		t.Fatalf("second ACK %v", e)
 	}
-	eventually(t, "emulator has the limits", func() bool {
+	waitfor.Eventually(t, 0, "emulator has the limits", func() bool {
 		return em.Snapshot().Limits[2] == glove.FingerLimit{MinPosition: 50, MaxPosition: 900, MaxForce: 800}
 	})
-	eventually(t, "STATUS and heartbeats", func() bool {
+	waitfor.Eventually(t, 0, "STATUS and heartbeats", func() bool {
 		s := l.Stats()
 		return s.StatusReceived >= 5 && s.HeartbeatsSent >= 5
 	})
@@ -341,17 +328,17 @@ func TestTargetsAppliedAsSent(t *testing.T) {
 	if got := l.Stats().Clamped - before; got != 5 {
 		t.Errorf("Clamped grew by %d, want 5", got)
 	}
-	eventually(t, "clamped targets applied", func() bool {
+	waitfor.Eventually(t, 0, "clamped targets applied", func() bool {
 		if !l.Armed() {
 			arm(t, l, 7)
 		}
 		return em.Snapshot().Target[0] == glove.FingerTarget{Position: 900, ForceLimit: 500, MaxSpeed: 1000}
 	})
-	eventually(t, "fingers at 900 ‰", func() bool { return em.Snapshot().Position[0] > 895 })
+	waitfor.Eventually(t, 0, "fingers at 900 ‰", func() bool { return em.Snapshot().Position[0] > 895 })
 	if err := l.Disarm(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "disarmed", func() bool { return em.Snapshot().State != glove.Armed })
+	waitfor.Eventually(t, 0, "disarmed", func() bool { return em.Snapshot().State != glove.Armed })
 	l.Close()
 
 	sent := rec.frames()
@@ -689,7 +676,7 @@ func TestEStopAheadOfQueue(t *testing.T) {
 	l.EStop()
 	gp.openGate()
 	e := waitEvent(t, l, glove.EventCancelled, nil)
-	eventually(t, "ESTOP received", func() bool {
+	waitfor.Eventually(t, 0, "ESTOP received", func() bool {
 		for _, f := range g.received() {
 			if f.Type == glove.TypeEStop {
 				return true
@@ -766,10 +753,10 @@ func TestWatchdogWhenHostStops(t *testing.T) {
 	defer l.Close()
 	l.SetTargets(uniform(2, 300, 300, 300))
 	arm(t, l, 5)
-	eventually(t, "moving", func() bool { rearm(t, l, 5); return em.Snapshot().Position[0] > 50 })
+	waitfor.Eventually(t, 0, "moving", func() bool { rearm(t, l, 5); return em.Snapshot().Position[0] > 50 })
 	gp.muted.Store(true)
 	mutedAt := time.Now()
-	eventually(t, "watchdog", func() bool { return em.Snapshot().State == glove.Faulted })
+	waitfor.Eventually(t, 0, "watchdog", func() bool { return em.Snapshot().State == glove.Faulted })
 	s := em.Snapshot()
 	if s.Faults&glove.FaultWatchdog == 0 {
 		t.Fatalf("faults %v", s.Faults)
@@ -786,8 +773,8 @@ func TestWatchdogWhenHostStops(t *testing.T) {
 		t.Errorf("watchdog fired %v after the host stopped", d)
 	}
 	// The host hears of it and stops the targets.
-	eventually(t, "host sees FAULT", func() bool { return l.GloveState() == glove.Faulted && !l.Armed() })
-	eventually(t, "fingers released", func() bool { return em.Snapshot().Position[0] < 1 })
+	waitfor.Eventually(t, 0, "host sees FAULT", func() bool { return l.GloveState() == glove.Faulted && !l.Armed() })
+	waitfor.Eventually(t, 0, "fingers released", func() bool { return em.Snapshot().Position[0] < 1 })
 }
 
 // TestLinkLostWhenGloveSilent: the emulator stops sending; the link
@@ -800,8 +787,8 @@ func TestLinkLostWhenGloveSilent(t *testing.T) {
 	l, rec := open(t, pipe.B, glove.Config{})
 	l.SetTargets(uniform(1, 200, 100, 100))
 	arm(t, l, 1)
-	eventually(t, "silent", func() bool { rearm(t, l, 1); return em.Snapshot().Silent })
-	eventually(t, "link lost", func() bool { return l.State() == glove.LinkLost })
+	waitfor.Eventually(t, 0, "silent", func() bool { rearm(t, l, 1); return em.Snapshot().Silent })
+	waitfor.Eventually(t, 0, "link lost", func() bool { return l.State() == glove.LinkLost })
 	lostAt := time.Now()
 	if l.Armed() {
 		t.Fatal("armed with the link lost")
@@ -814,11 +801,11 @@ func TestLinkLostWhenGloveSilent(t *testing.T) {
 	}
 	t.Logf("link lost seen %v after the glove went silent (timeout 250 ms)", lostAt.Sub(silentAt))
 	// The glove still hears the host: the DISARM sent on the loss reaches it.
-	eventually(t, "glove disarmed by the host", func() bool { return em.Snapshot().State == glove.Disarmed })
+	waitfor.Eventually(t, 0, "glove disarmed by the host", func() bool { return em.Snapshot().State == glove.Disarmed })
 	// Heartbeats go on, targets do not.
 	n := l.Stats().TargetsSent
 	hb := l.Stats().HeartbeatsSent
-	eventually(t, "heartbeats continue", func() bool { return l.Stats().HeartbeatsSent > hb+5 })
+	waitfor.Eventually(t, 0, "heartbeats continue", func() bool { return l.Stats().HeartbeatsSent > hb+5 })
 	if l.Stats().TargetsSent != n {
 		t.Error("targets sent while the link is lost")
 	}
@@ -903,13 +890,13 @@ func TestHostKilled(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("helper did not arm within 10 s")
 	}
-	eventually(t, "moving", func() bool { return em.Snapshot().Position[0] > 100 })
+	waitfor.Eventually(t, 0, "moving", func() bool { return em.Snapshot().Position[0] > 100 })
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	killedAt := time.Now()
 	cmd.Wait()
-	eventually(t, "safe state", func() bool { return em.Snapshot().State == glove.Faulted })
+	waitfor.Eventually(t, 0, "safe state", func() bool { return em.Snapshot().State == glove.Faulted })
 	var faultAt time.Time
 	for _, e := range log.entries(t) {
 		if e.Kind == "fault" && e.Fault == "watchdog" {
@@ -921,7 +908,7 @@ func TestHostKilled(t *testing.T) {
 	if d > 2*time.Second {
 		t.Errorf("safe state %v after the kill", d)
 	}
-	eventually(t, "fingers released", func() bool { return em.Snapshot().Position[0] < 1 })
+	waitfor.Eventually(t, 0, "fingers released", func() bool { return em.Snapshot().Position[0] < 1 })
 	_ = strconv.Itoa
 }
 
@@ -934,7 +921,7 @@ func TestSetLimitsLive(t *testing.T) {
 	l, rec := open(t, pipe.B, glove.Config{Limits: limits(2, 0, 1000, 1000, 2000), LinkTimeout: slowLink})
 	l.SetTargets(uniform(2, 800, 900, 1500))
 	arm(t, l, 3)
-	eventually(t, "at 800", func() bool { rearm(t, l, 3); return em.Snapshot().Position[1] > 790 })
+	waitfor.Eventually(t, 0, "at 800", func() bool { rearm(t, l, 3); return em.Snapshot().Position[1] > 790 })
 	if err := l.SetLimits(limits(2, 100, 500, 400, 300)[:1]); err == nil {
 		t.Fatal("SetLimits for 1 of 2 fingers succeeded")
 	}
@@ -948,8 +935,8 @@ func TestSetLimitsLive(t *testing.T) {
 	if got := l.Limits(); len(got) != 2 || got[1] != (glove.Limit{MinPosition: 100, MaxPosition: 500, MaxForce: 400, MaxSpeed: 300}) {
 		t.Errorf("Limits() = %+v", got)
 	}
-	eventually(t, "glove limits", func() bool { return em.Snapshot().Limits[0].MaxPosition == 500 })
-	eventually(t, "at 500", func() bool { return em.Snapshot().Position[1] < 505 })
+	waitfor.Eventually(t, 0, "glove limits", func() bool { return em.Snapshot().Limits[0].MaxPosition == 500 })
+	waitfor.Eventually(t, 0, "at 500", func() bool { return em.Snapshot().Position[1] < 505 })
 	l.Close()
 	limitsSent := 0
 	for _, s := range rec.frames() {
@@ -979,24 +966,24 @@ func TestLinkRestoredNeedsArm(t *testing.T) {
 	l, _ := open(t, pipe.B, glove.Config{})
 	l.SetTargets(uniform(2, 300, 100, 100))
 	arm(t, l, 4)
-	eventually(t, "targets flow", func() bool { rearm(t, l, 4); return g.count(glove.TypeSetTargets) > 3 })
+	waitfor.Eventually(t, 0, "targets flow", func() bool { rearm(t, l, 4); return g.count(glove.TypeSetTargets) > 3 })
 	g.quiet.Store(true)
 	waitEvent(t, l, glove.EventLinkLost, nil)
 	if l.Armed() || l.State() != glove.LinkLost {
 		t.Fatalf("lost: armed %v, state %v", l.Armed(), l.State())
 	}
-	eventually(t, "DISARM sent", func() bool { return g.count(glove.TypeDisarm) == 2 }) // the first opened the link
+	waitfor.Eventually(t, 0, "DISARM sent", func() bool { return g.count(glove.TypeDisarm) == 2 }) // the first opened the link
 	g.quiet.Store(false)
 	waitEvent(t, l, glove.EventLinkRestored, nil)
-	eventually(t, "limits re-sent", func() bool { return g.count(glove.TypeSetLimits) == 2 })
+	waitfor.Eventually(t, 0, "limits re-sent", func() bool { return g.count(glove.TypeSetLimits) == 2 })
 	n := g.count(glove.TypeSetTargets)
 	hb := l.Stats().HeartbeatsSent
-	eventually(t, "heartbeats", func() bool { return l.Stats().HeartbeatsSent > hb+10 })
+	waitfor.Eventually(t, 0, "heartbeats", func() bool { return l.Stats().HeartbeatsSent > hb+10 })
 	if g.count(glove.TypeSetTargets) != n || l.Armed() {
 		t.Fatal("targets sent after the link came back without a new Arm")
 	}
 	arm(t, l, 5)
-	eventually(t, "targets again", func() bool { return g.count(glove.TypeSetTargets) > n })
+	waitfor.Eventually(t, 0, "targets again", func() bool { return g.count(glove.TypeSetTargets) > n })
 }
 
 // TestCablePulled kills socat (the cable): the link reports the port
@@ -1014,7 +1001,7 @@ func TestCablePulled(t *testing.T) {
 		t.Fatalf("after the pull: state %v, armed %v", l.State(), l.Armed())
 	}
 	n := l.Stats().TargetsSent
-	eventually(t, "lost reported", func() bool { return l.Stats().LinkLosses == 1 })
+	waitfor.Eventually(t, 0, "lost reported", func() bool { return l.Stats().LinkLosses == 1 })
 	if l.Stats().TargetsSent != n {
 		t.Error("targets sent after the cable was pulled")
 	}
@@ -1053,7 +1040,7 @@ func TestEStopLatched(t *testing.T) {
 	l.SetTargets(uniform(2, 300, 100, 100))
 	arm(t, l, 8)
 	l.EStop()
-	eventually(t, "ESTOP latched", func() bool {
+	waitfor.Eventually(t, 0, "ESTOP latched", func() bool {
 		return l.GloveState() == glove.EStopped && em.Snapshot().State == glove.EStopped
 	})
 	if l.Armed() {
@@ -1073,9 +1060,9 @@ func TestEStopLatched(t *testing.T) {
 	if err := l.ClearFault(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "cleared", func() bool { return l.GloveState() == glove.Disarmed })
+	waitfor.Eventually(t, 0, "cleared", func() bool { return l.GloveState() == glove.Disarmed })
 	arm(t, l, 10)
-	eventually(t, "targets again", func() bool { return l.Stats().TargetsSent > n })
+	waitfor.Eventually(t, 0, "targets again", func() bool { return l.Stats().TargetsSent > n })
 	sent := rec.frames()
 	checkFreshSeq(t, sent)
 	for i, s := range sent {

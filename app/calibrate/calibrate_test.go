@@ -15,6 +15,7 @@ import (
 	"myorehab/app/engine"
 	"myorehab/app/record"
 	"myorehab/app/service"
+	"myorehab/internal/waitfor"
 	"myorehab/processing/recognition"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
@@ -63,19 +64,7 @@ func (r *rig) connectSim(t testing.TB) {
 	if err := r.dev.Connect(service.DeviceConfig{Protocol: "sim"}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "live data", func() bool { return r.dev.Snapshot() != nil })
-}
-
-// eventually polls cond every 10 ms until it holds or d passes.
-func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitfor.Eventually(t, 10*time.Second, "live data", func() bool { return r.dev.Snapshot() != nil })
 }
 
 // fastCalibration is the default protocol with the times compressed:
@@ -166,7 +155,7 @@ func TestCalibrationBadInput(t *testing.T) {
 	go func() {
 		done <- c.Perform(ctx, []service.Prompt{{Kind: service.PromptGesture, Gesture: "pinch", Rep: 1, Reps: 1, Hold: 30 * time.Second}})
 	}()
-	eventually(t, 5*time.Second, "the prompt", func() bool { return c.Progress().Active })
+	waitfor.Eventually(t, 5*time.Second, "the prompt", func() bool { return c.Progress().Active })
 	r.dev.Disconnect()
 	select {
 	case err := <-done:

@@ -16,6 +16,7 @@ import (
 	"myorehab/app/device"
 	"myorehab/app/record"
 	"myorehab/app/service"
+	"myorehab/internal/waitfor"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
 )
@@ -68,15 +69,6 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // TestPassiveMotionWithinLimits: armed in passive range of motion, the
 // glove moves, and no target it applies leaves the patient's saved limits;
 // E-STOP stops it and latches; a new ARM is refused until it is released.
@@ -99,7 +91,7 @@ func TestPassiveMotionWithinLimits(t *testing.T) {
 	if err := r.g.Arm(ctx, r.pt.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the glove armed and moving", func() bool {
+	waitfor.Eventually(t, 0, "the glove armed and moving", func() bool {
 		s := r.em.Snapshot()
 		return s.State == aglove.Armed && s.Applied > 20 && s.Position[1] > 200
 	})
@@ -118,7 +110,7 @@ func TestPassiveMotionWithinLimits(t *testing.T) {
 	}
 
 	r.g.EStop()
-	eventually(t, "the glove's e-stop", func() bool { return r.em.Snapshot().State == aglove.EStopped })
+	waitfor.Eventually(t, 0, "the glove's e-stop", func() bool { return r.em.Snapshot().State == aglove.EStopped })
 	if st := r.g.Status(); st.State != service.GloveEStop || st.Armed {
 		t.Errorf("status after E-STOP %+v", st)
 	}
@@ -128,11 +120,11 @@ func TestPassiveMotionWithinLimits(t *testing.T) {
 	if err := r.g.ClearEStop(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the e-stop released", func() bool { return r.em.Snapshot().State == aglove.Disarmed })
+	waitfor.Eventually(t, 0, "the e-stop released", func() bool { return r.em.Snapshot().State == aglove.Disarmed })
 	if err := r.g.Arm(ctx, r.pt.ID); err != nil {
 		t.Fatalf("ARM after release: %v", err)
 	}
-	eventually(t, "armed again", func() bool { return r.em.Snapshot().State == aglove.Armed })
+	waitfor.Eventually(t, 0, "armed again", func() bool { return r.em.Snapshot().State == aglove.Armed })
 }
 
 // TestStreamEndDisarms: when the amplifier is disconnected (the stream
@@ -146,9 +138,9 @@ func TestStreamEndDisarms(t *testing.T) {
 	if err := r.g.Arm(ctx, r.pt.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the glove armed", func() bool { return r.em.Snapshot().State == aglove.Armed })
+	waitfor.Eventually(t, 0, "the glove armed", func() bool { return r.em.Snapshot().State == aglove.Armed })
 	r.dev.Disconnect()
-	eventually(t, "the glove disarmed", func() bool { return r.em.Snapshot().State == aglove.Disarmed })
+	waitfor.Eventually(t, 0, "the glove disarmed", func() bool { return r.em.Snapshot().State == aglove.Disarmed })
 	if r.g.Status().Armed {
 		t.Error("still armed after the stream ended")
 	}
@@ -202,10 +194,10 @@ func TestGloveCablePulled(t *testing.T) {
 	if err := r.g.Arm(ctx, r.pt.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the glove armed", func() bool { return r.em.Snapshot().State == aglove.Armed })
+	waitfor.Eventually(t, 0, "the glove armed", func() bool { return r.em.Snapshot().State == aglove.Armed })
 	r.pipe.Kill()
 	pulled := time.Now()
-	eventually(t, "the fault shown", func() bool {
+	waitfor.Eventually(t, 0, "the fault shown", func() bool {
 		st := r.g.Status()
 		return st.State == service.GloveLinkLost && st.Fault != "" && !st.Armed
 	})
@@ -231,5 +223,5 @@ func TestGloveCablePulled(t *testing.T) {
 	if err := r.g.Arm(ctx, r.pt.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "armed again", func() bool { return em.Snapshot().State == aglove.Armed })
+	waitfor.Eventually(t, 0, "armed again", func() bool { return em.Snapshot().State == aglove.Armed })
 }

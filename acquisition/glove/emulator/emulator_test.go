@@ -13,6 +13,7 @@ import (
 	"myorehab/acquisition/glove"
 	"myorehab/acquisition/serialport"
 	"myorehab/acquisition/serialport/ptytest"
+	"myorehab/internal/waitfor"
 
 	"go.bug.st/serial"
 )
@@ -270,20 +271,6 @@ func (h *host) expectNack(typ glove.Type, payload []byte, code glove.NackCode) {
 	}
 }
 
-// eventually polls cond every 10 ms for up to 5 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	tk := time.NewTicker(10 * time.Millisecond)
-	defer tk.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 5 s", what)
-		}
-		<-tk.C
-	}
-}
-
 func targets(n int, pos, force, speed uint16) []byte {
 	t := make([]glove.FingerTarget, n)
 	for i := range t {
@@ -331,7 +318,7 @@ func TestCommandsOverPty(t *testing.T) {
 
 	// Targets within limits are applied, speed clamped to the glove's.
 	h.expectAck(glove.TypeSetTargets, targets(3, 700, 250, 60000), glove.Armed)
-	eventually(t, "fingers reach 700 ‰", func() bool {
+	waitfor.Eventually(t, 0, "fingers reach 700 ‰", func() bool {
 		s := em.Snapshot()
 		return s.Position[0] > 695 && s.Position[2] > 695
 	})
@@ -340,7 +327,7 @@ func TestCommandsOverPty(t *testing.T) {
 	}
 	// STATUS reports them.
 	var st glove.Status
-	eventually(t, "STATUS at 700", func() bool {
+	waitfor.Eventually(t, 0, "STATUS at 700", func() bool {
 		f := h.await(glove.TypeStatus)
 		return glove.ParseStatus(&st, f.Data()) == nil && st.Fingers[1].Position >= 695 && st.N == 3
 	})
@@ -360,7 +347,7 @@ func TestCommandsOverPty(t *testing.T) {
 	h.expectNack(glove.TypeSetTargets, targets(3, 500, 100, 500), glove.NackWrongState)
 	h.expectAck(glove.TypeDisarm, nil, glove.EStopped)
 	h.expectAck(glove.TypeClearFault, nil, glove.Disarmed)
-	eventually(t, "fingers released", func() bool { return em.Snapshot().Position[0] < 1 })
+	waitfor.Eventually(t, 0, "fingers released", func() bool { return em.Snapshot().Position[0] < 1 })
 	h.expectAck(glove.TypeArm, glove.AppendToken(nil, 2), glove.Armed)
 	h.expectAck(glove.TypeDisarm, nil, glove.Disarmed)
 
@@ -395,7 +382,7 @@ func TestWatchdogOverPty(t *testing.T) {
 	h.expectAck(glove.TypeArm, glove.AppendToken(nil, 9), glove.Armed)
 	h.expectAck(glove.TypeSetTargets, targets(5, 800, 300, 1000), glove.Armed)
 	// Heartbeats keep it armed for longer than the watchdog.
-	eventually(t, "moving", func() bool { return em.Snapshot().Position[4] > 100 })
+	waitfor.Eventually(t, 0, "moving", func() bool { return em.Snapshot().Position[4] > 100 })
 	if s := em.Snapshot(); s.State != glove.Armed {
 		t.Fatalf("state %v with heartbeats at 50 Hz (a starved test process?)", s.State)
 	}
@@ -411,7 +398,7 @@ func TestWatchdogOverPty(t *testing.T) {
 	if s.State != glove.Faulted || s.Faults&glove.FaultWatchdog == 0 || s.WatchdogTrips != 1 || s.Assist.Level != 0 {
 		t.Fatalf("after watchdog: %+v", s)
 	}
-	eventually(t, "fingers released", func() bool { return em.Snapshot().Position[4] < 1 })
+	waitfor.Eventually(t, 0, "fingers released", func() bool { return em.Snapshot().Position[4] < 1 })
 	h.expectNack(glove.TypeArm, glove.AppendToken(nil, 1), glove.NackWrongState)
 	h.expectAck(glove.TypeClearFault, nil, glove.Disarmed)
 	h.expectAck(glove.TypeArm, glove.AppendToken(nil, 1), glove.Armed)
@@ -446,7 +433,7 @@ func TestInjectedFaults(t *testing.T) {
 	if s.State != glove.EStopped || s.Faults != glove.FaultOverCurrent|glove.FaultHWEStop {
 		t.Fatalf("after faults %+v", s)
 	}
-	eventually(t, "silent", func() bool { return em.Snapshot().Silent })
+	waitfor.Eventually(t, 0, "silent", func() bool { return em.Snapshot().Silent })
 	for len(h.frames) > 0 {
 		<-h.frames
 	}
