@@ -266,9 +266,11 @@ func newGlovePanel(sh shared, svc service.GloveService, ports func() []service.P
 	legend.SizeName = theme.SizeNameCaptionText
 	legend.Importance = widget.LowImportance
 	legend.Wrapping = fyne.TextWrapWord
-	right := container.NewBorder(container.NewBorder(nil, nil, nil, p.LimitsButton, head),
-		container.NewVBox(p.Latency, p.Counters), nil, nil, container.NewVBox(p.fingerBox, legend))
-	p.content = container.NewGridWithColumns(2, container.NewVScroll(left), right)
+	// Both columns scroll rather than draw over each other when the
+	// window is short (a 720 px laptop screen).
+	right := container.NewVBox(container.NewBorder(nil, nil, nil, p.LimitsButton, head),
+		p.fingerBox, legend, p.Latency, p.Counters)
+	p.content = container.NewGridWithColumns(2, container.NewVScroll(left), container.NewVScroll(right))
 	p.setStatus(service.GloveStatus{State: service.GloveDisconnected})
 	return p
 }
