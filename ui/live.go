@@ -165,6 +165,44 @@ func (p *LivePanel) setSnapshot(snap *pipeline.Snapshot) {
 	setVisible(p.Notice, true, p.content)
 }
 
+// staleAfter is how long a streaming device may go without a new snapshot
+// before the traces are shown as not live.
+const staleAfter = 2 * time.Second
+
+// setLive shows the traces and bars as live or, when the device does not
+// stream or no new sample arrived for staleAfter, greyed with a note
+// saying why and how long ago the last sample came. Called every frame.
+func (p *LivePanel) setLive(st service.DeviceStatus) {
+	note := staleNote(st, p.snap, p.now())
+	p.Scope.SetStale(note)
+	p.Levels.SetStale(note != "")
+}
+
+// staleNote returns the note over not-live traces, "" when snap is live.
+func staleNote(st service.DeviceStatus, snap *pipeline.Snapshot, now time.Time) string {
+	if snap == nil {
+		return ""
+	}
+	ago := ""
+	if !snap.Published.IsZero() {
+		ago = " · last sample " + formatAgo(now.Sub(snap.Published))
+	}
+	switch st.State {
+	case service.Streaming:
+		if snap.Published.IsZero() || now.Sub(snap.Published) < staleAfter {
+			return ""
+		}
+		return "No new samples" + ago
+	case service.Reconnecting:
+		return "No signal — reconnecting" + ago
+	case service.Connecting:
+		return "No signal — connecting" + ago
+	case service.Failed:
+		return "No signal — the device failed" + ago
+	}
+	return "No signal — disconnected" + ago
+}
+
 // poll takes the recorder's state (RecordingService.Recording); a
 // recording that ended or started elsewhere (device lost, app) is followed.
 func (p *LivePanel) poll(active bool, sessionID, samples int64) {

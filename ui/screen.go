@@ -243,6 +243,7 @@ func (m *MainScreen) update(full bool) {
 		m.updateGlove()
 	}
 	st := m.deps.Device.Status()
+	m.Live.setLive(st)
 	if !full && st.State == m.Device.status.State {
 		return
 	}

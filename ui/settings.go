@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"myorehab/app/service"
 
@@ -126,8 +127,14 @@ func (s *SettingsDialog) reload() {
 				return
 			}
 			s.Backups.SetOptions(list)
+			// The placeholder follows the list: "No backup yet" must not
+			// stay once a backup was made while the dialog is open.
+			s.Backups.PlaceHolder = "Choose a backup"
 			if len(list) == 0 {
 				s.Backups.PlaceHolder = "No backup yet"
+			}
+			if s.Backups.Selected != "" && !slices.Contains(list, s.Backups.Selected) {
+				s.Backups.ClearSelected()
 			}
 			s.Backups.Refresh()
 			s.update()

@@ -23,6 +23,9 @@ func CenterColor() color.RGBA { return color.RGBA{R: 0x26, G: 0x2b, B: 0x31, A: 
 // LabelColor returns the colour of the channel labels.
 func LabelColor() color.RGBA { return color.RGBA{R: 0xf2, G: 0xf2, B: 0xf2, A: 0xff} }
 
+// StaleColor is the grey of traces, lights and bars that are not live.
+func StaleColor() color.RGBA { return color.RGBA{R: 0x6a, G: 0x6e, B: 0x74, A: 0xff} }
+
 // LabelBoxColor returns the dark translucent colour of the boxes behind the
 // scope's texts, so labels stay legible over a trace.
 func LabelBoxColor() color.NRGBA { return color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0xc8} }

@@ -68,6 +68,8 @@ type Levels struct {
 
 	rms, peak, mvc, frac []float64
 	colors               []color.RGBA
+	grey                 []color.RGBA // colors when stale
+	stale                bool
 	img                  *image.RGBA
 }
 
@@ -112,6 +114,19 @@ func (l *Levels) SetMVC(mvcUV []float64) {
 	l.mvc = append(l.mvc[:0], mvcUV...)
 	l.SetRMS(l.rms)
 }
+
+// SetStale greys the bars and their texts out (true) while the signal is
+// not live, or shows them in colour again (false).
+func (l *Levels) SetStale(stale bool) {
+	if stale == l.stale {
+		return
+	}
+	l.stale = stale
+	l.Refresh()
+}
+
+// Stale reports whether the bars are greyed out (SetStale).
+func (l *Levels) Stale() bool { return l.stale }
 
 // Reset forgets the largest RMS values seen (a new session or stream).
 func (l *Levels) Reset() {
@@ -161,7 +176,14 @@ func (l *Levels) Image(w, h int) *image.RGBA {
 	if l.img == nil || l.img.Rect.Dx() != w || l.img.Rect.Dy() != h {
 		l.img = image.NewRGBA(image.Rect(0, 0, w, h))
 	}
-	DrawLevels(l.img, l.frac, l.colors)
+	colors := l.colors
+	if l.stale {
+		if len(l.grey) == 0 {
+			l.grey = []color.RGBA{StaleColor()}
+		}
+		colors = l.grey
+	}
+	DrawLevels(l.img, l.frac, colors)
 	return l.img
 }
 
@@ -228,8 +250,16 @@ func (r *levelsRenderer) sync() (relayout bool) {
 		relayout = true
 	}
 	size := r.l.Theme().Size(theme.SizeNameCaptionText)
+	col := LabelColor()
+	if r.l.stale {
+		col = StaleColor()
+	}
 	for i, t := range r.texts {
 		relayout = setText(t, r.l.Label(i), size) || relayout
+		if t.Color != col {
+			t.Color = col
+			t.Refresh()
+		}
 	}
 	return relayout
 }

@@ -3,6 +3,7 @@ package plot
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"strconv"
 
@@ -26,6 +27,7 @@ type Scope struct {
 	widget.BaseWidget
 
 	snap     *pipeline.Snapshot
+	stale    string // "" while live; else the note shown over greyed traces
 	filtered bool
 	raw      []Autoscale // per channel, for RawMin/RawMax
 	filt     []Autoscale // per channel, for FilteredMin/FilteredMax
@@ -55,6 +57,21 @@ func (s *Scope) SetSnapshot(snap *pipeline.Snapshot) {
 	}
 	s.Refresh()
 }
+
+// SetStale marks the traces as not live: note (e.g. "No signal · last
+// sample 12 s ago") is drawn over them, the traces and quality lights turn
+// grey and the quality texts read "no signal". An empty note shows them as
+// live again. Setting the note already shown does nothing.
+func (s *Scope) SetStale(note string) {
+	if note == s.stale {
+		return
+	}
+	s.stale = note
+	s.Refresh()
+}
+
+// Stale returns the note shown over not-live traces, "" while live.
+func (s *Scope) Stale() string { return s.stale }
 
 // Snapshot returns the snapshot shown, nil when none.
 func (s *Scope) Snapshot() *pipeline.Snapshot { return s.snap }
@@ -97,18 +114,23 @@ func (s *Scope) LaneLabel(c int) string {
 }
 
 // Quality returns the signal quality of channel c, the zero value
-// (QualityUnknown) when the snapshot does not assess it.
+// (QualityUnknown) when the snapshot does not assess it or the traces are
+// not live (SetStale).
 func (s *Scope) Quality(c int) pipeline.ChannelQuality {
-	if s.snap == nil || c < 0 || c >= len(s.snap.Quality) {
+	if s.snap == nil || s.stale != "" || c < 0 || c >= len(s.snap.Quality) {
 		return pipeline.ChannelQuality{}
 	}
 	return s.snap.Quality[c]
 }
 
 // QualityText returns the short text shown beside channel c's quality
-// light: "" when unknown, "OK" when good, else the reason (or a generic
-// "Check electrode" / "Bad signal" when the pipeline gave none).
+// light: "no signal" when not live, "" when unknown, "OK" when good, else
+// the reason (or a generic "Check electrode" / "Bad signal" when the
+// pipeline gave none).
 func (s *Scope) QualityText(c int) string {
+	if s.stale != "" && s.snap != nil {
+		return "no signal"
+	}
 	return QualityText(s.Quality(c))
 }
 
@@ -211,10 +233,14 @@ func (s *Scope) Image(w, h int) *image.RGBA {
 			lo, hi = nil, nil
 		}
 		sc := s.scale(c)
+		col := TraceColor(c)
+		if s.stale != "" {
+			col = StaleColor()
+		}
 		lanes = append(lanes, Lane{
 			Min: lo, Max: hi, Full: fullPoints(s.snap, len(lo)),
 			CenterUV: sc.CenterUV(), HalfRangeUV: sc.HalfRangeUV(),
-			Color: TraceColor(c),
+			Color: col,
 		})
 	}
 	Draw(s.img, lanes)
@@ -235,14 +261,17 @@ func (s *Scope) CreateRenderer() fyne.WidgetRenderer {
 	r.raster.ScaleMode = canvas.ImageScalePixels
 	r.empty = canvas.NewText("No signal — connect a device", LabelColor())
 	r.empty.Alignment = fyne.TextAlignCenter
+	r.emptyBox = canvas.NewRectangle(LabelBoxColor())
+	r.emptyBox.CornerRadius = 4
 	r.sync()
 	return r
 }
 
 type scopeRenderer struct {
 	s       *Scope
-	raster  *canvas.Raster
-	empty   *canvas.Text
+	raster   *canvas.Raster
+	empty    *canvas.Text      // "No signal — …", or the stale note over greyed traces
+	emptyBox *canvas.Rectangle // behind empty
 	names   []*canvas.Text
 	rms     []*canvas.Text
 	reasons []*canvas.Text      // quality text beside the light
@@ -260,10 +289,12 @@ func (r *scopeRenderer) Objects() []fyne.CanvasObject { return r.objects }
 func (r *scopeRenderer) Layout(size fyne.Size) {
 	r.raster.Resize(size)
 	r.raster.Move(fyne.NewPos(0, 0))
+	pad := r.s.Theme().Size(theme.SizeNamePadding)
 	ms := r.empty.MinSize()
 	r.empty.Resize(ms)
 	r.empty.Move(fyne.NewPos((size.Width-ms.Width)/2, (size.Height-ms.Height)/2))
-	pad := r.s.Theme().Size(theme.SizeNamePadding)
+	r.emptyBox.Resize(fyne.NewSize(ms.Width+4*pad, ms.Height+2*pad))
+	r.emptyBox.Move(fyne.NewPos((size.Width-ms.Width)/2-2*pad, (size.Height-ms.Height)/2-pad))
 	n := len(r.names)
 	for i := range n {
 		top := size.Height * float32(i) / float32(n)
@@ -299,7 +330,7 @@ func (r *scopeRenderer) sync() (relayout bool) {
 	if len(r.names) != n || len(r.objects) == 0 {
 		r.names, r.rms, r.reasons = make([]*canvas.Text, n), make([]*canvas.Text, n), make([]*canvas.Text, n)
 		r.dots, r.boxes = make([]*canvas.Circle, n), make([]*canvas.Rectangle, 2*n)
-		r.objects = append(make([]fyne.CanvasObject, 0, 2+6*n), r.raster, r.empty)
+		r.objects = append(make([]fyne.CanvasObject, 0, 3+6*n), r.raster)
 		for i := range n {
 			for j := range 2 {
 				b := canvas.NewRectangle(LabelBoxColor())
@@ -313,16 +344,28 @@ func (r *scopeRenderer) sync() (relayout bool) {
 			r.rms[i] = canvas.NewText("", LabelColor())
 			r.objects = append(r.objects, r.boxes[2*i], r.boxes[2*i+1], r.dots[i], r.names[i], r.reasons[i], r.rms[i])
 		}
+		r.objects = append(r.objects, r.emptyBox, r.empty) // on top of the lanes' texts
 		relayout = true
 	}
-	if n == 0 {
+	note := "No signal — connect a device"
+	if r.s.stale != "" {
+		note = r.s.stale
+	}
+	relayout = setText(r.empty, note, size) || relayout
+	if n == 0 || r.s.stale != "" {
 		r.empty.Show()
+		r.emptyBox.Show()
 	} else {
 		r.empty.Hide()
+		r.emptyBox.Hide()
 	}
 	for i := range n {
 		relayout = setText(r.names[i], r.s.LaneLabel(i), size) || relayout
 		relayout = setText(r.rms[i], r.s.RMSLabel(i), size) || relayout
+		if c := r.s.textColor(); r.rms[i].Color != c {
+			r.rms[i].Color = c
+			r.rms[i].Refresh()
+		}
 		relayout = setText(r.reasons[i], r.s.QualityText(i), size) || relayout
 		q := r.s.Quality(i).Level
 		if c := QualityColor(q); r.dots[i].FillColor != c {
@@ -335,6 +378,14 @@ func (r *scopeRenderer) sync() (relayout bool) {
 		}
 	}
 	return relayout
+}
+
+// textColor is the colour of the RMS texts: grey when not live.
+func (s *Scope) textColor() color.Color {
+	if s.stale != "" {
+		return StaleColor()
+	}
+	return LabelColor()
 }
 
 // setText updates t and reports whether it changed.

@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"myorehab/processing/pipeline"
+)
+
+// TestStaleDisplayAfterDisconnect: after Disconnect the traces, the
+// quality lights and the level bars no longer look live: they are greyed,
+// the lights say "no signal" and a note says how long ago the last sample
+// came. Connecting again makes them live.
+func TestStaleDisplayAfterDisconnect(t *testing.T) {
+	h := newHarness(t)
+	h.connectSim()
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	h.m.Live.now = func() time.Time { return now }
+	snap := qualitySnapshot(1, pipeline.QualityGood, pipeline.QualityGood)
+	snap.Published = now
+	h.dev.snap.Store(snap)
+	h.m.Refresh()
+	sc := h.m.Live.Scope
+	if sc.Stale() != "" || sc.QualityText(0) != "OK" || h.m.Live.Levels.Stale() {
+		t.Fatalf("streaming: stale note %q, quality %q, bars stale %v", sc.Stale(), sc.QualityText(0), h.m.Live.Levels.Stale())
+	}
+
+	test.Tap(h.m.Device.Disconnect)
+	h.m.WaitIdle()
+	now = now.Add(12 * time.Second)
+	h.m.Refresh()
+	if got := sc.Stale(); !strings.Contains(got, "No signal") || !strings.Contains(got, "12 s ago") {
+		t.Errorf("after Disconnect the scope's note is %q, want no signal, last sample 12 s ago", got)
+	}
+	if q := sc.Quality(0).Level; q != pipeline.QualityUnknown || sc.QualityText(0) != "no signal" {
+		t.Errorf("after Disconnect channel 1's light is %v %q, want grey and no signal", q, sc.QualityText(0))
+	}
+	if !h.m.Live.Levels.Stale() {
+		t.Error("after Disconnect the level bars are not greyed")
+	}
+
+	h.connectSim()
+	snap2 := qualitySnapshot(2, pipeline.QualityGood, pipeline.QualityGood)
+	snap2.Published = now
+	h.dev.snap.Store(snap2)
+	h.m.Refresh()
+	if sc.Stale() != "" || sc.QualityText(0) != "OK" || h.m.Live.Levels.Stale() {
+		t.Errorf("connected again: stale note %q, quality %q, bars stale %v", sc.Stale(), sc.QualityText(0), h.m.Live.Levels.Stale())
+	}
+}
+
+// TestStaleWhileStreamingWithoutSamples: a device that streams but sends
+// nothing new for a while is shown as not live too.
+func TestStaleWhileStreamingWithoutSamples(t *testing.T) {
+	h := newHarness(t)
+	h.connectSim()
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	h.m.Live.now = func() time.Time { return now }
+	snap := qualitySnapshot(1, pipeline.QualityGood)
+	snap.Published = now
+	h.dev.snap.Store(snap)
+	h.m.Refresh()
+	if h.m.Live.Scope.Stale() != "" {
+		t.Fatalf("fresh snapshot shown stale: %q", h.m.Live.Scope.Stale())
+	}
+	now = now.Add(5 * time.Second)
+	h.m.Refresh()
+	if got := h.m.Live.Scope.Stale(); !strings.Contains(got, "5 s ago") {
+		t.Errorf("no new sample for 5 s: note %q", got)
+	}
+}
+
+// TestRestoreListPlaceholder: the restore box never says "No backup yet"
+// while it lists a backup.
+func TestRestoreListPlaceholder(t *testing.T) {
+	backup := &fakeBackup{}
+	h := newHarnessWith(t, func(h *harness, d *Deps) { d.Backup = backup })
+	test.Tap(h.m.SettingsButton)
+	h.m.WaitIdle()
+	s := h.m.Settings
+	if len(s.Backups.Options) != 0 || s.Backups.PlaceHolder != "No backup yet" {
+		t.Fatalf("no backups: options %q, placeholder %q", s.Backups.Options, s.Backups.PlaceHolder)
+	}
+	test.Tap(s.BackupNow)
+	h.m.WaitIdle()
+	if len(s.Backups.Options) != 1 || s.Backups.PlaceHolder == "No backup yet" {
+		t.Errorf("after a backup: options %q, placeholder %q", s.Backups.Options, s.Backups.PlaceHolder)
+	}
+	if !slices.Equal(s.Backups.Options, backup.backups) {
+		t.Errorf("listed %q, made %q", s.Backups.Options, backup.backups)
+	}
+}
