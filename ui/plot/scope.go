@@ -268,16 +268,16 @@ func (s *Scope) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type scopeRenderer struct {
-	s       *Scope
+	s        *Scope
 	raster   *canvas.Raster
 	empty    *canvas.Text      // "No signal — …", or the stale note over greyed traces
 	emptyBox *canvas.Rectangle // behind empty
-	names   []*canvas.Text
-	rms     []*canvas.Text
-	reasons []*canvas.Text      // quality text beside the light
-	dots    []*canvas.Circle    // quality lights
-	boxes   []*canvas.Rectangle // 2 per lane: behind the name and behind the RMS
-	objects []fyne.CanvasObject
+	names    []*canvas.Text
+	rms      []*canvas.Text
+	reasons  []*canvas.Text      // quality text beside the light
+	dots     []*canvas.Circle    // quality lights
+	boxes    []*canvas.Rectangle // 2 per lane: behind the name and behind the RMS
+	objects  []fyne.CanvasObject
 }
 
 func (r *scopeRenderer) Destroy() {}
