@@ -1,7 +1,10 @@
 package app
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"io"
 	"log/slog"
 	"os"
@@ -32,4 +35,39 @@ func openLog(dir string) (*slog.Logger, io.Closer, error) {
 		return nil, nil, fmt.Errorf("open log file: %w", err)
 	}
 	return slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), f, nil
+}
+
+// fynePrefsPath is where Fyne keeps the preferences of app id (the mains
+// setting): <user config dir>/fyne/<id>/preferences.json.
+func fynePrefsPath(id string) (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "fyne", id, "preferences.json"), nil
+}
+
+// repairPrefs makes the preferences file at path loadable before Fyne reads
+// it. Fyne rewrites the file in place (truncate, then write), so a process
+// killed in between leaves it empty or cut short, and the next start prints
+// "Preferences load error: EOF" and forgets the settings. A file that is not
+// a JSON object is moved aside to path+".broken" (the settings fall back to
+// their defaults); a missing file is left alone. It returns what it did, ""
+// when nothing was needed.
+func repairPrefs(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read preferences %s: %w", path, err)
+	}
+	var v map[string]any
+	if json.Unmarshal(b, &v) == nil {
+		return "", nil
+	}
+	if err := os.Rename(path, path+".broken"); err != nil {
+		return "", fmt.Errorf("move aside unreadable preferences %s: %w", path, err)
+	}
+	return fmt.Sprintf("preferences file %s was unreadable (%d bytes, likely cut short by a crash); moved to %s.broken, settings back to defaults", path, len(b), path), nil
 }

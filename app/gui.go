@@ -61,8 +61,9 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 		log.Error("open database", "err", err)
 		return fmt.Errorf("open the MyoRehab database in %s: %w", dir, err)
 	}
-	if ids := db.Recovered(); len(ids) > 0 {
-		log.Warn("sessions interrupted by a crash were marked interrupted", "sessions", ids)
+	recovered := db.Recovered()
+	if len(recovered) > 0 {
+		log.Warn("sessions interrupted by a crash were marked interrupted", "sessions", recovered)
 	}
 	svc := NewServices(ctx, log, db)
 	var restart atomic.Bool
@@ -81,6 +82,13 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 		}
 	}()
 
+	if path, err := fynePrefsPath(AppID); err == nil {
+		if did, err := repairPrefs(path); err != nil {
+			log.Warn("preferences", "err", err)
+		} else if did != "" {
+			log.Warn(did)
+		}
+	}
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	w := a.NewWindow("MyoRehab")
@@ -92,6 +100,9 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 	svc.mains = mainsSetting{dev: svc.Device, prefs: a.Preferences()}
 	scr := BuildUI(a, w, svc)
 	w.Resize(fyne.NewSize(1280, 800))
+	if len(recovered) > 0 {
+		scr.ShowInterrupted(interruptedSessions(ctx, db, recovered))
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -203,6 +214,20 @@ func startDemo(ctx context.Context, svc *Services, scr *ui.MainScreen) {
 		scr.Patients.Select(p.ID)
 		scr.Refresh()
 	})
+}
+
+// interruptedSessions describes the sessions Open marked interrupted for
+// the crash notice (a session that cannot be read is described by its ID).
+func interruptedSessions(ctx context.Context, db *sqlite.DB, ids []int64) []ui.Interrupted {
+	out := make([]ui.Interrupted, 0, len(ids))
+	for _, id := range ids {
+		it := ui.Interrupted{SessionID: id}
+		if s, err := db.Session(ctx, id); err == nil {
+			it.Patient, it.Started, it.Kept = s.PatientCode, s.StartedAt, s.Duration()
+		}
+		out = append(out, it)
+	}
+	return out
 }
 
 // ensureDemoPatient returns the demo patient, creating it if needed.

@@ -94,3 +94,31 @@ func TestRestoreListPlaceholder(t *testing.T) {
 		t.Errorf("listed %q, made %q", s.Backups.Options, backup.backups)
 	}
 }
+
+// TestCrashRecoveryNotice: sessions a crash interrupted are named at the
+// next start, in a banner the therapist dismisses.
+func TestCrashRecoveryNotice(t *testing.T) {
+	h := newHarness(t)
+	if h.m.Notice.Shown() {
+		t.Fatal("notice shown without an interrupted session")
+	}
+	h.m.ShowInterrupted(nil)
+	if h.m.Notice.Shown() {
+		t.Fatal("notice shown for an empty list")
+	}
+	started := time.Date(2026, 3, 4, 10, 30, 0, 0, time.Local)
+	h.m.ShowInterrupted([]Interrupted{{SessionID: 7, Patient: "P-001", Started: started, Kept: 95 * time.Second}})
+	txt := h.m.Notice.Text.Text
+	if !h.m.Notice.Shown() {
+		t.Fatal("no notice for an interrupted session")
+	}
+	for _, want := range []string{"not closed properly", "P-001", "4 Mar 10:30", "1:35 kept", "Interrupted"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("notice %q lacks %q", txt, want)
+		}
+	}
+	test.Tap(h.m.Notice.Dismiss)
+	if h.m.Notice.Shown() {
+		t.Error("OK did not dismiss the notice")
+	}
+}

@@ -46,6 +46,9 @@ type MainScreen struct {
 	Glove      *GlovePanel
 	EStop      *EStopButton
 	GloveState *Badge
+	// Notice is the banner above the panels (sessions a crash
+	// interrupted); hidden until ShowInterrupted.
+	Notice *Notice
 
 	deps    Deps
 	win     fyne.Window
@@ -130,14 +133,26 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 	split := container.NewHSplit(m.Patients.content, m.Live.content)
 	split.Offset = 0.35
 	top := container.NewBorder(nil, nil, nil, right, m.Device.content)
+	m.Notice = newNotice(func() fyne.CanvasObject { return m.content })
 	m.content = container.NewBorder(
-		container.NewVBox(top, widget.NewSeparator()),
+		container.NewVBox(top, widget.NewSeparator(), m.Notice.box),
 		container.NewVBox(widget.NewSeparator(), m.StatusBar),
 		nil, nil, split)
 
 	m.Refresh()
 	m.Patients.Reload()
 	return m
+}
+
+// ShowInterrupted tells the therapist, in a banner until dismissed, which
+// recordings a crash interrupted (storage marks them at Open). An empty
+// list shows nothing. Call it on the Fyne goroutine.
+func (m *MainScreen) ShowInterrupted(list []Interrupted) {
+	if len(list) == 0 {
+		return
+	}
+	m.Notice.Text.SetText(interruptedText(list))
+	setVisible(m.Notice.box, true, m.content)
 }
 
 // Content returns the screen's root object.
