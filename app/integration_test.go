@@ -332,3 +332,20 @@ func TestRecordMains(t *testing.T) {
 		t.Errorf("--mains 55: %v", err)
 	}
 }
+
+// TestFailedReplayNamesItself: a replay that cannot open after the
+// simulator streamed reports the file it tried, never the simulator.
+func TestFailedReplayNamesItself(t *testing.T) {
+	svc, _ := testServices(t)
+	if err := svc.Device.Connect(service.DeviceConfig{Protocol: "sim"}); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "missing.edf")
+	if err := svc.Device.Connect(service.DeviceConfig{Protocol: "replay", Port: missing}); err == nil {
+		t.Fatal("replayed a file that does not exist")
+	}
+	st := svc.Device.Status()
+	if st.State != service.Failed || st.Info.Device != "" || st.Info.Protocol != "replay" || st.Info.Port != missing {
+		t.Errorf("after a failed replay: state %v, info %+v", st.State, st.Info)
+	}
+}

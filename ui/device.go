@@ -185,8 +185,10 @@ func (p *DevicePanel) onConnectTapped() {
 		return func() {
 			p.busy = ""
 			if err != nil {
+				// Said once, in the red message under the buttons (it stays
+				// until the next attempt); no dialog repeating it.
 				p.errMsg = userMessage("Could not connect", err)
-				p.showError("connect", p.errMsg, err)
+				p.log.Error("connect", "err", err)
 			}
 			p.setStatus(st)
 			p.notify()
@@ -207,7 +209,7 @@ func (p *DevicePanel) onDisconnectTapped() {
 			p.busy = ""
 			if err != nil {
 				p.errMsg = userMessage("Could not disconnect cleanly", err)
-				p.showError("disconnect", p.errMsg, err)
+				p.log.Error("disconnect", "err", err)
 			}
 			p.setStatus(st)
 			p.notify()

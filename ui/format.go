@@ -120,11 +120,14 @@ func deviceLine(st service.DeviceStatus) string {
 	if st.State == service.Disconnected {
 		return b.String()
 	}
-	if st.Info.Device != "" {
+	switch {
+	case st.Info.Device != "":
 		b.WriteString(" — " + st.Info.Device)
 		if st.Info.Port != "" {
 			b.WriteString(" on " + st.Info.Port)
 		}
+	case st.Info.Port != "": // not opened: what was tried
+		b.WriteString(" — " + st.Info.Protocol + " on " + st.Info.Port)
 	}
 	if st.Info.Channels > 0 {
 		fmt.Fprintf(&b, " · %d ch", st.Info.Channels)

@@ -137,7 +137,12 @@ func (d *Device) fail(msg string, err error) error {
 
 func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) error {
 	d.Disconnect()
-	d.setState(service.Connecting, "Connecting…")
+	d.mu.Lock()
+	// The status describes this attempt from now on, never the previous
+	// device (a failed replay must not report "Failed — Simulated amplifier").
+	d.info = acquisition.StreamInfo{Protocol: cfg.Protocol, Port: cfg.Port}
+	d.state, d.message = service.Connecting, "Connecting…"
+	d.mu.Unlock()
 	d.log.Info("connect", "protocol", cfg.Protocol, "port", cfg.Port)
 	src, err := d.open(cfg, d.onEvent)
 	if err != nil {

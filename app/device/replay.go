@@ -51,7 +51,7 @@ func ReplayRecording(path string) (*replay.Recording, error) {
 		uv, _ := edf.UnitUV(sig.PhysicalDim) // non-voltage units play as if µV
 		rec.Raw = append(rec.Raw, f.Samples[i])
 		rec.ScaleUV = append(rec.ScaleUV, sig.Scale()*uv)
-		rec.Labels = append(rec.Labels, sig.Label)
+		rec.Labels = append(rec.Labels, edf.ChannelName(sig.Label)) // "EMG FDS" plays as FDS
 	}
 	if first < 0 || len(rec.Raw[0]) == 0 {
 		return nil, fmt.Errorf("%s: the file holds no signal to play", path)

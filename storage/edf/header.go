@@ -63,6 +63,18 @@ var (
 	ErrMalformed = errors.New("damaged or malformed EDF/BDF file")
 )
 
+// ChannelName returns the channel's name in signal label label: EDF+
+// labels are "<type> <name>" (EDF+ §2.1.3.1, e.g. "EMG FDS"), so a leading
+// "EMG " type is dropped ("EMG FDS" → "FDS"), and the label is trimmed. A
+// label that is only a type ("EMG") or has none ("FDS") is kept as it is.
+func ChannelName(label string) string {
+	label = strings.TrimSpace(label)
+	if rest, ok := strings.CutPrefix(label, "EMG "); ok && strings.TrimSpace(rest) != "" {
+		return strings.TrimSpace(rest)
+	}
+	return label
+}
+
 // malformed returns an ErrMalformed error with a formatted explanation.
 func malformed(format string, a ...any) error {
 	return fmt.Errorf("edf: %w: %s", ErrMalformed, fmt.Sprintf(format, a...))

@@ -75,3 +75,19 @@ func TestPaddingPanics(t *testing.T) {
 		})
 	}
 }
+
+func TestChannelName(t *testing.T) {
+	for _, tc := range []struct{ label, want string }{
+		{"EMG FDS", "FDS"},
+		{"EMG Ch 1  ", "Ch 1"},
+		{"FDS", "FDS"},
+		{"EMG", "EMG"},
+		{"EMG ", "EMG"},
+		{"EMGX", "EMGX"},
+		{"ECG I", "ECG I"},
+	} {
+		if got := ChannelName(tc.label); got != tc.want {
+			t.Errorf("ChannelName(%q) = %q, want %q", tc.label, got, tc.want)
+		}
+	}
+}

@@ -225,7 +225,7 @@ func Import(ctx context.Context, db storage.Store, patientID int64, rec *Recordi
 	for _, i := range sigs {
 		sig := &f.Signals[i]
 		uv, _ := edf.UnitUV(sig.PhysicalDim)
-		s.Labels = append(s.Labels, sig.Label)
+		s.Labels = append(s.Labels, edf.ChannelName(sig.Label))
 		s.ScaleUV = append(s.ScaleUV, sig.Scale()*uv)
 	}
 	if err := db.CreateSession(ctx, s); err != nil {

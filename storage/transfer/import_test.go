@@ -69,7 +69,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			if s.Type != storage.SessionImport || s.Status != storage.StatusCompleted || s.Device != "Test amp" ||
-				s.Samples != 600 || s.Lost != 0 || !slices.Equal(s.Labels, []string{"EMG A", "EMG B", "EMG C"}) ||
+				s.Samples != 600 || s.Lost != 0 || !slices.Equal(s.Labels, []string{"A", "B", "C"}) ||
 				math.Abs(s.ScaleUV[0]-0.5) > 1e-6 {
 				t.Errorf("session %+v", s)
 			}
