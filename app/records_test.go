@@ -218,3 +218,52 @@ func TestRecordingUsesPatientChannelLabels(t *testing.T) {
 		t.Fatalf("a 4-channel set-up relabelled an 8-channel recording: %v", s2.Labels)
 	}
 }
+
+// TestNotesDuringRecording: the screens' notes and markers are stored as
+// "note" annotations of the session being recorded, in order; without a
+// recording they are refused.
+func TestNotesDuringRecording(t *testing.T) {
+	svc, _ := testServices(t)
+	ctx := context.Background()
+	rec := svc.Deps().Recorder
+	if err := rec.Note("too early"); err == nil {
+		t.Fatal("a note without a recording was accepted")
+	}
+	p := testPatient(t, svc, "P-NOTE")
+	if _, err := svc.ConnectAndRecord(ctx, service.DeviceConfig{Protocol: "sim"}, p.ID, storage.SessionRecording); err != nil {
+		t.Fatal(err)
+	}
+	waitfor.Eventually(t, 10*time.Second, "samples recorded", func() bool {
+		_, _, got := svc.Recorder.State()
+		return got >= 100
+	})
+	for _, text := range []string{"Marker 1", "patient tired"} {
+		if err := rec.Note(text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rec.Note("  "); err == nil {
+		t.Error("an empty note was accepted")
+	}
+	s, err := svc.Recorder.Stop(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Device.Disconnect()
+	anns, err := svc.DB.ListAnnotations(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, a := range anns {
+		if a.Kind == "note" {
+			notes = append(notes, a.Text)
+			if a.Sample <= 0 || a.Sample > s.Samples {
+				t.Errorf("note %q at sample %d of %d", a.Text, a.Sample, s.Samples)
+			}
+		}
+	}
+	if strings.Join(notes, "|") != "Marker 1|patient tired" {
+		t.Errorf("stored notes %q", notes)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"myorehab/processing/pipeline"
@@ -120,5 +121,44 @@ func TestCrashRecoveryNotice(t *testing.T) {
 	test.Tap(h.m.Notice.Dismiss)
 	if h.m.Notice.Shown() {
 		t.Error("OK did not dismiss the notice")
+	}
+}
+
+// TestMarkersAndNotesWhileRecording: markers are numbered, typed notes are
+// added with Add note or Enter; both only while recording.
+func TestMarkersAndNotesWhileRecording(t *testing.T) {
+	h := newHarness(t)
+	h.connectSim()
+	h.selectPatient(1)
+	l := h.m.Live
+	if !l.Marker.Disabled() || !l.AddNote.Disabled() || !l.NoteEntry.Disabled() {
+		t.Fatal("marker and note enabled without a recording")
+	}
+	test.Tap(l.Record)
+	h.m.WaitIdle()
+	test.Tap(l.Marker)
+	test.Tap(l.Marker)
+	test.Type(l.NoteEntry, "patient tired")
+	test.Tap(l.AddNote)
+	test.Type(l.NoteEntry, "electrode re-taped")
+	l.NoteEntry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Tap(l.AddNote) // empty: nothing
+	want := []string{"Marker 1", "Marker 2", "patient tired", "electrode re-taped"}
+	if got := h.rec.noted(); !slices.Equal(got, want) {
+		t.Errorf("notes %q, want %q", got, want)
+	}
+	if l.NoteEntry.Text != "" || !strings.Contains(l.RecordInfo.Text, "electrode re-taped") {
+		t.Errorf("after the note: field %q, info %q", l.NoteEntry.Text, l.RecordInfo.Text)
+	}
+	test.Tap(l.Record) // stop
+	h.m.WaitIdle()
+	if !l.Marker.Disabled() {
+		t.Error("marker enabled after the recording")
+	}
+	test.Tap(l.Record)
+	h.m.WaitIdle()
+	test.Tap(l.Marker)
+	if got := h.rec.noted(); got[len(got)-1] != "Marker 1" {
+		t.Errorf("a new recording's first marker is %q", got[len(got)-1])
 	}
 }

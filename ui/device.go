@@ -25,8 +25,12 @@ type DevicePanel struct {
 	Rescan     *widget.Button      // lists the ports again
 	Connect    *widget.Button
 	Disconnect *widget.Button
-	State      *widget.Label // state, device, rate and loss counters
-	Message    *widget.Label // the app's message or the last error
+	State      *widget.Label // state and device in plain words; samples missing
+	Message    *widget.Label // the last error or a warning; hidden when none
+	// Details is the disclosure holding DetailText: the rate, the loss
+	// counters and the filters in technical terms.
+	Details    *widget.Accordion
+	DetailText *widget.Label
 	// Warning is the hobby-sensor SafetyWarning, shown while a hobby
 	// protocol is chosen or streams.
 	Warning *widget.Label
@@ -67,6 +71,11 @@ func newDevicePanel(sh shared, svc service.DeviceService, probe service.ProbeSer
 	p.State.Truncation = fyne.TextTruncateEllipsis
 	p.Message = widget.NewLabel("")
 	p.Message.Wrapping = fyne.TextWrapWord
+	p.Message.Hide()
+	p.DetailText = widget.NewLabel("")
+	p.DetailText.Wrapping = fyne.TextWrapWord
+	p.DetailText.SizeName = theme.SizeNameCaptionText
+	p.Details = widget.NewAccordion(widget.NewAccordionItem("Details", p.DetailText))
 	p.Warning = widget.NewLabel(SafetyWarning)
 	p.Warning.Importance = widget.DangerImportance
 	p.Warning.TextStyle.Bold = true
@@ -81,7 +90,10 @@ func newDevicePanel(sh shared, svc service.DeviceService, probe service.ProbeSer
 	protocol := container.NewHBox(widget.NewLabelWithStyle("Device", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Protocol)
 	buttons := container.NewHBox(p.Rescan, p.Connect, p.Disconnect, p.SetupButton)
 	row := container.NewBorder(nil, nil, protocol, buttons, p.Port)
-	p.content = container.NewVBox(row, p.Warning, p.PortHint, p.State, p.Message)
+	// The state on one line; the technical detail (rates, counters,
+	// filters) stays behind "Details" so it never takes the screen.
+	state := container.NewBorder(nil, nil, nil, p.Details, p.State)
+	p.content = container.NewVBox(row, p.Warning, p.PortHint, state, p.Message)
 	p.update()
 	return p
 }
@@ -149,7 +161,7 @@ func (p *DevicePanel) updateHint() {
 	i := slices.IndexFunc(p.ports, func(pi service.PortInfo) bool { return pi.Path == path })
 	switch {
 	case p.Protocol.Selected == simProtocol:
-		p.PortHint.SetText("The simulator needs no port.")
+		p.PortHint.SetText("")
 	case i >= 0:
 		p.PortHint.SetText(p.ports[i].Description)
 	case len(p.ports) == 0:
@@ -159,6 +171,7 @@ func (p *DevicePanel) updateHint() {
 	default:
 		p.PortHint.SetText("")
 	}
+	setVisible(p.PortHint, p.PortHint.Text != "", p.win.Content())
 }
 
 func (p *DevicePanel) onConnectTapped() {
@@ -230,8 +243,11 @@ func (p *DevicePanel) update() {
 	enable(p.Connect, idle)
 	enable(p.Disconnect, p.busy == "" && st != service.Disconnected && !p.recording)
 	enable(p.Protocol, idle)
-	enable(p.Port, idle && p.Protocol.Selected != simProtocol)
+	enable(p.Port, idle)
 	enable(p.Rescan, idle)
+	sim := p.Protocol.Selected == simProtocol // the simulator needs no port: none shown
+	setVisible(p.Port, !sim, p.win.Content())
+	setVisible(p.Rescan, !sim, p.win.Content())
 	p.updateHint()
 	setVisible(p.Warning, hobbyProtocol(p.Protocol.Selected) || (st != service.Disconnected && hobbyProtocol(p.status.Info.Protocol)), p.win.Content())
 	if p.Setup != nil {
@@ -249,16 +265,23 @@ func (p *DevicePanel) update() {
 	case "disconnect":
 		setLabel(p.State, "Disconnecting…")
 	default:
-		setLabel(p.State, deviceLine(p.status))
+		setLabel(p.State, plainDeviceLine(p.status))
 	}
-	msg, imp := p.status.Message, widget.MediumImportance
+	detail := deviceLine(p.status)
+	if p.status.Message != "" {
+		detail += "\n" + p.status.Message
+	}
+	setLabel(p.DetailText, detail)
+	// The message line is for what needs attention; the app's routine
+	// message ("Streaming from … (filters)") is a detail.
+	msg, imp := "", widget.MediumImportance
 	switch {
 	case p.errMsg != "":
 		msg, imp = p.errMsg, widget.DangerImportance
 	case st == service.Failed:
-		imp = widget.DangerImportance
-	case st == service.Reconnecting || p.status.Lost+p.status.Dropped+p.status.CorruptPackets > 0:
-		imp = widget.WarningImportance
+		msg, imp = p.status.Message, widget.DangerImportance
+	case st == service.Reconnecting:
+		msg, imp = p.status.Message, widget.WarningImportance
 	}
 	if p.recording && st != service.Disconnected {
 		if msg != "" {
@@ -270,6 +293,7 @@ func (p *DevicePanel) update() {
 		p.Message.Importance = imp
 		p.Message.SetText(msg)
 	}
+	setVisible(p.Message, msg != "", p.win.Content())
 }
 
 // disabler is a widget that can be enabled and disabled.

@@ -149,6 +149,7 @@ type fakeRecorder struct {
 	active   int // index in sessions, -1 when idle
 	samples  int64
 	startErr error
+	notes    []string
 }
 
 func newFakeRecorder() *fakeRecorder { return &fakeRecorder{active: -1} }
@@ -191,6 +192,23 @@ func (f *fakeRecorder) end() {
 	defer f.mu.Unlock()
 	f.sessions[f.active].Status = storage.StatusInterrupted
 	f.active = -1
+}
+
+// Note keeps text as a note of the active session.
+func (f *fakeRecorder) Note(text string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.active < 0 {
+		return errors.New("no recording is running")
+	}
+	f.notes = append(f.notes, text)
+	return nil
+}
+
+func (f *fakeRecorder) noted() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.notes)
 }
 
 func (f *fakeRecorder) setSamples(n int64) {

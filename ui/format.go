@@ -147,6 +147,31 @@ func deviceLine(st service.DeviceStatus) string {
 	return b.String()
 }
 
+// plainDeviceLine is the device's state for the top bar in plain words,
+// e.g. "Streaming — Simulated amplifier · 8 channels" or "Failed — replay
+// on /tmp/x.edf"; samples missing are named only when some are. The
+// technical line (rates, counters) is deviceLine, behind "Details".
+func plainDeviceLine(st service.DeviceStatus) string {
+	var b strings.Builder
+	b.WriteString(st.State.String())
+	if st.State == service.Disconnected {
+		return b.String()
+	}
+	switch {
+	case st.Info.Device != "":
+		b.WriteString(" — " + st.Info.Device)
+	case st.Info.Port != "":
+		b.WriteString(" — " + st.Info.Protocol + " on " + st.Info.Port)
+	}
+	if st.Info.Channels > 0 && st.State == service.Streaming {
+		fmt.Fprintf(&b, " · %d channels", st.Info.Channels)
+	}
+	if n := st.Lost + st.Dropped; n > 0 && (st.State == service.Streaming || st.State == service.Reconnecting) {
+		b.WriteString(" · " + groupDigits(int64(n)) + " samples missing")
+	}
+	return b.String()
+}
+
 // formatRate formats a sample rate, e.g. "249.8 Hz".
 func formatRate(hz float64) string {
 	return strconv.FormatFloat(hz, 'f', 1, 64) + " Hz"

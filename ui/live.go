@@ -38,6 +38,12 @@ type LivePanel struct {
 	// Calibrate opens the calibration wizard; hidden without a
 	// CalibrationService.
 	Calibrate *widget.Button
+	// Marker places a numbered marker ("Marker 3") in the recording;
+	// NoteEntry and AddNote add a typed note (Enter adds it too). Both
+	// are stored as "note" annotations and enabled only while recording.
+	Marker    *widget.Button
+	NoteEntry *widget.Entry
+	AddNote   *widget.Button
 
 	shared
 	rec        service.RecordingService
@@ -50,6 +56,8 @@ type LivePanel struct {
 	sessionID  int64
 	samples    int64
 	note       string // shown when idle: the last saved session or error
+	markers    int    // markers placed in the recording in progress
+	lastNote   string // the last note or marker added to it
 	snap       *pipeline.Snapshot
 	trendKey   [2]int // points and fatigued channels of the fatigue chart shown
 	// changed is called after recording starts or stops (set by MainScreen).
@@ -87,8 +95,16 @@ func newLivePanel(sh shared, rec service.RecordingService) *LivePanel {
 		}
 	})
 	p.Calibrate.Hide()
-	bar := container.NewBorder(nil, nil, container.NewHBox(p.Mode, p.Record, p.Calibrate), nil, p.RecordInfo)
-	p.content = container.NewBorder(container.NewVBox(bar, p.Notice), nil, nil, nil, p.Tabs)
+	p.Marker = widget.NewButtonWithIcon("Marker", theme.ContentAddIcon(), p.onMarkerTapped)
+	p.NoteEntry = widget.NewEntry()
+	p.NoteEntry.OnSubmitted = func(string) { p.onAddNoteTapped() }
+	p.AddNote = widget.NewButtonWithIcon("Add note", theme.DocumentCreateIcon(), p.onAddNoteTapped)
+	// Two lines that are always there, so nothing moves when a recording
+	// starts: the recording's buttons and state, then the trace mode and
+	// the note field.
+	bar := container.NewBorder(nil, nil, container.NewHBox(p.Record, p.Marker, p.Calibrate), nil, p.RecordInfo)
+	notes := container.NewBorder(nil, nil, p.Mode, p.AddNote, p.NoteEntry)
+	p.content = container.NewBorder(container.NewVBox(bar, notes, p.Notice), nil, nil, nil, p.Tabs)
 	p.update()
 	return p
 }
@@ -251,7 +267,7 @@ func (p *LivePanel) onRecordTapped() {
 			}
 			p.log.Info("recording started", "session", id, "patient", pt.Code)
 			p.recording, p.sessionID, p.samples, p.started, p.recPatient = true, id, 0, p.now(), pt.Code
-			p.note = ""
+			p.note, p.markers, p.lastNote = "", 0, ""
 			p.update()
 			p.notify()
 		}
@@ -285,6 +301,38 @@ func (p *LivePanel) stop() {
 	})
 }
 
+// onMarkerTapped places the next numbered marker in the recording.
+func (p *LivePanel) onMarkerTapped() {
+	if !p.recording {
+		return
+	}
+	p.markers++
+	p.addNote(fmt.Sprintf("Marker %d", p.markers))
+}
+
+// onAddNoteTapped adds the typed note to the recording and clears the field.
+func (p *LivePanel) onAddNoteTapped() {
+	text := strings.TrimSpace(p.NoteEntry.Text)
+	if !p.recording || text == "" {
+		return
+	}
+	p.NoteEntry.SetText("")
+	p.addNote(text)
+}
+
+// addNote stores text as a note at the recording's newest sample and says
+// so in RecordInfo's place until the next refresh of the counters.
+func (p *LivePanel) addNote(text string) {
+	if err := p.rec.Note(text); err != nil {
+		p.log.Error("note", "err", err)
+		p.showError("note", userMessage("Could not add the note", err), err)
+		return
+	}
+	p.log.Info("note", "session", p.sessionID, "text", text)
+	p.lastNote = text
+	p.update()
+}
+
 func (p *LivePanel) notify() {
 	if p.changed != nil {
 		p.changed()
@@ -299,13 +347,17 @@ func (p *LivePanel) recordText() string {
 		if p.recPatient != "" {
 			who = " · " + p.recPatient
 		}
-		return fmt.Sprintf("● REC %s · %s samples%s", formatDuration(p.now().Sub(p.started)), groupDigits(p.samples), who)
+		text := fmt.Sprintf("● REC %s%s · %s samples", formatDuration(p.now().Sub(p.started)), who, groupDigits(p.samples))
+		if p.lastNote != "" {
+			text = fmt.Sprintf("● REC %s%s · noted: %s", formatDuration(p.now().Sub(p.started)), who, p.lastNote)
+		}
+		return text
 	case p.busy:
 		return "Please wait…"
 	case p.note != "":
 		return p.note
 	case p.patient == nil:
-		return "Select a patient to record."
+		return "Select or add a patient on the left, then press Record."
 	case !p.streaming:
 		return "Connect a device to record."
 	}
@@ -332,5 +384,13 @@ func (p *LivePanel) update() {
 		enable(p.Record, !p.busy && p.patient != nil && p.streaming)
 	}
 	setLabel(p.RecordInfo, p.recordText())
+	enable(p.Marker, p.recording && !p.busy)
+	enable(p.NoteEntry, p.recording && !p.busy)
+	enable(p.AddNote, p.recording && !p.busy)
+	if p.recording {
+		p.NoteEntry.SetPlaceHolder("Note for this recording, then Enter")
+	} else {
+		p.NoteEntry.SetPlaceHolder("Notes and markers while recording")
+	}
 	enable(p.Calibrate, !p.busy && !p.recording && p.patient != nil && p.streaming)
 }

@@ -230,8 +230,11 @@ func TestConnectStreaming(t *testing.T) {
 	if got := h.dev.calls(); len(got) != 1 || got[0] != (service.DeviceConfig{Protocol: "cyton", Port: "/dev/ttyACM3"}) {
 		t.Fatalf("Connect calls %+v", got)
 	}
-	if !strings.HasPrefix(d.State.Text, "Streaming — OpenBCI Cyton on /dev/ttyACM3 · 8 ch · 249.8 Hz") {
+	if d.State.Text != "Streaming — OpenBCI Cyton · 8 channels" {
 		t.Errorf("state line %q", d.State.Text)
+	}
+	if !strings.HasPrefix(d.DetailText.Text, "Streaming — OpenBCI Cyton on /dev/ttyACM3 · 8 ch · 249.8 Hz") {
+		t.Errorf("details %q", d.DetailText.Text)
 	}
 	if !d.Connect.Disabled() || d.Disconnect.Disabled() || !d.Port.Disabled() {
 		t.Errorf("streaming: Connect disabled %v, Disconnect disabled %v, Port disabled %v", d.Connect.Disabled(), d.Disconnect.Disabled(), d.Port.Disabled())
@@ -314,8 +317,8 @@ func TestConnectNeedsPort(t *testing.T) {
 		t.Errorf("message %q, want a request for the port", d.Message.Text)
 	}
 	d.Protocol.SetSelected("sim") // the simulator needs none
-	if !d.Port.Disabled() {
-		t.Error("port entry enabled for the simulator")
+	if d.Port.Visible() || d.Rescan.Visible() {
+		t.Error("port box shown for the simulator")
 	}
 	test.Tap(d.Connect)
 	h.m.WaitIdle()
@@ -327,11 +330,11 @@ func TestConnectNeedsPort(t *testing.T) {
 func TestRecordDisabled(t *testing.T) {
 	h := newHarness(t)
 	l := h.m.Live
-	if !l.Record.Disabled() || l.RecordInfo.Text != "Select a patient to record." {
+	if !l.Record.Disabled() || l.RecordInfo.Text != "Select or add a patient on the left, then press Record." {
 		t.Errorf("no patient, no device: Record disabled %v, info %q", l.Record.Disabled(), l.RecordInfo.Text)
 	}
 	h.connectSim()
-	if !l.Record.Disabled() || l.RecordInfo.Text != "Select a patient to record." {
+	if !l.Record.Disabled() || l.RecordInfo.Text != "Select or add a patient on the left, then press Record." {
 		t.Errorf("streaming without patient: Record disabled %v, info %q", l.Record.Disabled(), l.RecordInfo.Text)
 	}
 	test.Tap(l.Record)
@@ -378,7 +381,7 @@ func TestRecordStartStop(t *testing.T) {
 	now = t0.Add(65 * time.Second)
 	h.rec.setSamples(16250)
 	h.m.Refresh()
-	if want := "● REC 1:05 · 16\u2009250 samples · P-002"; l.RecordInfo.Text != want {
+	if want := "● REC 1:05 · P-002 · 16\u2009250 samples"; l.RecordInfo.Text != want {
 		t.Errorf("recording info %q, want %q", l.RecordInfo.Text, want)
 	}
 	if !strings.Contains(h.m.StatusBar.Text, "● Recording 1:05") {

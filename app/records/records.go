@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 
 	"myorehab/app/record"
@@ -277,6 +278,21 @@ func (r Recordings) StopRecording(ctx context.Context) (*storage.Session, error)
 }
 
 func (r Recordings) Recording() (bool, int64, int64) { return r.Recorder.State() }
+
+// Note adds a "note" annotation at the newest sample of the recording.
+func (r Recordings) Note(text string) error {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return errors.New("the note is empty")
+	}
+	if active, _, _ := r.Recorder.State(); !active {
+		return errors.New("no recording is running")
+	}
+	if err := r.Recorder.AnnotateStream(&storage.Annotation{Kind: "note", Text: text}, math.MaxUint64); err != nil {
+		return fmt.Errorf("add note: %w", err)
+	}
+	return nil
+}
 
 func (r Recordings) ListSessions(ctx context.Context, patientID int64) ([]storage.Session, error) {
 	ss, err := r.DB.ListSessions(ctx, storage.SessionFilter{PatientID: patientID})

@@ -117,6 +117,11 @@ type RecordingService interface {
 	Recording() (active bool, sessionID int64, samples int64)
 	// ListSessions returns the sessions of patient patientID, newest first.
 	ListSessions(ctx context.Context, patientID int64) ([]storage.Session, error)
+	// Note adds a therapist's note (a marker's "Marker 3" or free text) to
+	// the session being recorded at its newest sample, stored as a "note"
+	// annotation. It never waits for the database; it fails when no
+	// session is being recorded.
+	Note(text string) error
 }
 
 // ProbeEvidence is what probing a port found for one protocol.
