@@ -99,7 +99,9 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 	loadMains(svc.Device, a.Preferences())
 	svc.mains = mainsSetting{dev: svc.Device, prefs: a.Preferences()}
 	scr := BuildUI(a, w, svc)
-	w.Resize(fyne.NewSize(1280, 800))
+	// The smallest screen MyoRehab is made for (a 1280×720 laptop panel);
+	// the window can be enlarged, and its content never needs more.
+	w.Resize(fyne.NewSize(1280, 720))
 	if len(recovered) > 0 {
 		scr.ShowInterrupted(interruptedSessions(ctx, db, recovered))
 	}

@@ -380,14 +380,14 @@ func TestHistoryTableAndTrend(t *testing.T) {
 	if n := len(p.SessionList()); n != 5 || p.SessionList()[0].ID != 5 {
 		t.Fatalf("history %d sessions, newest %d", n, p.SessionList()[0].ID)
 	}
-	if row := p.cells(0); row[5] != "34.0 µV" || row[6] != "86.0 Hz" || row[3] != "completed" || row[2] != "1:00" {
+	if row := p.cells(0); row[3] != "34.0" || row[4] != "86.0" || row[1] != "Therapy" || row[2] != "1:00" {
 		t.Errorf("newest row %q", row)
 	}
-	if row := p.cells(3); row[6] != "–" {
-		t.Errorf("row without MDF shows %q, want –", row[6])
+	if row := p.cells(3); row[4] != "–" {
+		t.Errorf("row without MDF shows %q, want –", row[4])
 	}
-	if !p.Trend.Visible() {
-		t.Error("trend hidden with a HistoryService")
+	if p.HistoryTabs == nil || len(p.HistoryTabs.Items) != 2 {
+		t.Error("no trend tab with a HistoryService")
 	}
 	s := p.Trend.Series()
 	if len(s) != 2 || !slices.Equal(s[0].Y, []float64{30, 31, 32, 33, 34}) || !math.IsNaN(s[1].Y[1]) || s[1].Y[4] != 86 {
@@ -414,7 +414,7 @@ func TestHistoryOptional(t *testing.T) {
 	h.m.WaitIdle()
 	test.Tap(h.m.Live.Record)
 	h.m.WaitIdle()
-	if row := p.cells(0); row[5] != "–" || row[6] != "–" {
+	if row := p.cells(0); row[3] != "–" || row[4] != "–" {
 		t.Errorf("row without a HistoryService %q, want no metrics", row)
 	}
 }

@@ -37,20 +37,6 @@ func sessionCells(s storage.Session) [len(sessionColumns)]string {
 	return [...]string{date, string(s.Type), formatDuration(s.Duration()), string(s.Status), groupDigits(s.Samples)}
 }
 
-// historyColumns are the headers of the session history table.
-var historyColumns = [...]string{"Date", "Type", "Duration", "Status", "Samples", "Mean RMS", "Mean MDF"}
-
-// historyCells returns the history table cells of s, in historyColumns
-// order; unknown metrics show "–".
-func historyCells(s service.SessionSummary) [len(historyColumns)]string {
-	var out [len(historyColumns)]string
-	base := sessionCells(s.Session)
-	copy(out[:], base[:])
-	out[len(base)] = formatMetric(s.MeanRMSUV, "µV")
-	out[len(base)+1] = formatMetric(s.MeanMDFHz, "Hz")
-	return out
-}
-
 // formatMetric formats v with one decimal and its unit, "–" when v is NaN.
 func formatMetric(v float64, unit string) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -51,8 +51,10 @@ type PatientPanel struct {
 	Sessions  *widget.Table  // the selected patient's sessions with their metrics
 	Message   *widget.Label  // the last error, empty when none
 	// Trend charts mean RMS and MDF across the sessions, oldest to newest;
-	// hidden without a HistoryService.
-	Trend *plot.Chart
+	// hidden without a HistoryService. HistoryTabs ("Sessions", "Trend")
+	// holds it beside the table; nil without a HistoryService.
+	Trend       *plot.Chart
+	HistoryTabs *container.AppTabs
 	// Open reviews the selected session (hidden without a ReviewService);
 	// ExportButton exports it and ImportButton imports a file as a new
 	// session of the patient (both hidden without a TransferService).
@@ -85,7 +87,7 @@ type PatientPanel struct {
 func newPatientPanel(sh shared, svc service.PatientService, rec service.RecordingService, d Deps) *PatientPanel {
 	p := &PatientPanel{shared: sh, svc: svc, rec: rec, hist: d.History, review: d.Review, xfer: d.Transfer, session: -1}
 	p.Search = widget.NewEntry()
-	p.Search.SetPlaceHolder("Search code or name")
+	p.Search.SetPlaceHolder("Search")
 	p.Search.OnChanged = func(string) { p.Reload() }
 	p.List = widget.NewList(
 		func() int { return len(p.patients) },
@@ -102,13 +104,7 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	p.Message.Wrapping = fyne.TextWrapWord
 	p.Message.Hide()
 
-	p.Sessions = widget.NewTableWithHeaders(
-		func() (int, int) { return len(p.sessions), len(historyColumns) },
-		func() fyne.CanvasObject { return widget.NewLabel("2006-01-02 15:04") },
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(p.cells(id.Row)[id.Col])
-		},
-	)
+	p.Sessions = newHistoryTable(func() int { return len(p.sessions) }, p.cells)
 	p.Sessions.OnSelected = func(id widget.TableCellID) {
 		p.session = id.Row
 		p.updateButtons()
@@ -116,18 +112,6 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	p.Sessions.OnUnselected = func(widget.TableCellID) {
 		p.session = -1
 		p.updateButtons()
-	}
-	p.Sessions.ShowHeaderColumn = false
-	p.Sessions.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	p.Sessions.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 {
-			o.(*widget.Label).SetText(historyColumns[id.Col])
-		}
-	}
-	for i, w := range []float32{160, 105, 85, 110, 100, 95, 95} {
-		p.Sessions.SetColumnWidth(i, w)
 	}
 	p.Trend = plot.NewChart("No session metrics yet.")
 	p.Open = widget.NewButtonWithIcon("Review", theme.VisibilityIcon(), p.onOpenTapped)
@@ -145,15 +129,21 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	}
 	p.updateButtons()
 
-	patients := container.NewBorder(
-		container.NewVBox(widget.NewLabelWithStyle("Patients", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Search),
-		container.NewVBox(p.AddButton, p.Message), nil, nil, p.List)
-	trend := container.NewGridWrap(fyne.NewSize(560, 170), p.Trend)
-	if p.hist == nil {
-		trend.Hide()
+	// Patients: title, search and Add on top, the list takes what is left.
+	head := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Patients", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.AddButton, p.Search)
+	patients := container.NewBorder(head, p.Message, nil, nil, p.List)
+	// Sessions: the patient, then the history (table or trend) filling
+	// the rest, the session buttons below.
+	table := container.New(&fitColumns{table: p.Sessions, weights: historyWeights[:]}, p.Sessions)
+	history := fyne.CanvasObject(table)
+	if p.hist != nil {
+		p.HistoryTabs = container.NewAppTabs(
+			container.NewTabItem("Sessions", table),
+			container.NewTabItem("Trend", p.Trend))
+		history = p.HistoryTabs
 	}
 	sessionButtons := container.NewHBox(p.Open, p.ExportButton, p.ImportButton)
-	sessions := container.NewBorder(p.Current, container.NewVBox(sessionButtons, trend), nil, nil, p.Sessions)
+	sessions := container.NewBorder(p.Current, sessionButtons, nil, nil, history)
 	split := container.NewVSplit(patients, sessions)
 	split.Offset = 0.4
 	p.content = split

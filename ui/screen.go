@@ -131,7 +131,7 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 	}
 
 	split := container.NewHSplit(m.Patients.content, m.Live.content)
-	split.Offset = 0.35
+	split.Offset = 0.4
 	top := container.NewBorder(nil, nil, nil, right, m.Device.content)
 	m.Notice = newNotice(func() fyne.CanvasObject { return m.content })
 	m.content = container.NewBorder(
