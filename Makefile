@@ -11,9 +11,9 @@ export LANG := en_US.UTF-8
 # independent EDF+ reader).
 RUN_PKGS  := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-TEST_PKGS := $(RUN_PKGS) socat xvfb xauth imagemagick python3-mne
+TEST_PKGS := $(RUN_PKGS) socat xvfb xauth imagemagick xdotool python3-mne
 
-.PHONY: all build run demo test check fmt-check vet staticcheck gotest alloctest bench screenshot deps-run deps-test clean
+.PHONY: all build run demo test check fmt-check vet staticcheck gotest alloctest bench screenshot screenshots deps-run deps-test clean
 
 all: build
 
@@ -62,6 +62,13 @@ bench:
 # blank on a real window under Xvfb).
 screenshot: build
 	./scripts/screenshot.sh $(BIN) docs/screenshot.png
+
+# The main screens at 1280x720, 1366x768 and 1920x1080 into docs/screens/
+# (shown in the README): a real window under Xvfb, driven by the demo's
+# steps (MYOREHAB_STEPS), captured with ImageMagick. SIZES="1280x720" or
+# SCREENS="live review" narrow the run.
+screenshots: build deps-test
+	./scripts/screens.sh $(BIN) docs/screens
 
 clean:
 	rm -rf bin

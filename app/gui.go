@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -114,7 +117,10 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 		fyne.Do(a.Quit)
 	}()
 	if opts.Demo {
-		go startDemo(ctx, svc, scr)
+		go func() {
+			startDemo(ctx, svc, scr)
+			runSteps(ctx, svc, scr, os.Getenv(StepsEnv))
+		}()
 	}
 	if opts.Glove != "" {
 		go func() {
@@ -230,6 +236,41 @@ func interruptedSessions(ctx context.Context, db *sqlite.DB, ids []int64) []ui.I
 		out = append(out, it)
 	}
 	return out
+}
+
+// StepsEnv names the environment variable with the steps the demo takes
+// once it streams (make screenshots uses it): comma-separated
+// ui.MainScreen.Step names and "wait:N" pauses of N seconds, e.g.
+// "record,wait:5,stop,review".
+const StepsEnv = "MYOREHAB_STEPS"
+
+// runSteps takes the demo's steps (StepsEnv); a step that fails is logged
+// and the rest still run.
+func runSteps(ctx context.Context, svc *Services, scr *ui.MainScreen, steps string) {
+	for _, st := range strings.Split(steps, ",") {
+		st = strings.TrimSpace(st)
+		if st == "" {
+			continue
+		}
+		if n, ok := strings.CutPrefix(st, "wait:"); ok {
+			sec, err := strconv.ParseFloat(n, 64)
+			if err != nil {
+				svc.Log.Error("demo step", "step", st, "err", err)
+				continue
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Duration(sec * float64(time.Second))):
+			}
+			continue
+		}
+		var err error
+		fyne.DoAndWait(func() { err = scr.Step(st) })
+		if err != nil {
+			svc.Log.Error("demo step", "step", st, "err", err)
+		}
+	}
 }
 
 // ensureDemoPatient returns the demo patient, creating it if needed.
