@@ -471,7 +471,7 @@ func TestReviewScreen(t *testing.T) {
 	if got := v.VisibleMarkers(); len(got) != 1 || got[0].Text != "Close hand" {
 		t.Errorf("markers in view %+v, want Close hand", got)
 	}
-	if !strings.HasPrefix(r.Info.Text, "0:00.0–0:10.0 of 2:00.0 · 10 s shown · 1 annotations") {
+	if !strings.HasPrefix(r.Info.Text, "0:00.0–0:10.0 of 2:00.0 · 10 s shown · 1 note or event") {
 		t.Errorf("info %q", r.Info.Text)
 	}
 	test.Tap(r.ZoomIn)

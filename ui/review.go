@@ -75,7 +75,7 @@ func newReviewScreen(sh shared, svc service.ReviewService, s storage.Session, on
 	r.Message.Wrapping = fyne.TextWrapWord
 	r.enable(false)
 
-	nav := container.NewBorder(nil, nil, container.NewHBox(r.Back, r.ZoomOut, r.ZoomIn), r.Forward, r.Position)
+	nav := container.NewBorder(nil, nil, container.NewHBox(r.Back, r.ZoomOut, r.ZoomIn), r.Forward, visibleTrack(r.Position))
 	bottom := container.NewVBox(nav, container.NewBorder(nil, nil, nil, container.NewHBox(r.Export, r.Close), r.Info))
 	content := container.NewBorder(r.Message, bottom, nil, nil, r.Viewer)
 	title := fmt.Sprintf("Session %d", s.ID)
@@ -121,8 +121,8 @@ func (r *ReviewScreen) setRecording(rec *service.Recording) {
 		}
 		markers[i] = plot.Marker{Sample: a.Sample, Duration: a.Duration, Text: text}
 	}
-	r.Message.SetText(fmt.Sprintf("%d channels at %s Hz · %d annotations. Scroll with the mouse wheel or the slider.",
-		len(rec.Channels), formatNumber(rec.RateHz), len(rec.Annotations)))
+	r.Message.SetText(fmt.Sprintf("%d channels · %s · %s. Scroll with the mouse wheel or the slider.",
+		len(rec.Channels), formatDuration(time.Duration(float64(len(rec.Channels[0]))/rec.RateHz*float64(time.Second))), plural(len(rec.Annotations), "note or event", "notes and events")))
 	r.Message.Importance = widget.MediumImportance
 	r.Viewer.SetRecording(rec.Channels, rec.RateHz, rec.Labels, markers)
 	r.enable(true)
@@ -163,8 +163,16 @@ func (r *ReviewScreen) sync() {
 // "0:10.0–0:20.0 of 5:00.0 · 10 s shown · 3 annotations in view".
 func reviewInfo(start, span, total int64, rateHz float64, markers int) string {
 	at := func(n int64) string { return formatClock(float64(n) / rateHz) }
-	return fmt.Sprintf("%s–%s of %s · %s s shown · %d annotations in view",
-		at(start), at(start+span), at(total), formatNumber(float64(span)/rateHz), markers)
+	return fmt.Sprintf("%s–%s of %s · %s s shown · %s in view",
+		at(start), at(start+span), at(total), formatNumber(float64(span)/rateHz), plural(markers, "note or event", "notes and events"))
+}
+
+// plural returns "1 <one>" or "<n> <many>".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprint(n) + " " + many
 }
 
 // formatClock formats seconds as m:ss.s.

@@ -4,7 +4,9 @@ import (
 	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // rehabTheme is the clinic theme: Fyne's default theme with larger text,
@@ -98,3 +100,20 @@ func (t *rehabTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Col
 }
 
 func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 0xff} }
+
+// trackTheme is the clinic theme with a light track colour: a slider's
+// track is drawn in the input background, which the dark theme makes
+// nearly invisible on a dialog.
+type trackTheme struct{ *rehabTheme }
+
+func (t trackTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameInputBackground {
+		return rgb(0x6a, 0x6e, 0x74)
+	}
+	return t.rehabTheme.Color(n, v)
+}
+
+// visibleTrack shows slider s with a track that stands out.
+func visibleTrack(s *widget.Slider) fyne.CanvasObject {
+	return container.NewThemeOverride(s, trackTheme{newRehabTheme()})
+}

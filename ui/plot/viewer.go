@@ -311,7 +311,7 @@ func (v *Viewer) Image(w, h int) *image.RGBA {
 // MinSize returns a size in which a few lanes stay readable.
 func (v *Viewer) MinSize() fyne.Size {
 	v.ExtendBaseWidget(v)
-	return fyne.NewSize(480, 280)
+	return fyne.NewSize(480, 320)
 }
 
 // CreateRenderer implements fyne.Widget.
@@ -328,8 +328,68 @@ func (v *Viewer) CreateRenderer() fyne.WidgetRenderer {
 		r.marks[i] = canvas.NewText("", MarkerColor())
 		r.objects = append(r.objects, r.markBoxes[i], r.marks[i])
 	}
+	r.ticks = make([]*canvas.Text, maxTicks)
+	r.tickLines = make([]*canvas.Line, maxTicks)
+	for i := range r.ticks {
+		r.ticks[i] = canvas.NewText("", LabelColor())
+		r.tickLines[i] = canvas.NewLine(GridColor())
+		r.objects = append(r.objects, r.tickLines[i], r.ticks[i])
+	}
+	r.fixed = len(r.objects)
 	r.sync()
 	return r
+}
+
+// maxTicks bounds the time axis labels.
+const maxTicks = 16
+
+// tickSeconds returns a round tick interval (1, 2, 5 × 10^k s) that puts
+// about one label per 110 px on a width of px pixels covering spanS seconds.
+func tickSeconds(spanS float64, px float32) float64 {
+	n := max(1, math.Floor(float64(px)/110))
+	raw := spanS / n
+	if !(raw > 0) {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= raw {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// formatTick formats a time axis label: m:ss, or m:ss.f / m:ss.ff when
+// the interval step is below a second.
+func formatTick(sec, step float64) string {
+	neg := sec < 0
+	sec = math.Abs(sec)
+	m := int(sec / 60)
+	rest := sec - float64(m*60)
+	dec := 0
+	switch {
+	case step < 0.1:
+		dec = 2
+	case step < 1:
+		dec = 1
+	}
+	w := 2
+	if dec > 0 {
+		w = 3 + dec
+	}
+	s := strconv.Itoa(m) + ":" + leftPad(strconv.FormatFloat(rest, 'f', dec, 64), w)
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+func leftPad(s string, w int) string {
+	for len(s) < w {
+		s = "0" + s
+	}
+	return s
 }
 
 type viewerRenderer struct {
@@ -339,6 +399,9 @@ type viewerRenderer struct {
 	nameBoxes []*canvas.Rectangle
 	marks     []*canvas.Text
 	markBoxes []*canvas.Rectangle
+	ticks     []*canvas.Text // time axis labels under the traces
+	tickLines []*canvas.Line
+	fixed     int // objects before the channel names
 	objects   []fyne.CanvasObject
 }
 
@@ -348,13 +411,22 @@ func (r *viewerRenderer) MinSize() fyne.Size { return r.v.MinSize() }
 
 func (r *viewerRenderer) Objects() []fyne.CanvasObject { return r.objects }
 
+// Layout puts the traces on top and, under them, a band with the
+// annotation texts (one row; a text that would overlap its neighbour is
+// left out, its dashed line stays) and the time axis.
 func (r *viewerRenderer) Layout(size fyne.Size) {
-	r.raster.Resize(size)
-	r.raster.Move(fyne.NewPos(0, 0))
 	pad := r.v.Theme().Size(theme.SizeNamePadding)
+	textH := r.ticks[0].MinSize().Height
+	if textH <= 0 {
+		textH = r.v.Theme().Size(theme.SizeNameCaptionText) * 1.4
+	}
+	band := 2*textH + 2*pad
+	traceH := max(size.Height-band, 1)
+	r.raster.Resize(fyne.NewSize(size.Width, traceH))
+	r.raster.Move(fyne.NewPos(0, 0))
 	n := len(r.names)
 	for i, t := range r.names {
-		top := size.Height * float32(i) / float32(n)
+		top := traceH * float32(i) / float32(n)
 		ts := t.MinSize()
 		t.Resize(ts)
 		t.Move(fyne.NewPos(2*pad, top+pad+6))
@@ -363,19 +435,63 @@ func (r *viewerRenderer) Layout(size fyne.Size) {
 	}
 	start, span := r.v.Window()
 	vis := r.v.VisibleMarkers()
+	right := float32(-1) // right edge of the last text placed
 	for i, t := range r.marks {
 		if i >= len(vis) || span <= 0 {
 			continue
 		}
 		x := float32(vis[i].Sample-start) * size.Width / float32(span)
 		ts := t.MinSize()
-		// stagger the texts over three rows so neighbours do not overlap
-		y := size.Height - float32(1+i%3)*(ts.Height+2)
-		x = min(x+2, size.Width-ts.Width)
+		x = min(x, size.Width-ts.Width-pad)
+		if t.Text == "" || x < right+pad {
+			t.Hide()
+			r.markBoxes[i].Hide()
+			continue
+		}
+		t.Show()
+		r.markBoxes[i].Show()
+		y := traceH + pad/2
 		t.Resize(ts)
 		t.Move(fyne.NewPos(x+pad/2, y))
 		r.markBoxes[i].Resize(fyne.NewSize(ts.Width+pad, ts.Height))
 		r.markBoxes[i].Move(fyne.NewPos(x, y))
+		right = x + ts.Width + pad
+	}
+	r.layoutTicks(size, traceH+textH+pad, textH)
+}
+
+// layoutTicks places the time axis labels (seconds from the recording's
+// start) at round intervals along y.
+func (r *viewerRenderer) layoutTicks(size fyne.Size, y, textH float32) {
+	start, span := r.v.Window()
+	rate := r.v.rateHz
+	for i := range r.ticks {
+		r.ticks[i].Hide()
+		r.tickLines[i].Hide()
+	}
+	if span <= 0 || !(rate > 0) || size.Width <= 0 {
+		return
+	}
+	t0, spanS := float64(start)/rate, float64(span)/rate
+	step := tickSeconds(spanS, size.Width)
+	size14 := r.v.Theme().Size(theme.SizeNameCaptionText)
+	first := math.Ceil(t0/step) * step
+	for i := range r.ticks {
+		sec := first + float64(i)*step
+		if sec > t0+spanS {
+			break
+		}
+		x := float32((sec - t0) / spanS * float64(size.Width))
+		t := r.ticks[i]
+		setText(t, formatTick(sec, step), size14)
+		ts := t.MinSize()
+		t.Resize(ts)
+		t.Move(fyne.NewPos(min(max(x-ts.Width/2, 0), size.Width-ts.Width), y))
+		t.Show()
+		l := r.tickLines[i]
+		l.Position1 = fyne.NewPos(x, y-textH/3)
+		l.Position2 = fyne.NewPos(x, y)
+		l.Show()
 	}
 }
 
@@ -385,7 +501,7 @@ func (r *viewerRenderer) sync() {
 	if len(r.names) != n {
 		r.names = make([]*canvas.Text, n)
 		r.nameBoxes = make([]*canvas.Rectangle, n)
-		r.objects = r.objects[:1+2*maxMarkerTexts]
+		r.objects = r.objects[:r.fixed]
 		for i := range r.names {
 			r.nameBoxes[i] = canvas.NewRectangle(LabelBoxColor())
 			r.nameBoxes[i].CornerRadius = 4
@@ -404,10 +520,9 @@ func (r *viewerRenderer) sync() {
 	vis := r.v.VisibleMarkers()
 	for i, t := range r.marks {
 		if i < len(vis) {
-			setText(t, vis[i].Text, size)
-			t.Show()
-			r.markBoxes[i].Show()
+			setText(t, vis[i].Text, r.v.Theme().Size(theme.SizeNameCaptionText))
 		} else {
+			setText(t, "", size)
 			t.Hide()
 			r.markBoxes[i].Hide()
 		}

@@ -3,9 +3,11 @@ package plot
 import (
 	"image"
 	"math"
+	"strconv"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -176,5 +178,72 @@ func BenchmarkDrawRecording(b *testing.B) {
 				DrawRecording(img, v)
 			}
 		})
+	}
+}
+
+func TestTimeAxisTicks(t *testing.T) {
+	for _, tc := range []struct {
+		span  float64
+		px    float32
+		want  float64
+		label string // formatTick(3*want, want)
+	}{
+		{10, 1000, 2, "0:06"},
+		{300, 1000, 50, "2:30"},
+		{0.5, 1000, 0.1, "0:00.3"},
+		{0.05, 1000, 0.01, "0:00.03"},
+	} {
+		if got := tickSeconds(tc.span, tc.px); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("tickSeconds(%v, %v) = %v, want %v", tc.span, tc.px, got, tc.want)
+		}
+		if got := formatTick(3*tc.want, tc.want); got != tc.label {
+			t.Errorf("formatTick(%v) = %q, want %q", 3*tc.want, got, tc.label)
+		}
+	}
+}
+
+// TestViewerAxisAndMarkerTexts: the viewer shows a time axis under the
+// traces, and annotation texts never overlap each other nor the traces.
+func TestViewerAxisAndMarkerTexts(t *testing.T) {
+	test.NewTempApp(t)
+	v := NewViewer()
+	var ms []Marker
+	for i := range 40 { // 40 annotations 0.25 s apart: most texts cannot fit
+		ms = append(ms, Marker{Sample: int64(i * 250), Text: "Marker " + strconv.Itoa(i+1)})
+	}
+	v.SetRecording(sine(2, 10000, 50), 1000, []string{"A", "B"}, ms)
+	w := test.NewWindow(v)
+	defer w.Close()
+	w.Resize(fyne.NewSize(800, 400))
+	r := test.WidgetRenderer(v).(*viewerRenderer)
+	traceBottom := r.raster.Position().Y + r.raster.Size().Height
+	var shown []*canvas.Text
+	for _, m := range r.marks {
+		if m.Visible() && m.Text != "" {
+			shown = append(shown, m)
+		}
+	}
+	if len(shown) < 2 || len(shown) >= 40 {
+		t.Fatalf("%d annotation texts shown of 40", len(shown))
+	}
+	for i, m := range shown {
+		if m.Position().Y < traceBottom {
+			t.Errorf("text %q at y %v, over the traces (bottom %v)", m.Text, m.Position().Y, traceBottom)
+		}
+		if i > 0 {
+			prev := shown[i-1]
+			if prev.Position().X+prev.Size().Width > m.Position().X {
+				t.Errorf("texts %q and %q overlap", prev.Text, m.Text)
+			}
+		}
+	}
+	var ticks []string
+	for _, tk := range r.ticks {
+		if tk.Visible() {
+			ticks = append(ticks, tk.Text)
+		}
+	}
+	if len(ticks) < 3 || ticks[0] != "0:00" {
+		t.Errorf("time axis %q", ticks)
 	}
 }
