@@ -283,12 +283,8 @@ func (p *DevicePanel) update() {
 	case st == service.Reconnecting:
 		msg, imp = p.status.Message, widget.WarningImportance
 	}
-	if p.recording && st != service.Disconnected {
-		if msg != "" {
-			msg += "\n"
-		}
-		msg += "Disconnect is locked while recording."
-	}
+	// (Disconnect is disabled while recording; no extra line appears for
+	// it, so the window does not jump when a recording starts.)
 	if p.Message.Text != msg || p.Message.Importance != imp {
 		p.Message.Importance = imp
 		p.Message.SetText(msg)

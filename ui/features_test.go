@@ -78,8 +78,8 @@ func TestLiveQualityLevelsAndFatigue(t *testing.T) {
 	if len(series) != 2 || len(series[1].X) != 30 || series[1].Note != "" {
 		t.Fatalf("fatigue chart %d series, want 2 with 30 points and no note", len(series))
 	}
-	if want := "EDC  MDF 75.5 Hz · slope −0.500 Hz/s · decline 16.0 %"; series[1].Title != want {
-		t.Errorf("fatigue title %q, want %q", series[1].Title, want)
+	if want := "EDC  MDF 75.5 Hz"; series[1].Title != want || series[1].Detail != "16.0 % lower than at the start" {
+		t.Errorf("fatigue title %q, detail %q, want %q", series[1].Title, series[1].Detail, want)
 	}
 
 	// Half the RMS: half a bar, the largest value seen is kept.

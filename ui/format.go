@@ -180,8 +180,9 @@ func formatSeconds(s float64) string {
 }
 
 // fatigueTitle is the title of channel name's lane in the fatigue chart,
-// e.g. "FDS  MDF 82.1 Hz · slope −0.120 Hz/s · decline 8.3 %".
-func fatigueTitle(name string, f pipeline.FatigueTrend) string {
+// e.g. "FDS  MDF 82.1 Hz", and its detail in plain words, e.g. "8.3 % lower
+// than at the start" ("" when not known yet).
+func fatigueTitle(name string, f pipeline.FatigueTrend) (title, detail string) {
 	last := math.NaN()
 	for i := len(f.MDFHz) - 1; i >= 0; i-- {
 		if !math.IsNaN(f.MDFHz[i]) {
@@ -189,17 +190,22 @@ func fatigueTitle(name string, f pipeline.FatigueTrend) string {
 			break
 		}
 	}
-	s := name
+	title = name
 	if !math.IsNaN(last) {
-		s += fmt.Sprintf("  MDF %.1f Hz", last)
+		title += fmt.Sprintf("  MDF %.1f Hz", last)
 	}
-	if !math.IsNaN(f.SlopeHzPerS) {
-		s += " · slope " + strings.Replace(fmt.Sprintf("%+.3f", f.SlopeHzPerS), "-", "−", 1) + " Hz/s"
+	// DeclinePct > 0: the median frequency fell since the first active
+	// windows (the sign of fatigue); said the way a therapist reads it.
+	switch d := f.DeclinePct; {
+	case math.IsNaN(d):
+	case math.Abs(d) < 0.05:
+		detail = "same as at the start"
+	case d > 0:
+		detail = fmt.Sprintf("%.1f %% lower than at the start", d)
+	default:
+		detail = fmt.Sprintf("%.1f %% higher than at the start", -d)
 	}
-	if !math.IsNaN(f.DeclinePct) {
-		s += fmt.Sprintf(" · decline %.1f %%", f.DeclinePct)
-	}
-	return s
+	return title, detail
 }
 
 // fatigueSeries returns the fatigue chart of snap: one series per channel
@@ -209,8 +215,9 @@ func fatigueSeries(snap *pipeline.Snapshot) (series []plot.Series, lo, hi float6
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for c, f := range snap.Fatigue {
 		name := channelName(snap.Info.Labels, c)
+		title, detail := fatigueTitle(name, f)
 		s := plot.Series{
-			Title: fatigueTitle(name, f), Unit: "Hz",
+			Title: title, Detail: detail, Unit: "Hz",
 			X: f.TSeconds, Y: f.MDFHz, MinSpanY: 20, Points: len(f.TSeconds) < 120,
 			Color: plot.TraceColor(c),
 		}
@@ -229,5 +236,7 @@ func fatigueSeries(snap *pipeline.Snapshot) (series []plot.Series, lo, hi float6
 	if lo > hi {
 		lo, hi = 0, 60
 	}
-	return series, lo, math.Max(hi+1, lo+60), fatigued
+	// the x axis spans the points (at least 10 s), so the trend uses the
+	// whole width instead of waiting for a minute to fill it
+	return series, lo, math.Max(hi, lo+10), fatigued
 }

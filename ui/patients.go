@@ -134,7 +134,7 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	patients := container.NewBorder(head, p.Message, nil, nil, p.List)
 	// Sessions: the patient, then the history (table or trend) filling
 	// the rest, the session buttons below.
-	table := container.New(&fitColumns{table: p.Sessions, weights: historyWeights[:]}, p.Sessions)
+	table := container.New(&fitColumns{table: p.Sessions, weights: historyWeights[:]}, compact(p.Sessions))
 	history := fyne.CanvasObject(table)
 	if p.hist != nil {
 		p.HistoryTabs = container.NewAppTabs(

@@ -117,3 +117,19 @@ func (t trackTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Colo
 func visibleTrack(s *widget.Slider) fyne.CanvasObject {
 	return container.NewThemeOverride(s, trackTheme{newRehabTheme()})
 }
+
+// compactTheme is the clinic theme with half the inner padding, for
+// tables whose columns must fit a narrow panel.
+type compactTheme struct{ *rehabTheme }
+
+func (t compactTheme) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameInnerPadding {
+		return t.rehabTheme.Size(n) / 2
+	}
+	return t.rehabTheme.Size(n)
+}
+
+// compact shows o with compactTheme.
+func compact(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewThemeOverride(o, compactTheme{newRehabTheme()})
+}

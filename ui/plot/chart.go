@@ -15,10 +15,11 @@ import (
 // Series is one lane of a Chart: a line through the points (X[i], Y[i]),
 // X increasing. Non-finite Y values (NaN: unknown) leave a gap.
 type Series struct {
-	// Title is shown at the top left of the lane, e.g. "FDS  MDF 82.1 Hz".
-	Title string
-	// Note is shown at the top right of the lane on an alert-coloured box
-	// when not empty, e.g. "FATIGUE".
+	// Title is shown left of the lane, e.g. "FDS  MDF 82.1 Hz", and
+	// Detail under it in smaller type (e.g. "8 % lower than at the start").
+	Title, Detail string
+	// Note is shown after the title on an alert-coloured box when not
+	// empty, e.g. "FATIGUE".
 	Note string
 	// Unit is appended to the y-axis labels, e.g. "Hz".
 	Unit string
@@ -165,7 +166,8 @@ func abs(v int) int {
 }
 
 // Chart is a small multi-lane line chart: one Series per lane, a shared x
-// axis, the y range of every lane printed at its left edge. It draws the
+// axis; each lane's title (and note) in a column on its left and its y
+// range in a column on its right, so no text is drawn over a line. It draws the
 // lines into one reused raster, so a redraw costs one image upload whatever
 // the number of points; only the texts (a few per lane) are canvas objects.
 //
@@ -236,8 +238,8 @@ func (c *Chart) CreateRenderer() fyne.WidgetRenderer {
 
 // chartLane holds the texts of one lane.
 type chartLane struct {
-	title, note, yHi, yLo *canvas.Text
-	titleBox, noteBox     *canvas.Rectangle
+	title, detail, note, yHi, yLo *canvas.Text
+	noteBox                       *canvas.Rectangle
 }
 
 type chartRenderer struct {
@@ -263,10 +265,26 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	if r.x.Text != "" {
 		plotH -= xs.Height
 	}
+	// the columns: titles on the left, y ranges on the right
+	var left, right float32
+	for i := range r.lanes {
+		l := &r.lanes[i]
+		w := l.title.MinSize().Width
+		if l.note.Text != "" {
+			w += l.note.MinSize().Width + 3*pad
+		}
+		left = max(left, w, l.detail.MinSize().Width)
+		right = max(right, l.yHi.MinSize().Width, l.yLo.MinSize().Width)
+	}
+	if left > 0 {
+		left = min(left+3*pad, size.Width*0.45)
+	}
+	right += 2 * pad
+	plotW := max(size.Width-left-right, 1)
 	r.bg.Resize(size)
 	r.bg.Move(fyne.NewPos(0, 0))
-	r.raster.Resize(fyne.NewSize(size.Width, plotH))
-	r.raster.Move(fyne.NewPos(0, 0))
+	r.raster.Resize(fyne.NewSize(plotW, plotH))
+	r.raster.Move(fyne.NewPos(left, 0))
 	r.x.Resize(xs)
 	r.x.Move(fyne.NewPos(size.Width-xs.Width-pad, plotH))
 	ms := r.empty.MinSize()
@@ -277,21 +295,33 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 		l := &r.lanes[i]
 		top := plotH * float32(i) / float32(n)
 		bottom := plotH * float32(i+1) / float32(n)
-		ts := l.title.MinSize()
+		ts, ds := l.title.MinSize(), l.detail.MinSize()
 		l.title.Resize(ts)
-		l.title.Move(fyne.NewPos(3*pad, top+pad))
-		l.titleBox.Resize(fyne.NewSize(ts.Width+2*pad, ts.Height))
-		l.titleBox.Move(fyne.NewPos(2*pad, top+pad))
+		l.title.Move(fyne.NewPos(pad, top+1))
 		ns := l.note.MinSize()
 		l.note.Resize(ns)
-		l.note.Move(fyne.NewPos(size.Width-ns.Width-3*pad, top+pad))
+		l.note.Move(fyne.NewPos(pad+ts.Width+2*pad, top+1))
 		l.noteBox.Resize(fyne.NewSize(ns.Width+2*pad, ns.Height))
-		l.noteBox.Move(fyne.NewPos(size.Width-ns.Width-4*pad, top+pad))
+		l.noteBox.Move(fyne.NewPos(pad+ts.Width+pad, top+1))
+		l.detail.Resize(ds)
+		l.detail.Move(fyne.NewPos(pad, top+1+ts.Height))
+		fits := func(h float32) bool { return h <= bottom-top-2 }
+		setShown(l.detail, l.detail.Text != "" && fits(ts.Height+ds.Height))
 		hs, ls := l.yHi.MinSize(), l.yLo.MinSize()
 		l.yHi.Resize(hs)
-		l.yHi.Move(fyne.NewPos(size.Width-hs.Width-pad, top+pad+ns.Height))
+		l.yHi.Move(fyne.NewPos(size.Width-right+pad, top+1))
 		l.yLo.Resize(ls)
-		l.yLo.Move(fyne.NewPos(size.Width-ls.Width-pad, bottom-ls.Height-pad))
+		l.yLo.Move(fyne.NewPos(size.Width-right+pad, bottom-ls.Height-1))
+		setShown(l.yLo, fits(hs.Height+ls.Height))
+	}
+}
+
+// setShown shows or hides o.
+func setShown(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
 	}
 }
 
@@ -300,23 +330,22 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 func (r *chartRenderer) sync() (relayout bool) {
 	n := len(r.c.series)
 	th := r.c.Theme()
-	size, small := th.Size(theme.SizeNameText), th.Size(theme.SizeNameCaptionText)
+	small := th.Size(theme.SizeNameCaptionText)
 	if len(r.lanes) != n || len(r.objects) == 0 {
 		r.lanes = make([]chartLane, n)
 		r.objects = append(make([]fyne.CanvasObject, 0, 4+6*n), r.bg, r.raster, r.empty, r.x)
 		for i := range r.lanes {
 			l := &r.lanes[i]
-			l.titleBox = canvas.NewRectangle(LabelBoxColor())
-			l.titleBox.CornerRadius = 4
 			l.noteBox = canvas.NewRectangle(AlertColor())
 			l.noteBox.CornerRadius = 4
 			l.title = canvas.NewText("", LabelColor())
 			l.title.TextStyle.Bold = true
+			l.detail = canvas.NewText("", LabelColor())
 			l.note = canvas.NewText("", color.White)
 			l.note.TextStyle.Bold = true
 			l.yHi = canvas.NewText("", LabelColor())
 			l.yLo = canvas.NewText("", LabelColor())
-			r.objects = append(r.objects, l.titleBox, l.title, l.noteBox, l.note, l.yHi, l.yLo)
+			r.objects = append(r.objects, l.title, l.detail, l.noteBox, l.note, l.yHi, l.yLo)
 		}
 		relayout = true
 	}
@@ -329,8 +358,9 @@ func (r *chartRenderer) sync() (relayout bool) {
 	for i := range r.lanes {
 		l, s := &r.lanes[i], &r.c.series[i]
 		lo, hi := s.YRange()
-		relayout = setText(l.title, s.Title, size) || relayout
-		relayout = setText(l.note, s.Note, size) || relayout
+		relayout = setText(l.title, s.Title, small) || relayout
+		relayout = setText(l.detail, s.Detail, small) || relayout
+		relayout = setText(l.note, s.Note, small) || relayout
 		relayout = setText(l.yHi, formatAxis(hi, s.Unit), small) || relayout
 		relayout = setText(l.yLo, formatAxis(lo, s.Unit), small) || relayout
 		if s.Note == "" {

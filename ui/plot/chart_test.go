@@ -332,3 +332,41 @@ func TestScopeQualityAndLabelBoxes(t *testing.T) {
 		t.Errorf("%d label boxes, want 2 per lane", boxes)
 	}
 }
+
+// TestChartTextsBesideThePlot: with eight short lanes (the fatigue tab on
+// a 720 px screen) no title or y label is drawn over the plot, and a
+// lane's two y labels never overlap.
+func TestChartTextsBesideThePlot(t *testing.T) {
+	test.NewTempApp(t)
+	c := NewChart("No data")
+	w := test.NewWindow(c)
+	defer w.Close()
+	w.Resize(fyne.NewSize(760, 380))
+	s := trendSeries(8, 30)
+	for i := range s {
+		s[i].Title, s[i].Detail, s[i].Unit = "FDS  MDF 89.6 Hz", "9.2 % lower than at the start", "Hz"
+	}
+	s[3].Note = "FATIGUE"
+	c.SetSeries(s, 0, 30, "30 s")
+	r := test.WidgetRenderer(c).(*chartRenderer)
+	px0 := r.raster.Position().X
+	px1 := px0 + r.raster.Size().Width
+	if px1-px0 < 760*0.4 {
+		t.Errorf("plot %v px wide of 760", px1-px0)
+	}
+	for i, l := range r.lanes {
+		for _, tx := range []*canvas.Text{l.title, l.detail, l.note} {
+			if tx.Visible() && tx.Text != "" && tx.Position().X+tx.Size().Width > px0 {
+				t.Errorf("lane %d: %q reaches x %v, over the plot from %v", i, tx.Text, tx.Position().X+tx.Size().Width, px0)
+			}
+		}
+		for _, tx := range []*canvas.Text{l.yHi, l.yLo} {
+			if tx.Visible() && tx.Position().X < px1 {
+				t.Errorf("lane %d: y label %q at x %v, over the plot to %v", i, tx.Text, tx.Position().X, px1)
+			}
+		}
+		if l.yLo.Visible() && l.yHi.Position().Y+l.yHi.Size().Height > l.yLo.Position().Y {
+			t.Errorf("lane %d: y labels %q and %q overlap", i, l.yHi.Text, l.yLo.Text)
+		}
+	}
+}
