@@ -15,15 +15,17 @@ declare -A steps=(
 	[live]="wait:6"
 	[recording]="record,wait:3,marker,wait:2,note,wait:2"
 	[review]="record,wait:8,marker,wait:2,stop,wait:2,review,wait:2"
-	[history]="record,wait:4,stop,wait:1,record,wait:4,stop,wait:2,trend,wait:1"
+	[history]="record,wait:4,stop,wait:1,record,wait:4,stop,wait:2,record,wait:2"
+	[trend]="record,wait:4,stop,wait:1,record,wait:4,stop,wait:2,trend,wait:1"
 	[fatigue]="fatigue,wait:14"
 	[glove]="glove,wait:3"
 	[calibration]="calibrate,wait:3"
+	[calibration-mvc]="calibrate,wait:3,next,wait:21"
 	[settings]="settings,wait:2"
 	[add-patient]="add-patient,wait:2"
 	[disconnected]="wait:3,disconnect,wait:4"
 )
-order=${SCREENS:-"live recording review history fatigue glove calibration settings add-patient disconnected"}
+order=${SCREENS:-"live recording review history trend fatigue glove calibration calibration-mvc settings add-patient disconnected"}
 for size in $sizes; do
 	w=${size%x*} h=${size#*x}
 	data=$(mktemp -d)

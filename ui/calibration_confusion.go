@@ -3,10 +3,12 @@ package ui
 import (
 	"image/color"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -56,8 +58,17 @@ func (g *ConfusionGrid) Set(classes []string, counts [][]int) {
 		t.TextSize = 11
 		return t
 	}
-	rows := container.NewVBox(widget.NewLabel("Rows: gesture performed · columns: gesture decided"))
-	line := container.NewHBox(container.NewGridWrap(fyne.NewSize(confusionCell, confusionCell), head("")))
+	intro := widget.NewLabel("Each row is the gesture the patient made; each column what the model decided. Green: right; red: mistaken.")
+	intro.Wrapping = fyne.TextWrapWord
+	rows := container.NewVBox(intro)
+	rowHead := fyne.NewSize(150, confusionCell) // full gesture names on the rows
+	name := func(s string) fyne.CanvasObject {
+		t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
+		t.TextStyle.Bold = true
+		t.TextSize = 12
+		return container.NewGridWrap(rowHead, container.NewVBox(layout.NewSpacer(), t, layout.NewSpacer()))
+	}
+	line := container.NewHBox(container.NewGridWrap(rowHead, head("")))
 	for j := range cols {
 		line.Add(container.NewGridWrap(fyne.NewSize(confusionCell, confusionCell), head(g.abbrev(j))))
 	}
@@ -67,7 +78,11 @@ func (g *ConfusionGrid) Set(classes []string, counts [][]int) {
 		for _, n := range row {
 			total += n
 		}
-		line := container.NewHBox(container.NewGridWrap(fyne.NewSize(confusionCell, confusionCell), head(g.abbrev(i))))
+		rowName := "not decided"
+		if i < len(g.classes) {
+			rowName = g.classes[i]
+		}
+		line := container.NewHBox(name(rowName))
 		for j, n := range row {
 			frac := 0.0
 			if total > 0 {
@@ -81,6 +96,18 @@ func (g *ConfusionGrid) Set(classes []string, counts [][]int) {
 		}
 		rows.Add(line)
 	}
+	var legend []string
+	for j := range cols {
+		full := "not decided (too unsure)"
+		if j < len(g.classes) {
+			full = g.classes[j]
+		}
+		legend = append(legend, g.abbrev(j)+" = "+full)
+	}
+	key := widget.NewLabel("Columns: " + strings.Join(legend, " · "))
+	key.Wrapping = fyne.TextWrapWord
+	key.SizeName = theme.SizeNameCaptionText
+	rows.Add(key)
 	g.box.Add(rows)
 	g.box.Refresh()
 	g.Refresh()

@@ -15,6 +15,7 @@ import (
 
 	"myorehab/acquisition"
 	"myorehab/app/service"
+	"myorehab/internal/waitfor"
 	"myorehab/processing/pipeline"
 )
 
@@ -37,6 +38,7 @@ type fakeCalibration struct {
 	result    *service.CalibrationResult
 	entered   chan struct{}
 	gate      chan struct{}
+	log       []string // "begin", "perform", "end", "train" in call order
 
 	beginErr, performErr, trainErr, saveErr, trialErr error
 }
@@ -72,12 +74,14 @@ func (f *fakeCalibration) Begin(_ context.Context, _ int64, redo bool) (int64, e
 		return 0, f.beginErr
 	}
 	f.begins = append(f.begins, redo)
+	f.log = append(f.log, "begin")
 	return int64(len(f.begins)), nil
 }
 
 func (f *fakeCalibration) Perform(ctx context.Context, prompts []service.Prompt) error {
 	f.mu.Lock()
 	f.performed = append(f.performed, slices.Clone(prompts))
+	f.log = append(f.log, "perform")
 	f.progress = service.CalibrationProgress{Active: true, Index: len(prompts) - 1, Count: len(prompts), Prompt: prompts[len(prompts)-1], Remaining: 1500 * time.Millisecond, Done: 0.5}
 	gate, err := f.gate, f.performErr
 	f.mu.Unlock()
@@ -105,6 +109,7 @@ func (f *fakeCalibration) End(context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.ends++
+	f.log = append(f.log, "end")
 	return nil
 }
 
@@ -112,6 +117,7 @@ func (f *fakeCalibration) Train(_ context.Context, progress func(float64)) (*ser
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.trains++
+	f.log = append(f.log, "train")
 	progress(0.5)
 	if f.trainErr != nil {
 		return nil, f.trainErr
@@ -195,6 +201,26 @@ func newCalHarness(t *testing.T) *calHarness {
 	return ch
 }
 
+// applyQueued waits for at least one service result to be queued and
+// applies the queued results, without waiting for the calls they start
+// (WaitIdle would: it would wait for a Perform held by the gate).
+func (h *calHarness) applyQueued() {
+	h.t.Helper()
+	r := &h.m.run
+	waitfor.Eventually(h.t, 30*time.Second, "a queued result", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.queue) > 0
+	})
+	r.mu.Lock()
+	q := r.queue
+	r.queue = nil
+	r.mu.Unlock()
+	for _, apply := range q {
+		apply()
+	}
+}
+
 // open taps Calibrate and returns the wizard.
 func (h *calHarness) open() *CalibrationWizard {
 	h.t.Helper()
@@ -270,43 +296,34 @@ func TestCalibrationWizardFlow(t *testing.T) {
 		t.Fatalf("channel lines %v", labelTexts(w.Channels))
 	}
 
-	h.next(w, "Start calibration")
-	if begins, _, _, _ := h.cal.calls(); !slices.Equal(begins, []bool{false}) || w.CurrentStep() != StepBaseline {
-		t.Fatalf("after placement: begins %v, step %v", begins, w.CurrentStep())
+	if w.Reps.Text != "3" || w.HoldSecs.Text != "5" || w.RestSecs.Text != "3" || !strings.Contains(w.Estimate.Text, "About") {
+		t.Fatalf("first page settings %q %q %q, estimate %q", w.Reps.Text, w.HoldSecs.Text, w.RestSecs.Text, w.Estimate.Text)
 	}
-
-	h.next(w, "Start")
-	_, performed, _, _ := h.cal.calls()
-	if len(performed) != 1 || len(performed[0]) != 1 || performed[0][0].Kind != service.PromptBaseline || performed[0][0].Hold != 5*time.Second {
-		t.Fatalf("baseline prompts %+v", performed)
+	w.Reps.SetText("2")
+	h.next(w, "Start calibration") // the only tap until the results
+	begins, performed, ends, trains := h.cal.calls()
+	if !slices.Equal(begins, []bool{false}) || len(performed) != 1 {
+		t.Fatalf("after Start calibration: begins %v, %d Perform calls", begins, len(performed))
 	}
-	h.next(w, "Continue")
-	if w.CurrentStep() != StepMVC {
-		t.Fatalf("after baseline: step %v", w.CurrentStep())
+	all := performed[0]
+	if len(all) != 1+4+12 || all[0].Kind != service.PromptBaseline || all[0].Hold != 5*time.Second {
+		t.Fatalf("prompts %+v", all)
 	}
-
-	h.next(w, "Start")
-	_, performed, _, _ = h.cal.calls()
-	mvc := performed[1]
-	if len(mvc) != 4 || mvc[0].Group != "flexors" || mvc[0].Gesture != "power grip" || mvc[3].Group != "extensors" || mvc[3].Rep != 2 || mvc[0].Hold != 3*time.Second {
+	mvc := all[1:5]
+	if mvc[0].Group != "flexors" || mvc[0].Gesture != "power grip" || mvc[3].Group != "extensors" || mvc[3].Rep != 2 || mvc[0].Hold != 3*time.Second {
 		t.Fatalf("MVC prompts %+v", mvc)
 	}
-	h.next(w, "Continue")
-	if w.CurrentStep() != StepGestures || w.Reps.Text != "3" || w.HoldSecs.Text != "5" || w.RestSecs.Text != "3" {
-		t.Fatalf("gestures step %v, settings %q %q %q", w.CurrentStep(), w.Reps.Text, w.HoldSecs.Text, w.RestSecs.Text)
-	}
-
-	w.Reps.SetText("2")
-	h.next(w, "Start")
-	_, performed, ends, trains := h.cal.calls()
-	g := performed[2]
-	if len(g) != 12 || g[0].Gesture != "rest" || g[5].Gesture != "wrist extension" || g[6].Rep != 2 || g[6].Gesture != "rest" || g[11].Reps != 2 {
+	g := all[5:]
+	if g[0].Gesture != "rest" || g[5].Gesture != "wrist extension" || g[6].Rep != 2 || g[6].Gesture != "rest" || g[11].Reps != 2 {
 		t.Fatalf("gesture prompts (2 rounds of 6) %+v", g)
 	}
 	if ends != 1 || trains != 1 || w.CurrentStep() != StepTraining {
-		t.Fatalf("after gestures: %d ends, %d trains, step %v", ends, trains, w.CurrentStep())
+		t.Fatalf("after the prompts: %d ends, %d trains, step %v", ends, trains, w.CurrentStep())
 	}
-	if !strings.Contains(w.Accuracy.Text, "95.0 %") || !strings.Contains(w.Accuracy.Text, "3 folds") {
+	if !strings.Contains(w.ResultDetails.Text, "3 folds") || !strings.Contains(w.MVCValues.Text, "120 µV") {
+		t.Errorf("details %q, MVC %q", w.ResultDetails.Text, w.MVCValues.Text)
+	}
+	if !strings.Contains(w.Accuracy.Text, "95.0 %") || !strings.Contains(w.Accuracy.Text, "correctly") {
 		t.Errorf("accuracy %q", w.Accuracy.Text)
 	}
 	if !strings.Contains(w.Recall.Text, "⚠ pinch: 60.0 %") || !strings.Contains(w.Recall.Text, "✓ rest: 100.0 %") {
@@ -323,14 +340,11 @@ func TestCalibrationWizardFlow(t *testing.T) {
 	if w.RedoGesture.Selected != "pinch" || w.Redo.Disabled() {
 		t.Fatalf("redo: selected %q, disabled %v", w.RedoGesture.Selected, w.Redo.Disabled())
 	}
-	test.Tap(w.Redo)
+	test.Tap(w.Redo) // records the gesture again at once
+	h.m.WaitIdle()
 	h.m.Refresh()
-	if w.CurrentStep() != StepGestures || !strings.Contains(w.Instruction.Text, "Redo pinch") {
-		t.Fatalf("redo: step %v, instruction %q", w.CurrentStep(), w.Instruction.Text)
-	}
-	h.next(w, "Start")
-	begins, performed, ends, trains := h.cal.calls()
-	redo := performed[3]
+	begins, performed, ends, trains = h.cal.calls()
+	redo := performed[1]
 	if !slices.Equal(begins, []bool{false, true}) || len(redo) != 2 || redo[0].Gesture != "pinch" || redo[1].Gesture != "pinch" {
 		t.Fatalf("redo: begins %v, prompts %+v", begins, redo)
 	}
@@ -391,48 +405,103 @@ func labelTexts(ls []*widget.Label) []string {
 	return out
 }
 
+// TestCalibrationPromptDisplay: while the script runs, the wizard shows
+// the step of the prompt being performed, its countdown, the hold and the
+// whole calibration's progress with the time left, what comes next during
+// a rest and, in the MVC step, the live effort.
 func TestCalibrationPromptDisplay(t *testing.T) {
 	h := newCalHarness(t)
 	w := h.open()
-	h.next(w, "Start calibration")
-	h.next(w, "Start")
-	h.next(w, "Continue")
 	h.cal.gate = make(chan struct{})
-	test.Tap(w.Next) // MVC: Start
-	select {
-	case <-h.cal.entered: // the baseline's
-	default:
-	}
+	test.Tap(w.Next) // Start calibration
+	h.applyQueued()  // Begin's result starts the script
 	select {
 	case <-h.cal.entered:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Perform not called")
 	}
+	_, performed, _, _ := h.cal.calls()
+	plan := performed[0]
+	h.cal.mu.Lock()
+	h.cal.progress = service.CalibrationProgress{Active: true, Index: 4, Count: len(plan), Prompt: plan[4], Remaining: 1500 * time.Millisecond, Done: 0.5}
+	h.cal.mu.Unlock()
 	h.m.Refresh()
-	if !w.Busy() || !w.Next.Disabled() {
-		t.Error("Next enabled while the prompts run")
+	if !w.Busy() || w.Next.Visible() || w.Close.Text != "Stop" {
+		t.Errorf("while the prompts run: busy %v, Next shown %v, Close %q", w.Busy(), w.Next.Visible(), w.Close.Text)
 	}
-	if w.Prompt.Text != "OPEN HAND" || w.Countdown.Text != "2" || w.Overall.Value != 0.5 {
-		t.Errorf("prompt %q, countdown %q, overall %v", w.Prompt.Text, w.Countdown.Text, w.Overall.Value)
+	if w.CurrentStep() != StepMVC || w.Prompt.Text != "OPEN HAND" || w.Countdown.Text != "2" || w.Overall.Value != 0.5 {
+		t.Errorf("step %v, prompt %q, countdown %q, overall %v", w.CurrentStep(), w.Prompt.Text, w.Countdown.Text, w.Overall.Value)
 	}
-	if !strings.Contains(w.Instruction.Text, "extensors, 2 of 2") {
-		t.Errorf("instruction %q", w.Instruction.Text)
+	if !strings.Contains(w.Instruction.Text, "extensors, 2 of 2") || !strings.Contains(w.Overall.TextFormatter(), "left") {
+		t.Errorf("instruction %q, overall %q", w.Instruction.Text, w.Overall.TextFormatter())
 	}
 	if w.Hold.Value != 0.5 { // 1.5 s of a 3 s hold remain
 		t.Errorf("hold bar %v, want 0.5", w.Hold.Value)
+	}
+	if !w.effortBox.Visible() || !strings.Contains(w.EffortText.Text, "10 µV") {
+		t.Errorf("MVC effort shown %v: %q", w.effortBox.Visible(), w.EffortText.Text)
 	}
 	h.cal.mu.Lock()
 	h.cal.progress.Resting, h.cal.progress.Remaining = true, time.Second
 	h.cal.mu.Unlock()
 	h.m.Refresh()
-	if w.Prompt.Text != "RELAX" || w.Countdown.Text != "1" {
-		t.Errorf("resting: prompt %q, countdown %q", w.Prompt.Text, w.Countdown.Text)
+	if w.Prompt.Text != "RELAX" || w.Countdown.Text != "1" || !strings.Contains(w.Instruction.Text, "Next: rest") {
+		t.Errorf("resting: prompt %q, countdown %q, instruction %q", w.Prompt.Text, w.Countdown.Text, w.Instruction.Text)
+	}
+	h.cal.mu.Lock()
+	h.cal.progress = service.CalibrationProgress{Active: true, Index: 6, Count: len(plan), Prompt: plan[6], Remaining: time.Second, Done: 0.6}
+	h.cal.mu.Unlock()
+	h.m.Refresh()
+	if w.CurrentStep() != StepGestures || w.effortBox.Visible() || w.Prompt.Text != "POWER GRIP" {
+		t.Errorf("gestures: step %v, effort shown %v, prompt %q", w.CurrentStep(), w.effortBox.Visible(), w.Prompt.Text)
 	}
 	close(h.cal.gate)
 	h.m.WaitIdle()
 	h.m.Refresh()
-	if w.Busy() || w.Next.Text != "Continue" {
-		t.Errorf("after the prompts: busy %v, Next %q", w.Busy(), w.Next.Text)
+	if w.Busy() || w.CurrentStep() != StepTraining || w.Next.Text != "Continue" {
+		t.Errorf("after the prompts: busy %v, step %v, Next %q", w.Busy(), w.CurrentStep(), w.Next.Text)
+	}
+}
+
+// TestCalibrationAdvancesByItself: after Start calibration the steps
+// follow each other without a tap, in one recording that holds only the
+// script (its holds and announced rests): Begin, one Perform of every
+// prompt, End at once when it returns, then training. The estimate on the
+// first page is the script's length.
+func TestCalibrationAdvancesByItself(t *testing.T) {
+	h := newCalHarness(t)
+	w := h.open()
+	est := w.Estimate.Text
+	test.Tap(w.Next)
+	h.m.WaitIdle()
+	h.cal.mu.Lock()
+	log := slices.Clone(h.cal.log)
+	h.cal.mu.Unlock()
+	if want := []string{"begin", "perform", "end", "train"}; !slices.Equal(log, want) {
+		t.Fatalf("calls %v, want %v with no tap between them", log, want)
+	}
+	_, performed, _, _ := h.cal.calls()
+	plan := performed[0]
+	var kinds []string
+	for i, p := range plan {
+		if i == 0 || p.Kind != plan[i-1].Kind {
+			kinds = append(kinds, p.Kind)
+			if i > 0 && plan[i-1].Rest < stageGap {
+				t.Errorf("no announced rest before the %s stage: %v", p.Kind, plan[i-1].Rest)
+			}
+		}
+	}
+	if want := []string{service.PromptBaseline, service.PromptMVC, service.PromptGesture}; !slices.Equal(kinds, want) {
+		t.Errorf("stages %v, want %v", kinds, want)
+	}
+	if last := plan[len(plan)-1]; last.Rest != 0 {
+		t.Errorf("the recording goes on %v after the last hold", last.Rest)
+	}
+	if want := "About " + formatDuration(planDuration(plan)+time.Second/2); !strings.HasPrefix(est, want) {
+		t.Errorf("estimate %q, want %q", est, want)
+	}
+	if w.CurrentStep() != StepTraining || w.Result() == nil {
+		t.Errorf("step %v, result %v", w.CurrentStep(), w.Result())
 	}
 }
 
@@ -476,11 +545,6 @@ func TestCalibrationPlacementBadChannel(t *testing.T) {
 func TestCalibrationRefusesOneGestureAndBadTimes(t *testing.T) {
 	h := newCalHarness(t)
 	w := h.open()
-	h.next(w, "Start calibration")
-	h.next(w, "Start")
-	h.next(w, "Continue")
-	h.next(w, "Start")
-	h.next(w, "Continue")
 	for _, c := range []struct {
 		name       string
 		gestures   []string
@@ -497,19 +561,26 @@ func TestCalibrationRefusesOneGestureAndBadTimes(t *testing.T) {
 		w.HoldSecs.SetText(c.hold)
 		test.Tap(w.Next)
 		h.m.WaitIdle()
-		if !strings.Contains(w.Message.Text, c.want) || !w.Message.Visible() {
-			t.Errorf("%s: message %q, want %q", c.name, w.Message.Text, c.want)
+		if !strings.Contains(w.Message.Text, c.want) || !w.Message.Visible() || !strings.Contains(w.Estimate.Text, c.want) {
+			t.Errorf("%s: message %q, estimate %q, want %q", c.name, w.Message.Text, w.Estimate.Text, c.want)
 		}
-		if _, performed, _, _ := h.cal.calls(); len(performed) != 2 {
-			t.Errorf("%s: prompts started", c.name)
+		if begins, _, _, _ := h.cal.calls(); len(begins) != 0 {
+			t.Errorf("%s: calibration started", c.name)
 		}
+	}
+	// Fixed: the stale message goes with the next attempt.
+	w.Gestures.SetSelected([]string{"rest", "pinch"})
+	w.HoldSecs.SetText("5")
+	test.Tap(w.Next)
+	h.m.WaitIdle()
+	if w.Message.Visible() {
+		t.Errorf("message %q still shown after the fix", w.Message.Text)
 	}
 }
 
 func TestCalibrationDeviceLost(t *testing.T) {
 	h := newCalHarness(t)
 	w := h.open()
-	h.next(w, "Start calibration")
 	h.cal.performErr = errors.New("the device stopped streaming: connect it and start the calibration again")
 	test.Tap(w.Next)
 	h.m.WaitIdle()
@@ -531,17 +602,12 @@ func TestCalibrationDeviceLost(t *testing.T) {
 func TestCalibrationTrainingFails(t *testing.T) {
 	h := newCalHarness(t)
 	w := h.open()
-	h.next(w, "Start calibration")
-	h.next(w, "Start")
-	h.next(w, "Continue")
-	h.next(w, "Start")
-	h.next(w, "Continue")
 	h.cal.trainErr = errors.New("the recording holds no labelled gesture: record the gestures again")
-	h.next(w, "Start")
+	h.next(w, "Start calibration")
 	if !strings.Contains(w.Message.Text, "Could not train the model: the recording holds no labelled gesture") {
 		t.Errorf("message %q", w.Message.Text)
 	}
-	if w.CurrentStep() != StepGestures || w.Result() != nil {
+	if w.CurrentStep() != StepPlacement || w.Result() != nil {
 		t.Errorf("after a failed training: step %v, result %v", w.CurrentStep(), w.Result())
 	}
 }
@@ -549,9 +615,9 @@ func TestCalibrationTrainingFails(t *testing.T) {
 func TestCalibrationCloseWhilePerforming(t *testing.T) {
 	h := newCalHarness(t)
 	w := h.open()
-	h.next(w, "Start calibration")
 	h.cal.gate = make(chan struct{})
 	test.Tap(w.Next)
+	h.applyQueued()
 	select {
 	case <-h.cal.entered:
 	case <-time.After(5 * time.Second):
@@ -570,7 +636,7 @@ func TestCalibrationCloseWhilePerforming(t *testing.T) {
 func TestCalibrationSaveFails(t *testing.T) {
 	h := newCalHarness(t)
 	w := h.open()
-	for _, s := range []string{"Start calibration", "Start", "Continue", "Start", "Continue", "Start", "Continue"} {
+	for _, s := range []string{"Start calibration", "Continue"} {
 		h.next(w, s)
 	}
 	h.cal.saveErr = errors.New("database is locked")

@@ -69,8 +69,8 @@ const (
 	maxHoldS     = 60
 	maxRestS     = 60
 	weakRecall   = 0.8 // a gesture recognised less often than this is "weak"
-	bigTextSize  = 56  // points: the gesture prompt and the live decision
-	countTextSz  = 40  // points: the countdown
+	bigTextSize  = 48  // points: the gesture prompt and the live decision
+	countTextSz  = 34  // points: the countdown
 	minGestures  = 2
 	gestureRest  = "rest"
 	noDecisionUI = "—"
@@ -109,16 +109,29 @@ type CalibrationWizard struct {
 	Prompt      *canvas.Text
 	Instruction *widget.Label
 	Countdown   *canvas.Text
-	Hold        *widget.ProgressBar
-	Overall     *widget.ProgressBar
-	// Gesture settings, shown before the gestures start.
+	Hold        *widget.ProgressBar // "This hold"
+	Overall     *widget.ProgressBar // "Whole calibration", with the time left
+	// Effort is the MVC step's live feedback: the contraction now as a
+	// fraction of the strongest of this step so far; EffortText says it in
+	// µV. Hidden outside the MVC step.
+	Effort     *widget.ProgressBar
+	EffortText *widget.Label
+	// Gesture settings, on the first page with the estimate of the
+	// total time (Estimate): after Start calibration everything runs by
+	// itself, step after step.
 	Gestures                 *widget.CheckGroup
 	Reps, HoldSecs, RestSecs *widget.Entry
+	Estimate                 *widget.Label
 
 	// Training and results.
 	TrainProgress *widget.ProgressBar
-	Accuracy      *widget.Label
+	Accuracy      *widget.Label // the result in plain words
 	Recall        *widget.Label
+	MVCValues     *widget.Label // the strongest contraction measured per channel
+	// Details holds the technical result (validation scheme, windows,
+	// front end and model: ResultDetails) and the confusion matrix.
+	Details       *widget.Accordion
+	ResultDetails *widget.Label
 	Confusion     *ConfusionGrid
 	RedoGesture   *widget.Select
 	Redo          *widget.Button
@@ -156,8 +169,12 @@ type CalibrationWizard struct {
 	lastSeq    uint64
 	qualityKey string // quality shown, to skip unchanged updates
 	progress   service.CalibrationProgress
+	plan       []service.Prompt // the prompts of the Perform call running
+	planTotal  time.Duration    // their total time
+	bestEffort float64          // the strongest contraction of the MVC step so far, µV
 
 	lightsBox    *fyne.Container
+	effortBox    *fyne.Container // the MVC step's live feedback
 	placementBox *fyne.Container // the placement view
 	promptBox    *fyne.Container // the view of the recording steps
 	trainBox     *fyne.Container // the results view
@@ -183,12 +200,14 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.Close = widget.NewButtonWithIcon("Close", theme.CancelIcon(), w.close)
 
 	// Electrode placement.
-	w.Override = widget.NewCheck("Continue despite a bad signal (not recommended: the model learns from it)", func(bool) { w.update() })
-	w.lightsBox = container.NewVBox()
-	w.placementBox = container.NewVBox(
-		widget.NewLabel("Check every electrode: each enabled channel must not be red. Press the electrodes on, clean the skin or replace the gel if needed."),
-		w.lightsBox, w.Override)
-	placement := w.placementBox
+	w.Override = widget.NewCheck("Continue despite a bad signal", func(bool) { w.update() })
+	w.lightsBox = container.NewGridWithColumns(2)
+	check := widget.NewLabel("Check every electrode: each enabled channel must not be red. Press the electrodes on, clean the skin or replace the gel if needed.")
+	check.Wrapping = fyne.TextWrapWord
+	overrideWhy := widget.NewLabel("Not recommended: the model learns from the bad signal.")
+	overrideWhy.Wrapping = fyne.TextWrapWord
+	overrideWhy.SizeName = theme.SizeNameCaptionText
+	w.placementBox = container.NewVBox(check, w.lightsBox, w.Override, overrideWhy)
 
 	// Prompts.
 	w.Prompt = canvas.NewText("", theme.Color(theme.ColorNameForeground))
@@ -202,8 +221,15 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.Countdown.TextSize = countTextSz
 	w.Countdown.Alignment = fyne.TextAlignCenter
 	w.Hold = widget.NewProgressBar()
-	w.Hold.TextFormatter = func() string { return "" }
+	w.Hold.TextFormatter = func() string { return "This hold" }
 	w.Overall = widget.NewProgressBar()
+	w.Overall.TextFormatter = w.overallText
+	w.Effort = widget.NewProgressBar()
+	w.EffortText = widget.NewLabel("") // the effort in µV, shown in the bar
+	w.Effort.TextFormatter = func() string { return w.EffortText.Text }
+	w.Estimate = widget.NewLabel("")
+	w.Estimate.Wrapping = fyne.TextWrapWord
+	w.Estimate.SizeName = theme.SizeNameCaptionText
 	w.Gestures = widget.NewCheckGroup(w.cfg.Gestures, func([]string) { w.update() })
 	w.Gestures.SetSelected(slices.Clone(w.cfg.Selected))
 	w.Reps = widget.NewEntry()
@@ -212,16 +238,21 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.HoldSecs.SetText(formatSecs(w.cfg.Hold))
 	w.RestSecs = widget.NewEntry()
 	w.RestSecs.SetText(formatSecs(w.cfg.Rest))
-	w.settings = container.NewGridWithColumns(2,
-		widget.NewForm(
-			widget.NewFormItem("Repetitions", w.Reps),
-			widget.NewFormItem("Hold (s)", w.HoldSecs),
-			widget.NewFormItem("Rest (s)", w.RestSecs),
-		),
-		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Gestures", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, w.Gestures),
+	for _, e := range []*widget.Entry{w.Reps, w.HoldSecs, w.RestSecs} {
+		e.OnChanged = func(string) { w.update() }
+	}
+	field := func(name string, e *widget.Entry) fyne.CanvasObject {
+		return container.NewVBox(widget.NewLabel(name), e)
+	}
+	w.settings = container.NewVBox(
+		widget.NewLabelWithStyle("Gestures to learn", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		w.Gestures,
+		container.NewGridWithColumns(3, field("Repetitions", w.Reps), field("Hold (s)", w.HoldSecs), field("Rest (s)", w.RestSecs)),
 	)
-	w.promptBox = container.NewVBox(w.settings, layout.NewSpacer(), w.Prompt, w.Instruction, w.Countdown, w.Hold,
-		widget.NewLabel("Step progress"), w.Overall)
+	placement := container.NewGridWithColumns(2, container.NewVScroll(w.placementBox), container.NewVScroll(w.settings))
+	w.effortBox = container.NewVBox(w.Effort)
+	w.promptBox = container.NewVBox(layout.NewSpacer(), w.Prompt, w.Instruction, w.Countdown,
+		w.Hold, w.effortBox, w.Overall, layout.NewSpacer())
 	prompt := w.promptBox
 
 	// Training.
@@ -230,14 +261,20 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.Accuracy.Wrapping = fyne.TextWrapWord
 	w.Recall = widget.NewLabel("")
 	w.Recall.Wrapping = fyne.TextWrapWord
+	w.MVCValues = widget.NewLabel("")
+	w.MVCValues.Wrapping = fyne.TextWrapWord
+	w.ResultDetails = widget.NewLabel("")
+	w.ResultDetails.Wrapping = fyne.TextWrapWord
+	w.ResultDetails.SizeName = theme.SizeNameCaptionText
 	w.Confusion = NewConfusionGrid()
+	w.Details = widget.NewAccordion(widget.NewAccordionItem("Details", container.NewVBox(w.ResultDetails, w.Confusion)))
 	w.RedoGesture = widget.NewSelect(nil, func(string) { w.update() })
 	w.RedoGesture.PlaceHolder = "Choose a gesture"
 	w.Redo = widget.NewButtonWithIcon("Redo this gesture", theme.ViewRefreshIcon(), w.onRedoTapped)
-	w.trainBox = container.NewVBox(w.TrainProgress, w.Accuracy,
+	w.trainBox = container.NewVBox(w.TrainProgress, w.Accuracy, w.Recall,
 		container.NewBorder(nil, nil, widget.NewLabel("Weak gesture?"), w.Redo, w.RedoGesture),
-		container.NewGridWithColumns(2, w.Recall, w.Confusion))
-	training := container.NewVScroll(w.trainBox)
+		w.MVCValues, w.Details)
+	training := container.NewVScroll(w.trainBox) // the one scroll: the details can be long
 
 	// Saving.
 	w.ModelName = widget.NewEntry()
@@ -256,15 +293,18 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.Confidence = widget.NewProgressBar()
 	w.Latency = widget.NewLabel("")
 	w.Latency.Alignment = fyne.TextAlignCenter
+	w.Latency.SizeName = theme.SizeNameCaptionText
 	try := container.NewVBox(widget.NewLabel("Ask the patient to perform each gesture: the model's decision is shown live."),
-		layout.NewSpacer(), w.Decision, widget.NewLabel("Confidence"), w.Confidence, w.Latency)
+		layout.NewSpacer(), w.Decision, widget.NewLabel("How sure the model is"), w.Confidence,
+		widget.NewAccordion(widget.NewAccordionItem("Details", w.Latency)))
 
 	w.views = [numCalibrationSteps]fyne.CanvasObject{placement, prompt, prompt, prompt, training, save, try}
 	w.stack = container.NewStack(placement, prompt, training, save, try)
-	w.buttons = container.NewHBox(layout.NewSpacer(), w.Close, w.Next)
+	// the estimate sits beside the buttons, always in view on the first page
+	w.buttons = container.NewBorder(nil, nil, nil, container.NewHBox(w.Close, w.Next), w.Estimate)
 	w.root = container.NewBorder(container.NewVBox(w.Title, w.Message, widget.NewSeparator()), w.buttons, nil, nil, w.stack)
 	w.dialog = w.newDialog("Calibrate "+pt.Code, w.root)
-	w.dialog.Resize(fyne.NewSize(900+w.estopWidth(), 660))
+	w.dialog.Resize(dialogSize(w.win, fyne.NewSize(960+w.estopWidth(), 680)))
 	w.loadSetup()
 	w.show(StepPlacement)
 	return w
@@ -317,20 +357,100 @@ func (w *CalibrationWizard) show(s CalibrationStep) {
 		v.Hide()
 	}
 	w.views[s].Show()
-	w.showSettings(s == StepGestures && w.redo == "")
+	setVisible(w.effortBox, s == StepMVC, nil)
 	w.clearPrompt()
 	w.stack.Refresh()
 	w.update()
 }
 
-// showSettings shows the gesture settings instead of the prompt (they do
-// not fit together).
-func (w *CalibrationWizard) showSettings(on bool) {
-	setVisible(w.settings, on, nil)
-	for _, o := range []fyne.CanvasObject{w.Prompt, w.Countdown, w.Hold} {
-		setVisible(o, !on, nil)
+// follow switches the view to the step of the prompt being performed
+// (the steps advance by themselves), keeping the progress shown.
+func (w *CalibrationWizard) follow(p service.Prompt) {
+	s := w.step
+	switch p.Kind {
+	case service.PromptBaseline:
+		s = StepBaseline
+	case service.PromptMVC:
+		s = StepMVC
+	case service.PromptGesture:
+		s = StepGestures
 	}
-	w.promptBox.Refresh()
+	if s == w.step {
+		return
+	}
+	w.step = s
+	for _, v := range w.stack.Objects {
+		v.Hide()
+	}
+	w.views[s].Show()
+	setVisible(w.effortBox, s == StepMVC, nil)
+	w.bestEffort = 0
+	w.stack.Refresh()
+}
+
+// dialogSize is want, shrunk to fit the window win with a margin, so a
+// dialog's buttons never hang below the window's edge.
+func dialogSize(win fyne.Window, want fyne.Size) fyne.Size {
+	if win == nil || win.Canvas() == nil {
+		return want
+	}
+	c := win.Canvas().Size()
+	if c.Width <= 0 || c.Height <= 0 {
+		return want
+	}
+	return fyne.NewSize(min(want.Width, c.Width-24), min(want.Height, c.Height-24))
+}
+
+// planDuration is the time prompts take: every hold and rest.
+func planDuration(prompts []service.Prompt) time.Duration {
+	var d time.Duration
+	for _, p := range prompts {
+		d += p.Hold + p.Rest
+	}
+	return d
+}
+
+// overallText is the whole calibration's progress: per cent and time left.
+func (w *CalibrationWizard) overallText() string {
+	pct := "Whole calibration: " + strconv.Itoa(int(math.Round(100*w.Overall.Value))) + " %"
+	if w.planTotal <= 0 || w.Overall.Value >= 1 {
+		return pct
+	}
+	left := time.Duration((1 - w.Overall.Value) * float64(w.planTotal))
+	return pct + " · about " + formatDuration(left+time.Second/2) + " left"
+}
+
+// stageGap is the relaxation between the stages (rest, maximum
+// contractions, gestures) so that the patient can get ready; it is part of
+// the script (announced with what comes next), not idle time.
+const stageGap = 3 * time.Second
+
+// plan returns every prompt of a calibration with the gesture settings:
+// the rest baseline, the maximum contractions, the gestures, each stage
+// followed by at least stageGap of rest.
+func calibrationPlan(c service.CalibrationConfig, gestures []string, reps int, hold, rest time.Duration) []service.Prompt {
+	out := baselinePrompts(c)
+	out[len(out)-1].Rest = max(out[len(out)-1].Rest, stageGap)
+	if m := mvcPrompts(c); len(m) > 0 {
+		m[len(m)-1].Rest = max(m[len(m)-1].Rest, stageGap)
+		out = append(out, m...)
+	}
+	g := gesturePrompts(gestures, reps, hold, rest)
+	if len(g) > 0 {
+		g[len(g)-1].Rest = 0 // the recording ends with the last hold
+	}
+	return append(out, g...)
+}
+
+// estimateText says how long the calibration will take with the settings.
+func (w *CalibrationWizard) estimateText() string {
+	gestures, reps, hold, rest, problem := w.gestureSettings()
+	if problem != "" {
+		return problem
+	}
+	total := planDuration(calibrationPlan(w.cfg, gestures, reps, hold, rest))
+	return fmt.Sprintf("About %s: rest %s, %d maximum contractions, %d gestures × %d, then training. Each step starts by itself.",
+		formatDuration(total+time.Second/2), formatSecsUnit(w.cfg.Baseline), len(w.cfg.MVC)*w.cfg.MVCReps, len(gestures), reps)
 }
 
 // setMessage shows msg (hidden when empty).
@@ -468,7 +588,7 @@ func (w *CalibrationWizard) clearPrompt() {
 		intro = fmt.Sprintf("Maximum voluntary contraction: %d × %s holds as hard as possible for %s. It scales the biofeedback bars.",
 			w.cfg.MVCReps, formatSecsUnit(w.cfg.MVCHold), strings.Join(groups, " and "))
 	case StepGestures:
-		intro = "Choose the gestures and timing, then press Start. The patient follows the prompts."
+		intro = "The patient follows the prompts."
 		if w.redo != "" {
 			intro = "Redo " + w.redo + ": the patient performs it again; its earlier repetitions are replaced."
 		}
@@ -480,6 +600,8 @@ func (w *CalibrationWizard) clearPrompt() {
 	setLabel(w.Instruction, intro)
 	w.Hold.SetValue(0)
 	w.Overall.SetValue(0)
+	w.Effort.SetValue(0)
+	setLabel(w.EffortText, "")
 }
 
 // showProgress shows the prompt being performed.
@@ -488,11 +610,23 @@ func (w *CalibrationWizard) showProgress(p service.CalibrationProgress) {
 	if !p.Active {
 		return
 	}
+	w.follow(p.Prompt)
 	big, hint := strings.ToUpper(p.Prompt.Gesture), gestureHints[p.Prompt.Gesture]
 	length := p.Prompt.Hold
 	switch {
 	case p.Resting:
 		big, hint, length = "RELAX", "Rest until the next prompt.", p.Prompt.Rest
+		if p.Index+1 < len(w.plan) {
+			next := w.plan[p.Index+1]
+			what := next.Gesture
+			switch next.Kind {
+			case service.PromptMVC:
+				what = "as hard as possible: " + next.Gesture
+			case service.PromptBaseline:
+				what = "relaxed rest"
+			}
+			hint = "Relax. Next: " + what + "."
+		}
 	case p.Prompt.Kind == service.PromptBaseline:
 		big, hint = "RELAX", gestureHints[gestureRest]
 	case p.Prompt.Kind == service.PromptMVC:
@@ -514,6 +648,38 @@ func (w *CalibrationWizard) showProgress(p service.CalibrationProgress) {
 		w.Hold.SetValue(1 - min(1, float64(p.Remaining)/float64(length)))
 	}
 	w.Overall.SetValue(p.Done)
+	if p.Prompt.Kind == service.PromptMVC {
+		w.showEffort(p.Resting)
+	}
+}
+
+// showEffort shows the contraction now (mean RMS of the enabled channels,
+// µV) against the strongest of the MVC step so far: the patient's live
+// feedback while pushing as hard as possible.
+func (w *CalibrationWizard) showEffort(resting bool) {
+	snap := w.dev.Snapshot()
+	if snap == nil || len(snap.RMSUV) == 0 {
+		return
+	}
+	sum, n := 0.0, 0
+	for c, v := range snap.RMSUV {
+		if w.channelOn(c) && !math.IsNaN(v) {
+			sum += v
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	now := sum / float64(n)
+	if !resting {
+		w.bestEffort = max(w.bestEffort, now)
+	}
+	if w.bestEffort > 0 {
+		w.Effort.SetValue(min(1, now/w.bestEffort))
+	}
+	setLabel(w.EffortText, fmt.Sprintf("Effort now %.0f µV · strongest so far %.0f µV", now, w.bestEffort))
+	w.Effort.Refresh()
 }
 
 // showDecision shows a live decision.
@@ -552,11 +718,10 @@ func (w *CalibrationWizard) update() {
 		ok, _ := w.qualityOK()
 		on = on && w.streaming() && (ok || w.Override.Checked)
 		enable(w.Override, !w.busy)
+		setLabel(w.Estimate, w.estimateText())
+		setVisible(w.Estimate, true, nil)
 	case StepBaseline, StepMVC, StepGestures:
-		if !w.done {
-			text = "Start"
-			on = on && w.streaming()
-		}
+		on = false // they run by themselves
 	case StepTraining:
 		on = on && w.result != nil
 	case StepSave:
@@ -571,8 +736,17 @@ func (w *CalibrationWizard) update() {
 		w.Next.SetText(text)
 		w.buttons.Refresh() // the button's width follows its text
 	}
+	if w.step != StepPlacement {
+		setVisible(w.Estimate, false, nil)
+	}
 	enable(w.Next, on)
-	setVisible(w.Next, w.step != StepTry, nil)
+	running := w.step == StepBaseline || w.step == StepMVC || w.step == StepGestures
+	setVisible(w.Next, w.step != StepTry && !running, nil)
+	if running {
+		setButtonText(w.Close, "Stop")
+	} else {
+		setButtonText(w.Close, "Close")
+	}
 	enable(w.Gestures, !w.performing)
 	enable(w.RedoGesture, !w.busy && w.result != nil)
 	enable(w.Redo, !w.busy && w.result != nil && w.RedoGesture.Selected != "" && w.streaming())
@@ -585,6 +759,11 @@ func (w *CalibrationWizard) onNextTapped() {
 	w.setMessage("")
 	switch w.step {
 	case StepPlacement:
+		gestures, reps, hold, rest, problem := w.gestureSettings()
+		if problem != "" {
+			w.setMessage(problem)
+			return
+		}
 		if ok, why := w.qualityOK(); !ok {
 			if !w.Override.Checked {
 				w.setMessage(why)
@@ -592,21 +771,14 @@ func (w *CalibrationWizard) onNextTapped() {
 			}
 			w.log.Warn("calibration started despite the signal quality", "patient", w.patient.Code, "why", why)
 		}
-		w.begin(false, func() { w.show(StepBaseline) })
-	case StepBaseline:
-		if w.done {
-			w.show(StepMVC)
-			return
-		}
-		w.perform(baselinePrompts(w.cfg), nil)
-	case StepMVC:
-		if w.done {
-			w.show(StepGestures)
-			return
-		}
-		w.perform(mvcPrompts(w.cfg), nil)
-	case StepGestures:
-		w.startGestures()
+		// One recording, one script: the steps follow each other on the
+		// stream's clock with only their announced rests between them, so
+		// no idle time waiting for a button ends up in the session.
+		plan := calibrationPlan(w.cfg, gestures, reps, hold, rest)
+		w.begin(false, func() {
+			w.show(StepBaseline)
+			w.perform(plan, w.endAndTrain)
+		})
 	case StepTraining:
 		if w.result != nil {
 			w.show(StepSave)
@@ -646,23 +818,6 @@ func (w *CalibrationWizard) gestureSettings() (gestures []string, reps int, hold
 	return gestures, reps, secs(h), secs(r), ""
 }
 
-func (w *CalibrationWizard) startGestures() {
-	gestures, reps, hold, rest, problem := w.gestureSettings()
-	if problem != "" {
-		w.setMessage(problem)
-		return
-	}
-	if w.redo != "" {
-		g := w.redo
-		w.begin(true, func() {
-			w.perform(gesturePrompts([]string{g}, reps, hold, rest), w.endAndTrain)
-		})
-		return
-	}
-	w.showSettings(false)
-	w.perform(gesturePrompts(gestures, reps, hold, rest), w.endAndTrain)
-}
-
 // begin starts a calibration session, then calls next.
 func (w *CalibrationWizard) begin(redo bool, next func()) {
 	w.busy = true
@@ -691,6 +846,7 @@ func (w *CalibrationWizard) perform(prompts []service.Prompt, next func()) {
 	ctx, cancel := context.WithCancel(w.ctx())
 	w.cancel = cancel
 	w.performing = true
+	w.plan, w.planTotal = prompts, planDuration(prompts)
 	w.update()
 	w.run.do(func() func() {
 		defer cancel()
@@ -707,7 +863,7 @@ func (w *CalibrationWizard) perform(prompts []service.Prompt, next func()) {
 			w.clearPrompt()
 			w.Prompt.Text = "✓"
 			w.Prompt.Refresh()
-			setLabel(w.Instruction, "Done. Press Continue.")
+			setLabel(w.Instruction, "Done.")
 			w.Overall.SetValue(1)
 			if next != nil {
 				next()
@@ -789,7 +945,7 @@ func (w *CalibrationWizard) train() {
 				w.fail("Could not train the model", err)
 				setLabel(w.Accuracy, "No model: record the gestures again.")
 				if w.result == nil {
-					w.show(StepGestures)
+					w.show(StepPlacement)
 				}
 				w.update()
 				return
@@ -801,18 +957,20 @@ func (w *CalibrationWizard) train() {
 	})
 }
 
-// showResult shows a training result.
+// showResult shows a training result: in plain words first, the
+// technical terms and the confusion matrix behind Details.
 func (w *CalibrationWizard) showResult(r *service.CalibrationResult) {
 	w.result = r
-	acc := "Cross-validated accuracy: not measured"
+	acc := "The model could not be tested on repetitions it had not seen."
 	if !math.IsNaN(r.Accuracy) {
-		acc = fmt.Sprintf("Cross-validated accuracy (leave one repetition out, %d folds): %s", r.Folds, formatPct(r.Accuracy))
+		acc = fmt.Sprintf("The model recognised %s of the movements correctly when tested on repetitions it had not learned from.", formatPct(r.Accuracy))
 	}
-	acc += fmt.Sprintf(" · %d windows · %s", r.Windows, r.Pipeline)
 	if r.Note != "" {
 		acc += "\n" + r.Note
 	}
 	setLabel(w.Accuracy, acc)
+	setLabel(w.ResultDetails, fmt.Sprintf("Cross-validated accuracy (leave one repetition out, %d folds): %s · %d analysis windows · %s",
+		r.Folds, formatPct(r.Accuracy), r.Windows, r.Pipeline))
 	var b strings.Builder
 	b.WriteString("Recognised per gesture:\n")
 	weakest, worst := "", 2.0
@@ -834,6 +992,7 @@ func (w *CalibrationWizard) showResult(r *service.CalibrationResult) {
 		b.WriteString("⚠ marks a weak gesture: consider redoing it.")
 	}
 	setLabel(w.Recall, strings.TrimRight(b.String(), "\n"))
+	setLabel(w.MVCValues, mvcText(r.MVCUV, w.labels()))
 	w.Confusion.Set(r.Classes, r.Confusion)
 	w.trainBox.Refresh()
 	w.RedoGesture.SetOptions(r.Classes)
@@ -843,6 +1002,31 @@ func (w *CalibrationWizard) showResult(r *service.CalibrationResult) {
 	}
 }
 
+// labels returns the live stream's channel labels (nil when none).
+func (w *CalibrationWizard) labels() []string {
+	if snap := w.dev.Snapshot(); snap != nil {
+		return snap.Info.Labels
+	}
+	return nil
+}
+
+// mvcText names the strongest contraction measured per channel, e.g.
+// "Strongest contraction measured (the 100 % of the biofeedback bars):
+// FDS 120 µV · FDP 80 µV".
+func mvcText(mvc []float64, labels []string) string {
+	var parts []string
+	for c, v := range mvc {
+		if v > 0 && !math.IsNaN(v) {
+			parts = append(parts, fmt.Sprintf("%s %.0f µV", channelName(labels, c), v))
+		}
+	}
+	if len(parts) == 0 {
+		return "No maximum contraction was measured."
+	}
+	return "Strongest contraction measured (the 100 % of the biofeedback bars): " + strings.Join(parts, " · ")
+}
+
+// onRedoTapped records the chosen gesture again, at once, and retrains.
 func (w *CalibrationWizard) onRedoTapped() {
 	g := w.RedoGesture.Selected
 	if w.busy || w.performing || g == "" || w.result == nil {
@@ -853,9 +1037,13 @@ func (w *CalibrationWizard) onRedoTapped() {
 		return
 	}
 	w.setMessage("")
+	_, reps, hold, rest, _ := w.gestureSettings()
 	w.redo = g
 	w.saved = nil // a new model needs saving again
-	w.show(StepGestures)
+	w.begin(true, func() {
+		w.show(StepGestures)
+		w.perform(gesturePrompts([]string{g}, reps, hold, rest), w.endAndTrain)
+	})
 }
 
 func (w *CalibrationWizard) save() {

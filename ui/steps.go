@@ -14,6 +14,7 @@ import (
 //	disconnect              press Disconnect
 //	review                  open the newest finished session in Review
 //	calibrate, settings     open the calibration wizard / Settings
+//	next                    press the calibration wizard's main button
 //	add-patient             open the Add patient form
 //	trend                   show the session trend beside the history
 //
@@ -58,6 +59,11 @@ func (m *MainScreen) Step(name string) error {
 		return fmt.Errorf("no finished session to review")
 	case "calibrate":
 		m.onCalibrateTapped()
+	case "next":
+		if m.Calibration == nil {
+			return fmt.Errorf("no calibration wizard open")
+		}
+		m.Calibration.onNextTapped()
 	case "settings":
 		m.onSettingsTapped()
 	case "add-patient":
