@@ -162,3 +162,54 @@ func TestMarkersAndNotesWhileRecording(t *testing.T) {
 		t.Errorf("a new recording's first marker is %q", got[len(got)-1])
 	}
 }
+
+// TestPatientFormErrorFollowsTheFields: the date that does not exist says
+// so; the message goes as soon as the field is fixed, and the message's
+// space is reserved so the dialog does not jump.
+func TestPatientFormErrorFollowsTheFields(t *testing.T) {
+	h := newHarness(t)
+	test.Tap(h.m.Patients.AddButton)
+	f := h.m.Patients.Form
+	test.Type(f.Code, "P-077")
+	test.Type(f.BirthDate, "2020-02-31")
+	if f.Message.Text != "" {
+		t.Fatalf("message %q before Save", f.Message.Text)
+	}
+	before := f.dialog.MinSize()
+	test.Tap(f.Save)
+	if want := "2020-02-31 does not exist"; !strings.Contains(f.Message.Text, want) {
+		t.Fatalf("message %q, want %q", f.Message.Text, want)
+	}
+	if after := f.dialog.MinSize(); after.Height != before.Height {
+		t.Errorf("the dialog grew from %v to %v when the message appeared", before.Height, after.Height)
+	}
+	f.Code.SetText("P 077 with spaces that are not allowed")
+	test.Tap(f.Save) // a message on two lines
+	if after := f.dialog.MinSize(); after.Height != before.Height {
+		t.Errorf("the dialog grew from %v to %v when the message wrapped (%q)", before.Height, after.Height, f.Message.Text)
+	}
+	f.Code.SetText("P-077")
+	f.BirthDate.SetText("2020-02-29")
+	if f.Message.Text != "" {
+		t.Errorf("message %q stays after the date was fixed", f.Message.Text)
+	}
+}
+
+// TestFirstRunHint: with no patient the screen says what to do first.
+func TestFirstRunHint(t *testing.T) {
+	h := newHarnessWith(t, func(h *harness, _ *Deps) { h.patients.patients = nil })
+	if !h.m.Patients.EmptyHint.Visible() || !strings.Contains(h.m.Patients.EmptyHint.Text, "Add patient") {
+		t.Errorf("empty list hint %v %q", h.m.Patients.EmptyHint.Visible(), h.m.Patients.EmptyHint.Text)
+	}
+	if !strings.Contains(h.m.Live.RecordInfo.Text, "add a patient") {
+		t.Errorf("record info %q", h.m.Live.RecordInfo.Text)
+	}
+	test.Tap(h.m.Patients.AddButton)
+	f := h.m.Patients.Form
+	test.Type(f.Code, "P-001")
+	test.Tap(f.Save)
+	h.m.WaitIdle()
+	if h.m.Patients.EmptyHint.Visible() {
+		t.Error("hint still shown with a patient listed")
+	}
+}

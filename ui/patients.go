@@ -48,6 +48,7 @@ type PatientPanel struct {
 	List      *widget.List   // the patients matching Search
 	AddButton *widget.Button // opens Form
 	Current   *widget.Label  // the selected patient
+	EmptyHint *widget.Label  // what to do when the list is empty
 	Sessions  *widget.Table  // the selected patient's sessions with their metrics
 	Message   *widget.Label  // the last error, empty when none
 	// Trend charts mean RMS and MDF across the sessions, oldest to newest;
@@ -131,7 +132,10 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 
 	// Patients: title, search and Add on top, the list takes what is left.
 	head := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Patients", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.AddButton, p.Search)
-	patients := container.NewBorder(head, p.Message, nil, nil, p.List)
+	p.EmptyHint = widget.NewLabel("")
+	p.EmptyHint.Wrapping = fyne.TextWrapWord
+	p.EmptyHint.Hide()
+	patients := container.NewBorder(head, p.Message, nil, nil, container.NewStack(p.List, container.NewVBox(p.EmptyHint)))
 	// Sessions: the patient, then the history (table or trend) filling
 	// the rest, the session buttons below.
 	table := container.New(&fitColumns{table: p.Sessions, weights: historyWeights[:]}, compact(p.Sessions))
@@ -188,6 +192,16 @@ func (p *PatientPanel) Reload() {
 			}
 			p.setMessage("")
 			p.patients = list
+			switch {
+			case len(list) > 0:
+				p.EmptyHint.Hide()
+			case search != "":
+				p.EmptyHint.SetText("No patient matches “" + search + "”.")
+				p.EmptyHint.Show()
+			default:
+				p.EmptyHint.SetText("No patients yet. Press Add patient to register the first one, then connect the device and press Record.")
+				p.EmptyHint.Show()
+			}
 			p.List.UnselectAll()
 			p.List.Refresh()
 			if p.selected != nil {
@@ -417,10 +431,23 @@ func newPatientForm(p *PatientPanel) *PatientForm {
 		widget.NewFormItem("Affected side", f.Side),
 		widget.NewFormItem("Diagnosis", f.Diagnosis),
 	)
-	content := container.NewVBox(form, f.Message, container.NewGridWithColumns(2, f.Cancel, f.Save))
+	for _, e := range []*widget.Entry{f.Code, f.Name, f.BirthDate, f.Diagnosis} {
+		e.OnChanged = func(string) { f.recheck() }
+	}
+	content := container.NewVBox(form, reserveLines(f.Message, 2), container.NewGridWithColumns(2, f.Cancel, f.Save))
 	f.dialog = p.newDialog("Add patient", content)
 	f.dialog.Resize(fyne.NewSize(620+p.estopWidth(), 0))
 	return f
+}
+
+// recheck clears or updates the shown problem as the therapist edits, so
+// an error never stays after its field was fixed; nothing is said before
+// the first Save.
+func (f *PatientForm) recheck() {
+	if f.Message.Text == "" || f.saving {
+		return
+	}
+	f.Message.SetText(patientProblem(f.patient(), f.panel.patients, f.panel.now()))
 }
 
 // patient returns the patient described by the form.

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -132,4 +134,16 @@ func (t compactTheme) Size(n fyne.ThemeSizeName) float32 {
 // compact shows o with compactTheme.
 func compact(o fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewThemeOverride(o, compactTheme{newRehabTheme()})
+}
+
+// reserveLines returns l in a box at least n caption lines of l's text size
+// high, so a message that appears or wraps onto a second line does not
+// make its dialog jump.
+func reserveLines(l *widget.Label, n int) fyne.CanvasObject {
+	probe := widget.NewLabel(strings.Repeat("Ag\n", n-1) + "Ag")
+	probe.SizeName = l.SizeName
+	probe.TextStyle = l.TextStyle
+	space := canvas.NewRectangle(color.Transparent)
+	space.SetMinSize(fyne.NewSize(0, probe.MinSize().Height))
+	return container.NewStack(space, l)
 }

@@ -36,6 +36,9 @@ func patientProblem(p storage.Patient, known []storage.Patient, today time.Time)
 	if p.BirthDate != "" {
 		d, err := time.Parse(dateLayout, p.BirthDate)
 		if err != nil {
+			if msg := impossibleDate(p.BirthDate); msg != "" {
+				return "Birth date " + msg
+			}
 			return fmt.Sprintf("Birth date %q is not a date: write it as YYYY-MM-DD, e.g. 1961-04-23.", p.BirthDate)
 		}
 		y, m, dd := today.Date()
@@ -55,6 +58,27 @@ func patientProblem(p storage.Patient, known []storage.Patient, today time.Time)
 	case "", "left", "right", "both":
 	default:
 		return fmt.Sprintf("Affected side %q is not one of left, right, both.", p.AffectedSide)
+	}
+	return ""
+}
+
+// impossibleDate explains why s, written as YYYY-MM-DD, is not a day of
+// the calendar ("2020-02-31 does not exist: February 2020 has 29 days."),
+// or returns "" when s is not written that way (or is a real date).
+func impossibleDate(s string) string {
+	var y, m, d int
+	if len(s) != len(dateLayout) || s[4] != '-' || s[7] != '-' {
+		return ""
+	}
+	if _, err := fmt.Sscanf(s, "%4d-%2d-%2d", &y, &m, &d); err != nil {
+		return ""
+	}
+	if m < 1 || m > 12 {
+		return fmt.Sprintf("%s does not exist: the month must be 01 to 12.", s)
+	}
+	days := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if d < 1 || d > days {
+		return fmt.Sprintf("%s does not exist: %s %d has %d days.", s, time.Month(m), y, days)
 	}
 	return ""
 }
