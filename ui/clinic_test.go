@@ -213,3 +213,43 @@ func TestFirstRunHint(t *testing.T) {
 		t.Error("hint still shown with a patient listed")
 	}
 }
+
+// TestHistoryWhileRecordingAndFits: the session being recorded reads
+// "● Recording" without a 0:00 length, and the history's columns share the
+// panel's width, Mean RMS and MDF included (no sideways scrolling).
+func TestHistoryWhileRecordingAndFits(t *testing.T) {
+	h := newHarness(t)
+	h.connectSim()
+	h.selectPatient(1)
+	test.Tap(h.m.Live.Record)
+	h.m.WaitIdle()
+	p := h.m.Patients
+	if len(p.SessionList()) != 1 {
+		t.Fatalf("history %d rows while recording", len(p.SessionList()))
+	}
+	if row := p.cells(0); row[1] != "● Recording" || row[2] == "0:00" {
+		t.Errorf("row while recording %q", row)
+	}
+	var fit *fitColumns
+	for _, o := range test.LaidOutObjects(h.m.Content()) {
+		if c, ok := o.(*fyne.Container); ok {
+			if f, ok := c.Layout.(*fitColumns); ok {
+				fit = f
+			}
+		}
+	}
+	if fit == nil {
+		t.Fatal("no history table laid out")
+	}
+	for _, width := range []float32{1280, 1366, 1920} {
+		h.w.Resize(fyne.NewSize(width, 720))
+		tw := p.Sessions.Size().Width
+		sum := float32(0)
+		for _, w := range fit.widths {
+			sum += w
+		}
+		if tw <= 0 || len(fit.widths) != len(historyColumns) || sum > tw {
+			t.Errorf("window %v: columns %v (%v) in a %v table", width, fit.widths, sum, tw)
+		}
+	}
+}

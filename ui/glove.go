@@ -206,7 +206,7 @@ type GlovePanel struct {
 func newGlovePanel(sh shared, svc service.GloveService, ports func() []service.PortInfo, patient func() *storage.Patient) *GlovePanel {
 	p := &GlovePanel{shared: sh, svc: svc, ports: ports, patient: patient}
 	p.Port = widget.NewSelectEntry(nil)
-	p.Port.SetPlaceHolder("Glove port, e.g. /dev/ttyACM0")
+	p.Port.SetPlaceHolder("Glove port")
 	p.Connect = widget.NewButtonWithIcon("Connect", theme.LoginIcon(), p.onConnectTapped)
 	p.Connect.Importance = widget.HighImportance
 	p.Disconnect = widget.NewButtonWithIcon("Disconnect", theme.LogoutIcon(), p.onDisconnectTapped)

@@ -18,12 +18,12 @@ import (
 // Mean RMS and MDF included, is visible without scrolling sideways.
 var (
 	historyColumns = [...]string{"Date", "Session", "Length", "RMS µV", "MDF Hz"}
-	historyWeights = [len(historyColumns)]float32{0.29, 0.19, 0.18, 0.17, 0.17}
+	historyWeights = [len(historyColumns)]float32{0.27, 0.23, 0.16, 0.17, 0.17}
 )
 
 // historyCells returns the history table cells of s, in historyColumns
 // order; unknown metrics show "–". The session in progress reads
-// "● Recording now" with no length yet (never "0:00").
+// "● Recording" with no length yet (never "0:00").
 func historyCells(s service.SessionSummary) [len(historyColumns)]string {
 	date := ""
 	if !s.Session.StartedAt.IsZero() {
@@ -36,7 +36,7 @@ func historyCells(s service.SessionSummary) [len(historyColumns)]string {
 	length := formatDuration(s.Session.Duration())
 	switch s.Session.Status {
 	case storage.StatusRecording:
-		kind, length = "● Recording now", "…"
+		kind, length = "● Recording", "…"
 	case storage.StatusInterrupted:
 		kind += " (interrupted)"
 	}
@@ -87,15 +87,19 @@ func newHistoryTable(rows func() int, cell func(row int) [len(historyColumns)]st
 type fitColumns struct {
 	table   *widget.Table
 	weights []float32
-	width   float32 // the width the columns were last fitted to
+	width   float32   // the width the columns were last fitted to
+	widths  []float32 // the column widths set then
 }
 
 func (f *fitColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if size.Width != f.width {
 		f.width = size.Width
 		inner := size.Width - theme.ScrollBarSize() - 2*theme.Padding()
+		f.widths = f.widths[:0]
 		for i, w := range f.weights {
-			f.table.SetColumnWidth(i, max(40, inner*w))
+			cw := max(40, inner*w)
+			f.widths = append(f.widths, cw)
+			f.table.SetColumnWidth(i, cw)
 		}
 	}
 	for _, o := range objs {

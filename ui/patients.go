@@ -149,7 +149,7 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	sessionButtons := container.NewHBox(p.Open, p.ExportButton, p.ImportButton)
 	sessions := container.NewBorder(p.Current, sessionButtons, nil, nil, history)
 	split := container.NewVSplit(patients, sessions)
-	split.Offset = 0.4
+	split.Offset = 0.3 // the history gets the larger part: it is the longer list
 	p.content = split
 	return p
 }
