@@ -37,14 +37,6 @@ func sessionCells(s storage.Session) [len(sessionColumns)]string {
 	return [...]string{date, string(s.Type), formatDuration(s.Duration()), string(s.Status), groupDigits(s.Samples)}
 }
 
-// formatMetric formats v with one decimal and its unit, "–" when v is NaN.
-func formatMetric(v float64, unit string) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "–"
-	}
-	return strconv.FormatFloat(v, 'f', 1, 64) + " " + unit
-}
-
 // historySeries returns the trend chart of sums (newest first, as the
 // HistoryService returns them): mean RMS and mean MDF per session, oldest
 // first at x = 1, 2, …; and the number of sessions.
