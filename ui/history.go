@@ -22,7 +22,8 @@ var (
 )
 
 // historyCells returns the history table cells of s, in historyColumns
-// order; unknown metrics show "–". The session in progress reads
+// order; unknown metrics show "–"; a session a crash or a lost device
+// interrupted reads "Interrupted". The session in progress reads
 // "● Recording" with no length yet (never "0:00").
 func historyCells(s service.SessionSummary) [len(historyColumns)]string {
 	date := ""
@@ -38,7 +39,7 @@ func historyCells(s service.SessionSummary) [len(historyColumns)]string {
 	case storage.StatusRecording:
 		kind, length = "● Recording", "…"
 	case storage.StatusInterrupted:
-		kind += " (interrupted)"
+		kind = "Interrupted" // the status matters more than the type here
 	}
 	return [...]string{date, kind, length, formatOneDecimal(s.MeanRMSUV), formatOneDecimal(s.MeanMDFHz)}
 }
