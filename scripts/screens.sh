@@ -24,8 +24,10 @@ declare -A steps=(
 	[settings]="settings,wait:2"
 	[add-patient]="add-patient,wait:2"
 	[disconnected]="wait:3,disconnect,wait:4"
+	# recorded, then killed (kill -9) and started again: the banner
+	[crash-notice]="record,wait:4"
 )
-order=${SCREENS:-"live recording review history trend fatigue glove calibration calibration-mvc settings add-patient disconnected"}
+order=${SCREENS:-"live recording review history trend fatigue glove calibration calibration-mvc settings add-patient disconnected crash-notice"}
 for size in $sizes; do
 	w=${size%x*} h=${size#*x}
 	data=$(mktemp -d)
@@ -33,6 +35,10 @@ for size in $sizes; do
 		png="$out/$name-$size.png"
 		xvfb-run -a -s "-screen 0 ${size}x24" bash -c '
 			LANG=en_US.UTF-8 MYOREHAB_STEPS="'"${steps[$name]}"'" "'"$bin"'" --demo --data-dir "'"$data"'" & pid=$!
+			if [ "'"$name"'" = crash-notice ]; then # crash mid-recording, start again
+				sleep 10; kill -9 $pid; wait $pid || true
+				LANG=en_US.UTF-8 "'"$bin"'" --demo --data-dir "'"$data"'" & pid=$!
+			fi
 			for _ in $(seq 50); do
 				win=$(xdotool search --name "^MyoRehab$" 2>/dev/null | head -1) && [ -n "$win" ] && break
 				sleep 0.2

@@ -147,8 +147,8 @@ func TestMarkersAndNotesWhileRecording(t *testing.T) {
 	if got := h.rec.noted(); !slices.Equal(got, want) {
 		t.Errorf("notes %q, want %q", got, want)
 	}
-	if l.NoteEntry.Text != "" || !strings.Contains(l.RecordInfo.Text, "electrode re-taped") {
-		t.Errorf("after the note: field %q, info %q", l.NoteEntry.Text, l.RecordInfo.Text)
+	if l.NoteEntry.Text != "" || !strings.Contains(l.NoteEntry.PlaceHolder, "Noted: electrode re-taped") {
+		t.Errorf("after the note: field %q, placeholder %q", l.NoteEntry.Text, l.NoteEntry.PlaceHolder)
 	}
 	test.Tap(l.Record) // stop
 	h.m.WaitIdle()

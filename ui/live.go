@@ -321,7 +321,7 @@ func (p *LivePanel) onAddNoteTapped() {
 }
 
 // addNote stores text as a note at the recording's newest sample and says
-// so in RecordInfo's place until the next refresh of the counters.
+// so in the note field's placeholder.
 func (p *LivePanel) addNote(text string) {
 	if err := p.rec.Note(text); err != nil {
 		p.log.Error("note", "err", err)
@@ -347,11 +347,7 @@ func (p *LivePanel) recordText() string {
 		if p.recPatient != "" {
 			who = " · " + p.recPatient
 		}
-		text := fmt.Sprintf("● REC %s%s · %s samples", formatDuration(p.now().Sub(p.started)), who, groupDigits(p.samples))
-		if p.lastNote != "" {
-			text = fmt.Sprintf("● REC %s%s · noted: %s", formatDuration(p.now().Sub(p.started)), who, p.lastNote)
-		}
-		return text
+		return fmt.Sprintf("● REC %s%s · %s samples", formatDuration(p.now().Sub(p.started)), who, groupDigits(p.samples))
 	case p.busy:
 		return "Please wait…"
 	case p.note != "":
@@ -387,10 +383,15 @@ func (p *LivePanel) update() {
 	enable(p.Marker, p.recording && !p.busy)
 	enable(p.NoteEntry, p.recording && !p.busy)
 	enable(p.AddNote, p.recording && !p.busy)
-	if p.recording {
-		p.NoteEntry.SetPlaceHolder("Note for this recording, then Enter")
-	} else {
-		p.NoteEntry.SetPlaceHolder("Notes and markers while recording")
+	ph := "Notes and markers while recording"
+	switch {
+	case p.recording && p.lastNote != "": // said in the wide note field, not the narrow info line
+		ph = "Noted: " + p.lastNote + ". Next note, then Enter"
+	case p.recording:
+		ph = "Note for this recording, then Enter"
+	}
+	if p.NoteEntry.PlaceHolder != ph {
+		p.NoteEntry.SetPlaceHolder(ph)
 	}
 	enable(p.Calibrate, !p.busy && !p.recording && p.patient != nil && p.streaming)
 }
