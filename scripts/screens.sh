@@ -45,6 +45,7 @@ for size in $sizes; do
 			done
 			xdotool windowmove "$win" 0 0 windowsize "$win" '"$w"' '"$h"'
 			sleep 4 # the demo connects and selects its patient
+			xdotool windowmove "$win" 0 0 windowsize "$win" '"$w"' '"$h"' # again: the first may come before the window is shown
 			# wait for the steps: their waits, plus a second per step
 			sleep '"$(echo "${steps[$name]}" | tr , '\n' | awk -F: '/^wait:/{s+=$2; next} {s+=1} END{print s+0}')"'
 			import -window root "'"$png"'"

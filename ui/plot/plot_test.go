@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
 	"myorehab/acquisition"
@@ -410,4 +411,46 @@ func TestAutoscaleIgnoresNaN(t *testing.T) {
 	if a.HalfRangeUV() != 200 {
 		t.Errorf("an all-NaN envelope changed the scale to %v", a.HalfRangeUV())
 	}
+}
+
+// TestScopeStaleNoteBesideTheLabels: the note over not-live traces covers
+// no lane text.
+func TestScopeStaleNoteBesideTheLabels(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewScope()
+	w := test.NewWindow(s)
+	defer w.Close()
+	w.Resize(fyne.NewSize(840, 400))
+	snap := &pipeline.Snapshot{Seq: 1, Info: acquisition.StreamInfo{Channels: 8, SampleRateHz: 1000}}
+	for range 8 {
+		snap.RawMin = append(snap.RawMin, []float32{-1, -1})
+		snap.RawMax = append(snap.RawMax, []float32{1, 1})
+		snap.FilteredMin = append(snap.FilteredMin, []float32{-1, -1})
+		snap.FilteredMax = append(snap.FilteredMax, []float32{1, 1})
+		snap.RMSUV = append(snap.RMSUV, 155)
+		snap.Quality = append(snap.Quality, pipeline.ChannelQuality{Level: pipeline.QualityGood})
+	}
+	s.SetSnapshot(snap)
+	s.SetStale("No signal — disconnected · last sample 8 s ago")
+	r := test.WidgetRenderer(s).(*scopeRenderer)
+	if !r.empty.Visible() || r.empty.Text != s.Stale() {
+		t.Fatalf("note %q shown %v", r.empty.Text, r.empty.Visible())
+	}
+	note := rect{r.emptyBox.Position(), r.emptyBox.Size()}
+	for i := range r.names {
+		for _, o := range []fyne.CanvasObject{r.names[i], r.reasons[i], r.rms[i]} {
+			if note.overlaps(rect{o.Position(), o.Size()}) {
+				t.Errorf("the note covers lane %d's text %q", i, o.(*canvas.Text).Text)
+			}
+		}
+	}
+}
+
+type rect struct {
+	p fyne.Position
+	s fyne.Size
+}
+
+func (a rect) overlaps(b rect) bool {
+	return a.p.X < b.p.X+b.s.Width && b.p.X < a.p.X+a.s.Width && a.p.Y < b.p.Y+b.s.Height && b.p.Y < a.p.Y+a.s.Height
 }

@@ -290,12 +290,9 @@ func (r *scopeRenderer) Layout(size fyne.Size) {
 	r.raster.Resize(size)
 	r.raster.Move(fyne.NewPos(0, 0))
 	pad := r.s.Theme().Size(theme.SizeNamePadding)
-	ms := r.empty.MinSize()
-	r.empty.Resize(ms)
-	r.empty.Move(fyne.NewPos((size.Width-ms.Width)/2, (size.Height-ms.Height)/2))
-	r.emptyBox.Resize(fyne.NewSize(ms.Width+4*pad, ms.Height+2*pad))
-	r.emptyBox.Move(fyne.NewPos((size.Width-ms.Width)/2-2*pad, (size.Height-ms.Height)/2-pad))
 	n := len(r.names)
+	// the lanes' texts: left column up to labelEnd, RMS from rmsStart
+	labelEnd, rmsStart := float32(0), size.Width
 	for i := range n {
 		top := size.Height * float32(i) / float32(n)
 		ns := r.names[i].MinSize()
@@ -319,7 +316,23 @@ func (r *scopeRenderer) Layout(size fyne.Size) {
 		r.rms[i].Move(fyne.NewPos(size.Width-rs.Width-2*pad, y))
 		r.boxes[2*i+1].Resize(fyne.NewSize(rs.Width+2*pad, rs.Height))
 		r.boxes[2*i+1].Move(fyne.NewPos(size.Width-rs.Width-3*pad, y))
+		labelEnd = max(labelEnd, end+pad)
+		if rs.Width > 0 {
+			rmsStart = min(rmsStart, size.Width-rs.Width-3*pad)
+		}
 	}
+	// The note ("No signal — …") goes between the lanes' texts, so it
+	// covers only (greyed) trace, never a label; centred when it cannot.
+	ms := r.empty.MinSize()
+	x := (size.Width - ms.Width) / 2
+	if free := rmsStart - labelEnd; n > 0 && free >= ms.Width+6*pad {
+		x = labelEnd + (free-ms.Width)/2
+	}
+	y := (size.Height - ms.Height) / 2
+	r.empty.Resize(ms)
+	r.empty.Move(fyne.NewPos(x, y))
+	r.emptyBox.Resize(fyne.NewSize(ms.Width+4*pad, ms.Height+2*pad))
+	r.emptyBox.Move(fyne.NewPos(x-2*pad, y-pad))
 }
 
 // sync brings the label objects in line with the scope's state and
