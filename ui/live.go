@@ -386,7 +386,7 @@ func (p *LivePanel) update() {
 	ph := "Notes and markers while recording"
 	switch {
 	case p.recording && p.lastNote != "": // said in the wide note field, not the narrow info line
-		ph = "Noted: " + p.lastNote + ". Next note, then Enter"
+		ph = "✓ Noted: " + p.lastNote
 	case p.recording:
 		ph = "Note for this recording, then Enter"
 	}
