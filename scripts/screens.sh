@@ -23,11 +23,12 @@ declare -A steps=(
 	[calibration-mvc]="calibrate,wait:3,next,wait:21"
 	[settings]="settings,wait:2"
 	[add-patient]="add-patient,wait:2"
+	[device-setup]="setup,wait:3"
 	[disconnected]="wait:3,disconnect,wait:4"
 	# recorded, then killed (kill -9) and started again: the banner
 	[crash-notice]="record,wait:4"
 )
-order=${SCREENS:-"live recording review history trend fatigue glove calibration calibration-mvc settings add-patient disconnected crash-notice"}
+order=${SCREENS:-"live recording review history trend fatigue glove calibration calibration-mvc settings add-patient device-setup disconnected crash-notice"}
 for size in $sizes; do
 	w=${size%x*} h=${size#*x}
 	data=$(mktemp -d)

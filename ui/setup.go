@@ -125,7 +125,11 @@ func (s *DeviceSetup) listPorts() {
 	for _, pi := range s.panel.ports {
 		path := pi.Path
 		b := widget.NewButtonWithIcon("Probe", theme.SearchIcon(), func() { s.probe(path) })
-		desc := widget.NewLabel(pi.Path + " — " + pi.Description)
+		text := pi.Path
+		if d := strings.TrimSpace(pi.Description); d != "" && d != pi.Path { // never "/dev/ttyS0 — /dev/ttyS0"
+			text += " — " + d
+		}
+		desc := widget.NewLabel(text)
 		desc.Truncation = fyne.TextTruncateEllipsis
 		s.ports.Add(container.NewBorder(nil, nil, nil, b, desc))
 		s.PortPaths = append(s.PortPaths, path)

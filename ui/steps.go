@@ -16,6 +16,7 @@ import (
 //	calibrate, settings     open the calibration wizard / Settings
 //	next                    press the calibration wizard's main button
 //	add-patient             open the Add patient form
+//	setup                   open the device set-up (Set up…)
 //	trend                   show the session trend beside the history
 //
 // It returns an error for an unknown name or an action the screen cannot
@@ -66,6 +67,8 @@ func (m *MainScreen) Step(name string) error {
 		m.Calibration.onNextTapped()
 	case "settings":
 		m.onSettingsTapped()
+	case "setup":
+		m.Device.onSetupTapped()
 	case "add-patient":
 		m.Patients.onAddTapped()
 	case "trend":
