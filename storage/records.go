@@ -176,6 +176,7 @@ const (
 	ObjectModel        = "model"
 	ObjectChannelSetup = "channel_setup"
 	ObjectGloveLimits  = "glove_limits"
+	ObjectOutcome      = "outcome"
 	ObjectDatabase     = "database"
 )
 

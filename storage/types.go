@@ -55,7 +55,11 @@ type Session struct {
 	RateHz                 float64
 	Channels               int
 	Labels                 []string
-	ScaleUV                []float64 // µV per raw count, per channel
+	ScaleUV                []float64 // µV per raw count, per channel (Units per count for a channel with a unit)
+	// Units is the unit of each channel's physical values (count ×
+	// ScaleUV): "" (or no entry) means µV. An imported signal whose
+	// physical dimension is not a voltage ("adu") keeps it here.
+	Units []string
 	ResolutionBits         int
 	Filter                 string // filter settings in use, e.g. "bp 20-450 Hz order 4; notch 50 Hz Q30"
 	// Samples is the number of samples per channel stored so far; Lost and
@@ -66,6 +70,15 @@ type Session struct {
 	TherapistID int64
 	// Notes is the therapist's free text about the session.
 	Notes string
+}
+
+// Unit returns the unit of channel c's physical values: "uV" unless
+// Units names another.
+func (s *Session) Unit(c int) string {
+	if c < len(s.Units) && s.Units[c] != "" {
+		return s.Units[c]
+	}
+	return "uV"
 }
 
 // Duration returns the recorded duration from the sample count and rate.
