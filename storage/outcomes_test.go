@@ -25,4 +25,3 @@ func TestParseOutcome(t *testing.T) {
 		}
 	}
 }
-

@@ -59,9 +59,9 @@ type Session struct {
 	// Units is the unit of each channel's physical values (count ×
 	// ScaleUV): "" (or no entry) means µV. An imported signal whose
 	// physical dimension is not a voltage ("adu") keeps it here.
-	Units []string
-	ResolutionBits         int
-	Filter                 string // filter settings in use, e.g. "bp 20-450 Hz order 4; notch 50 Hz Q30"
+	Units          []string
+	ResolutionBits int
+	Filter         string // filter settings in use, e.g. "bp 20-450 Hz order 4; notch 50 Hz Q30"
 	// Samples is the number of samples per channel stored so far; Lost and
 	// Dropped count samples missing from the recording (see acquisition.Stats
 	// and the writer).

@@ -25,7 +25,7 @@ func TestOutcomes(t *testing.T) {
 		{Kind: storage.ARAT, Value: -1},
 		{Kind: storage.GripKg, Value: 101},
 		{Kind: storage.Ashworth, Value: 2.5, Muscle: "wrist flexors"},
-		{Kind: storage.Ashworth, Value: 2},                         // no muscle group
+		{Kind: storage.Ashworth, Value: 2},                          // no muscle group
 		{Kind: storage.GripKg, Value: 10, Muscle: "finger flexors"}, // muscle on a whole-arm score
 		{Kind: "barthel", Value: 10},
 	}
