@@ -1,6 +1,10 @@
 package storage
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Patient is a person under therapy. Code is the clinic's identifier (unique,
 // printed on exports instead of the name when de-identifying).
@@ -87,4 +91,23 @@ func (s *Session) Duration() time.Duration {
 		return 0
 	}
 	return time.Duration(float64(s.Samples) / s.RateHz * float64(time.Second))
+}
+
+// ExportFileName proposes a file name for an export of session s with
+// extension ext: patient code (or "session"), start date and time (local),
+// session ID, e.g. "P-017_2026-05-04_0930_s12.bdf". Characters that are
+// unsafe in file names become '_'.
+func ExportFileName(s *Session, ext string) string {
+	code := s.PatientCode
+	if code == "" {
+		code = "session"
+	}
+	safe := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
+			return r
+		}
+		return '_'
+	}, code)
+	return fmt.Sprintf("%s_%s_s%d.%s", safe, s.StartedAt.In(time.Local).Format("2006-01-02_1504"), s.ID, ext)
 }
