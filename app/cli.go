@@ -60,6 +60,8 @@ func commands() []command {
 		{"evaluate", "--train F[,F...] --test F [--features LIST] [--model M] [--window N | --window-ms MS] [--inc N | --inc-ms MS] [--votes N] [--int8] [--json]", "train a gesture pipeline on annotated recordings and score it on another", runEvaluate},
 		{"control", "--protocol P [--port PATH] --glove PATH (--db FILE --patient CODE | --train F.edf[,F...]) [--mode passive|assist|triggered|proportional] [--level PCT] [--seconds N] [--int8] [--log FILE.jsonl] [--json]",
 			"the closed loop without a window: EMG in → recognition → control → glove; arms at start, disarms at the end", runControl},
+		{"rehab", "--plan FILE.json --protocol P [--port PATH] [--glove PATH] --db FILE --patient CODE [--measure-mvc] [--skill 0..1] [--fast] [--seed N] [--json]",
+			"run an exercise plan as a guided session (the simulator's patient follows the cues with --protocol sim)", runRehab},
 		{"bench", "--channels N --fs HZ (--window N | --window-ms MS) (--inc N | --inc-ms MS) --features LIST --model M [--int8] [--n N] [--json]", "per-decision compute latency of the real-time recognition path", runBench},
 	}
 }
