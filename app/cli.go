@@ -62,6 +62,12 @@ func commands() []command {
 			"the closed loop without a window: EMG in → recognition → control → glove; arms at start, disarms at the end", runControl},
 		{"rehab", "--plan FILE.json --protocol P [--port PATH] [--glove PATH] --db FILE --patient CODE [--measure-mvc] [--skill 0..1] [--fast] [--seed N] [--json]",
 			"run an exercise plan as a guided session (the simulator's patient follows the cues with --protocol sim)", runRehab},
+		{"demo-history", "--db FILE --patient CODE --weeks N [--seed N]",
+			"build a dated synthetic history (rehab sessions of a simulated patient who improves, MVC, outcome measures) through the real session path", runDemoHistory},
+		{"progress", "--db FILE --patient CODE [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--sessions-csv F] [--reps-csv F] [--json]",
+			"the numbers behind the progress view: sessions, weekly figures, outcome measures, trends", runProgress},
+		{"report", "--db FILE --patient CODE [--from YYYY-MM-DD] [--to YYYY-MM-DD] --out FILE.pdf [--deidentify] [--json]",
+			"the patient's progress report as PDF (clinic name from $MYOREHAB_CLINIC)", runReport},
 		{"bench", "--channels N --fs HZ (--window N | --window-ms MS) (--inc N | --inc-ms MS) --features LIST --model M [--int8] [--n N] [--json]", "per-decision compute latency of the real-time recognition path", runBench},
 	}
 }

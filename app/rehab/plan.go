@@ -26,6 +26,9 @@ const (
 type Plan struct {
 	Name      string     `json:"name"`
 	Exercises []Exercise `json:"exercises"`
+	// SessionsPerWeek is the prescribed frequency (0: not prescribed); the
+	// progress report measures adherence against it.
+	SessionsPerWeek float64 `json:"sessions_per_week,omitempty"`
 }
 
 // Exercise is one exercise of a plan.

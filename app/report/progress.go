@@ -85,9 +85,9 @@ type RehabSession struct {
 	TimeInBandPct float64
 	// PeakPctMVC is the highest activation reached, % of MVC.
 	PeakPctMVC float64
-	// CoContraction is the co-contraction index of the antagonist pair,
-	// 0–1 (0: none).
-	CoContraction float64
+	// CoContractionPct is the co-contraction index of agonist and
+	// antagonist (Falconer–Winter), 0–100 % (0: none).
+	CoContractionPct float64
 	// MDFSlopeHzPerS is the median-frequency slope in sustained holds, Hz
 	// per second (more negative: faster fatigue).
 	MDFSlopeHzPerS float64
@@ -116,16 +116,35 @@ type Rep struct {
 // Prescription is the patient's current plan.
 type Prescription struct {
 	// Plan describes it in words ("3 × 20 min hand opening, assist 40 %").
-	Plan string
+	Plan string `json:"plan"`
 	// SessionsPerWeek is the prescribed number of rehabilitation sessions
 	// per week (0: none prescribed; adherence is then missing).
-	SessionsPerWeek float64
+	SessionsPerWeek float64 `json:"sessions_per_week"`
+	// Muscles are the channel labels the plan works (agonists and
+	// antagonists), which the report's tables and charts show.
+	Muscles []string `json:"muscles,omitempty"`
 }
 
 // RehabSource gives the rehabilitation figures of a patient's sessions.
 type RehabSource interface {
 	RehabSessions(ctx context.Context, patientID int64) ([]RehabSession, error)
 	Prescription(ctx context.Context, patientID int64) (Prescription, error)
+	// MVC returns the MVC measured per session: session ID → channel
+	// label → µV.
+	MVC(ctx context.Context, patientID int64) (map[int64]map[string]float64, error)
+}
+
+// Inputs are the records Compute works on.
+type Inputs struct {
+	Patient  storage.Patient
+	Sessions []*storage.Session // any order
+	Models   []*storage.Model   // oldest first
+	Outcomes []*storage.Outcome
+	Rehab    []RehabSession
+	// MVC is the MVC per session (RehabSource.MVC); it completes the MVC
+	// stored with calibration models.
+	MVC          map[int64]map[string]float64
+	Prescription Prescription
 }
 
 // Records is what Build reads from the database (storage/sqlite.DB).
@@ -146,20 +165,20 @@ type SessionRow struct {
 	Type   string    `json:"type"`   // rehab, calibration, recording, imported
 	Status string    `json:"status"` // completed, interrupted, recording
 	// DurationS is the recorded duration, seconds.
-	DurationS      Num                `json:"duration_s"`
-	RepsPlanned    int                `json:"reps_planned"`
-	RepsCompleted  int                `json:"reps_completed"`
-	TimeInBandPct  Num                `json:"time_in_band_pct"`
-	PeakPctMVC     Num                `json:"peak_pct_mvc"`
-	CoContraction  Num                `json:"co_contraction"`
-	MDFSlopeHzPerS Num                `json:"mdf_slope_hz_per_s"`
-	CVAccuracyPct  Num                `json:"cv_accuracy_pct"`      // calibration: cross-validated
-	AccuracyPct    Num                `json:"session_accuracy_pct"` // rehab: in session
-	GloveRangePct  Num                `json:"glove_range_pct"`
-	AssistPct      Num                `json:"assist_pct"`
-	MVCUV          map[string]float64 `json:"mvc_uv,omitempty"`
-	Notes          string             `json:"notes,omitempty"`
-	Reps           []Rep              `json:"-"`
+	DurationS        Num                `json:"duration_s"`
+	RepsPlanned      int                `json:"reps_planned"`
+	RepsCompleted    int                `json:"reps_completed"`
+	TimeInBandPct    Num                `json:"time_in_band_pct"`
+	PeakPctMVC       Num                `json:"peak_pct_mvc"`
+	CoContractionPct Num                `json:"co_contraction_pct"`
+	MDFSlopeHzPerS   Num                `json:"mdf_slope_hz_per_s"`
+	CVAccuracyPct    Num                `json:"cv_accuracy_pct"`      // calibration: cross-validated
+	AccuracyPct      Num                `json:"session_accuracy_pct"` // rehab: in session
+	GloveRangePct    Num                `json:"glove_range_pct"`
+	AssistPct        Num                `json:"assist_pct"`
+	MVCUV            map[string]float64 `json:"mvc_uv,omitempty"`
+	Notes            string             `json:"notes,omitempty"`
+	Reps             []Rep              `json:"-"`
 }
 
 // Week is the aggregation of the sessions of one week (Monday to Sunday).
@@ -179,12 +198,12 @@ type Week struct {
 	RepsCompleted int `json:"reps_completed"`
 	RepsPlanned   int `json:"reps_planned"`
 	// The means over the week's rehabilitation sessions that have them.
-	TimeInBandPct  Num `json:"time_in_band_pct"`
-	PeakPctMVC     Num `json:"peak_pct_mvc"`
-	CoContraction  Num `json:"co_contraction"`
-	MDFSlopeHzPerS Num `json:"mdf_slope_hz_per_s"`
-	AccuracyPct    Num `json:"accuracy_pct"`
-	AssistPct      Num `json:"assist_pct"`
+	TimeInBandPct    Num `json:"time_in_band_pct"`
+	PeakPctMVC       Num `json:"peak_pct_mvc"`
+	CoContractionPct Num `json:"co_contraction_pct"`
+	MDFSlopeHzPerS   Num `json:"mdf_slope_hz_per_s"`
+	AccuracyPct      Num `json:"accuracy_pct"`
+	AssistPct        Num `json:"assist_pct"`
 	// MVCUV is the mean MVC per muscle measured in the week, µV.
 	MVCUV map[string]float64 `json:"mvc_uv"`
 }
@@ -256,25 +275,24 @@ func Build(ctx context.Context, db Records, rehab RehabSource, code string, opt 
 	if err != nil {
 		return nil, fmt.Errorf("progress of %s: %w", code, err)
 	}
-	var (
-		rehabRows []RehabSession
-		presc     Prescription
-	)
+	in := Inputs{Patient: *p, Sessions: ss, Models: models, Outcomes: outs}
 	if rehab != nil {
-		if rehabRows, err = rehab.RehabSessions(ctx, p.ID); err != nil {
+		if in.Rehab, err = rehab.RehabSessions(ctx, p.ID); err != nil {
 			return nil, fmt.Errorf("progress of %s: rehabilitation sessions: %w", code, err)
 		}
-		if presc, err = rehab.Prescription(ctx, p.ID); err != nil {
+		if in.Prescription, err = rehab.Prescription(ctx, p.ID); err != nil {
 			return nil, fmt.Errorf("progress of %s: prescription: %w", code, err)
 		}
+		if in.MVC, err = rehab.MVC(ctx, p.ID); err != nil {
+			return nil, fmt.Errorf("progress of %s: MVC: %w", code, err)
+		}
 	}
-	return Compute(*p, ss, models, outs, rehabRows, presc, opt), nil
+	return Compute(in, opt), nil
 }
 
-// Compute is Build on records already read: sessions ss (any order),
-// the patient's models, outcomes, rehabilitation figures and
-// prescription.
-func Compute(p storage.Patient, ss []*storage.Session, models []*storage.Model, outs []*storage.Outcome, rehab []RehabSession, presc Prescription, opt Options) *Progress {
+// Compute is Build on records already read.
+func Compute(in Inputs, opt Options) *Progress {
+	p, ss, models, outs, rehab, presc := in.Patient, in.Sessions, in.Models, in.Outcomes, in.Rehab, in.Prescription
 	pr := &Progress{Patient: p, PatientCode: p.Code, Prescription: presc, Sessions: []SessionRow{}, Weekly: []Week{}, Outcomes: []OutcomeRow{}}
 	byModel := map[int64]*storage.Model{}
 	for _, m := range models {
@@ -294,7 +312,7 @@ func Compute(p storage.Patient, ss []*storage.Session, models []*storage.Model, 
 			continue
 		}
 		row := SessionRow{ID: s.ID, Date: d.Format(dateLayout), Start: s.StartedAt, Type: typeOf(s.Type), Status: string(s.Status),
-			DurationS: Num(s.Duration().Seconds()), TimeInBandPct: NaN, PeakPctMVC: NaN, CoContraction: NaN,
+			DurationS: Num(s.Duration().Seconds()), TimeInBandPct: NaN, PeakPctMVC: NaN, CoContractionPct: NaN,
 			MDFSlopeHzPerS: NaN, CVAccuracyPct: NaN, AccuracyPct: NaN, GloveRangePct: NaN, AssistPct: NaN, Notes: s.Notes}
 		if m := byModel[s.ID]; m != nil {
 			if !math.IsNaN(m.Accuracy) {
@@ -304,13 +322,16 @@ func Compute(p storage.Patient, ss []*storage.Session, models []*storage.Model, 
 		}
 		if r := byRehab[s.ID]; r != nil {
 			row.RepsPlanned, row.RepsCompleted = r.RepsPlanned, r.RepsCompleted
-			row.TimeInBandPct, row.PeakPctMVC, row.CoContraction = Num(r.TimeInBandPct), Num(r.PeakPctMVC), Num(r.CoContraction)
+			row.TimeInBandPct, row.PeakPctMVC, row.CoContractionPct = Num(r.TimeInBandPct), Num(r.PeakPctMVC), Num(r.CoContractionPct)
 			row.MDFSlopeHzPerS, row.AccuracyPct = Num(r.MDFSlopeHzPerS), Num(r.AccuracyPct)
 			row.GloveRangePct, row.AssistPct = Num(r.GloveRangePct), Num(r.AssistPct)
 			row.Reps = r.Reps
 			if len(r.MVCUV) > 0 && row.MVCUV == nil {
 				row.MVCUV = r.MVCUV
 			}
+		}
+		if m := in.MVC[s.ID]; len(m) > 0 && row.MVCUV == nil {
+			row.MVCUV = m
 		}
 		for m := range row.MVCUV {
 			muscles[m] = true
@@ -401,4 +422,19 @@ func day(t time.Time) time.Time {
 func monday(d time.Time) time.Time {
 	off := (int(d.Weekday()) + 6) % 7 // Monday 0 … Sunday 6
 	return d.AddDate(0, 0, -off)
+}
+
+// KeyMuscles returns the muscles the report shows: those of the plan that
+// were measured, else the first four measured.
+func (pr *Progress) KeyMuscles() []string {
+	var out []string
+	for _, m := range pr.Prescription.Muscles {
+		if slices.Contains(pr.Muscles, m) && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		out = pr.Muscles[:min(4, len(pr.Muscles))]
+	}
+	return out
 }

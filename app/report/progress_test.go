@@ -37,7 +37,7 @@ func history() ([]*storage.Session, []*storage.Model, []RehabSession) {
 	models := []*storage.Model{model(1, 0.9, 100, 80), model(9, 0.95, 130, 110)}
 	r := func(id int64, done, band float64) RehabSession {
 		return RehabSession{SessionID: id, RepsPlanned: 30, RepsCompleted: int(done), TimeInBandPct: band,
-			PeakPctMVC: 50, CoContraction: 0.3, MDFSlopeHzPerS: -0.2, AccuracyPct: 85, GloveRangePct: 70, AssistPct: 40}
+			PeakPctMVC: 50, CoContractionPct: 30, MDFSlopeHzPerS: -0.2, AccuracyPct: 85, GloveRangePct: 70, AssistPct: 40}
 	}
 	rehab := []RehabSession{r(2, 20, 40), r(3, 25, 50), r(4, 5, 20), r(5, 30, 60), r(6, 28, 70), r(7, 30, 80), r(10, 30, 90)}
 	return ss, models, rehab
@@ -49,7 +49,7 @@ func near(a Num, b float64) bool { return a.OK() && math.Abs(float64(a)-b) < 1e-
 // and the trends against figures computed by hand (see history).
 func TestWeeklyAndTrendsByHand(t *testing.T) {
 	ss, models, rehab := history()
-	p := Compute(storage.Patient{Code: "P-1"}, ss, models, nil, rehab, Prescription{SessionsPerWeek: 3}, Options{})
+	p := Compute(Inputs{Patient: storage.Patient{Code: "P-1"}, Sessions: ss, Models: models, Rehab: rehab, Prescription: Prescription{SessionsPerWeek: 3}}, Options{})
 	if p.From != "2026-03-02" || p.To != "2026-03-16" || len(p.Sessions) != 10 {
 		t.Fatalf("period %s – %s, %d sessions", p.From, p.To, len(p.Sessions))
 	}
@@ -101,7 +101,7 @@ func TestPeriodBounds(t *testing.T) {
 	ss, models, rehab := history()
 	from := time.Date(2026, 3, 4, 0, 0, 0, 0, time.Local)
 	to := time.Date(2026, 3, 22, 0, 0, 0, 0, time.Local)
-	p := Compute(storage.Patient{Code: "P-1"}, ss, models, nil, rehab, Prescription{SessionsPerWeek: 3}, Options{From: from, To: to})
+	p := Compute(Inputs{Patient: storage.Patient{Code: "P-1"}, Sessions: ss, Models: models, Rehab: rehab, Prescription: Prescription{SessionsPerWeek: 3}}, Options{From: from, To: to})
 	if len(p.Sessions) != 8 || p.From != "2026-03-04" || p.To != "2026-03-22" {
 		t.Fatalf("%d sessions, %s – %s", len(p.Sessions), p.From, p.To)
 	}

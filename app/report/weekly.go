@@ -57,12 +57,12 @@ func weekly(ss []SessionRow, from, to time.Time, perWeek float64) []Week {
 			w.RepsPlanned += s.RepsPlanned
 			add(&band, s.TimeInBandPct)
 			add(&peak, s.PeakPctMVC)
-			add(&cci, s.CoContraction)
+			add(&cci, s.CoContractionPct)
 			add(&slope, s.MDFSlopeHzPerS)
 			add(&accu, s.AccuracyPct)
 			add(&assist, s.AssistPct)
 		}
-		w.TimeInBandPct, w.PeakPctMVC, w.CoContraction = mean(band), mean(peak), mean(cci)
+		w.TimeInBandPct, w.PeakPctMVC, w.CoContractionPct = mean(band), mean(peak), mean(cci)
 		w.MDFSlopeHzPerS, w.AccuracyPct, w.AssistPct = mean(slope), mean(accu), mean(assist)
 		for m, a := range mvc {
 			if a.n > 0 {
