@@ -74,7 +74,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	pr, err := buildProgress(ctx, *dbPath, *patient, report.Options{From: from, To: to})
+	pr, err := buildProgress(ctx, *dbPath, *patient, report.Options{From: from, To: to, Today: time.Now()})
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func runProgress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	pr, err := buildProgress(ctx, *dbPath, *patient, report.Options{From: from, To: to})
+	pr, err := buildProgress(ctx, *dbPath, *patient, report.Options{From: from, To: to, Today: time.Now()})
 	if err != nil {
 		return err
 	}

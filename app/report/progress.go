@@ -245,9 +245,12 @@ type Progress struct {
 }
 
 // Options bound the period: From and To are inclusive local calendar
-// dates; zero means the first (last) session or outcome.
+// dates; a zero From is the first session or outcome, a zero To the
+// Sunday of the last one's week, or Today when that is earlier.
 type Options struct {
 	From, To time.Time
+	// Today is the current date (zero: not known, the Sunday is taken).
+	Today time.Time
 }
 
 // ErrNoPatient is returned (wrapped) by Build for an unknown patient code.
@@ -373,8 +376,16 @@ func Compute(in Inputs, opt Options) *Progress {
 		if from.IsZero() {
 			from = first
 		}
-		if to.IsZero() {
-			to = last
+		if to.IsZero() && !last.IsZero() {
+			// The end of the last record's week (not after today), so a
+			// week is not prescribed fewer days than it had.
+			to = monday(last).AddDate(0, 0, 6)
+			if today := day(opt.Today); !today.IsZero() && to.After(today) {
+				to = today
+				if last.After(today) {
+					to = last
+				}
+			}
 		}
 	}
 	if !from.IsZero() {

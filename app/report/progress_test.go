@@ -50,7 +50,7 @@ func near(a Num, b float64) bool { return a.OK() && math.Abs(float64(a)-b) < 1e-
 func TestWeeklyAndTrendsByHand(t *testing.T) {
 	ss, models, rehab := history()
 	p := Compute(Inputs{Patient: storage.Patient{Code: "P-1"}, Sessions: ss, Models: models, Rehab: rehab, Prescription: Prescription{SessionsPerWeek: 3}}, Options{})
-	if p.From != "2026-03-02" || p.To != "2026-03-16" || len(p.Sessions) != 10 {
+	if p.From != "2026-03-02" || p.To != "2026-03-22" || len(p.Sessions) != 10 {
 		t.Fatalf("period %s – %s, %d sessions", p.From, p.To, len(p.Sessions))
 	}
 	if s := p.Sessions[0]; s.Type != TypeCalibration || !near(s.CVAccuracyPct, 90) || s.MVCUV["FDS"] != 100 {
@@ -67,7 +67,7 @@ func TestWeeklyAndTrendsByHand(t *testing.T) {
 	}{
 		{"2026-03-02", 4, 2, 1, 50, 90, (40 + 50 + 20) / 3.0, 100 * 2 / 3.0, 100, 80},
 		{"2026-03-09", 4, 3, 0, 88, 90, 70, 100, -1, -1},
-		{"2026-03-16", 2, 1, 0, 30, 30, 90, 100 * 1 / (3 * 1 / 7.0), 130, 110}, // the period ends on Monday 16th
+		{"2026-03-16", 2, 1, 0, 30, 30, 90, 100 * 1 / 3.0, 130, 110}, // the period ends on that week's Sunday
 	}
 	if len(p.Weekly) != len(want) {
 		t.Fatalf("%d weeks, want %d", len(p.Weekly), len(want))
@@ -89,14 +89,15 @@ func TestWeeklyAndTrendsByHand(t *testing.T) {
 		p.Trends.MVCUVPerWeek["FDS"] != 15 || p.Trends.MVCUVPerWeek["EDC"] != 15 {
 		t.Errorf("trends %+v", p.Trends)
 	}
-	// Adherence: 6 completed sessions for 3 + 3 + 3/7 prescribed.
-	if !near(p.Trends.AdherencePct, 100*6/(6+3/7.0)) {
+	// Adherence: 6 completed sessions for 3 + 3 + 3 prescribed.
+	if !near(p.Trends.AdherencePct, 100*6/9.0) {
 		t.Errorf("adherence %v", p.Trends.AdherencePct)
 	}
 }
 
 // TestPeriodBounds: a period starting on a Wednesday prescribes 5/7 of the
-// first week and leaves earlier sessions out.
+// first week and leaves earlier sessions out; without an end, the period
+// ends on the last record's Sunday unless today is earlier.
 func TestPeriodBounds(t *testing.T) {
 	ss, models, rehab := history()
 	from := time.Date(2026, 3, 4, 0, 0, 0, 0, time.Local)
@@ -111,6 +112,11 @@ func TestPeriodBounds(t *testing.T) {
 	}
 	if !near(p.Trends.AdherencePct, 100*5/(3*5/7.0+6)) {
 		t.Errorf("adherence %v", p.Trends.AdherencePct)
+	}
+	today := time.Date(2026, 3, 18, 15, 0, 0, 0, time.Local) // a Wednesday
+	p = Compute(Inputs{Patient: storage.Patient{Code: "P-1"}, Sessions: ss, Models: models, Rehab: rehab, Prescription: Prescription{SessionsPerWeek: 3}}, Options{Today: today})
+	if w := p.Weekly[2]; p.To != "2026-03-18" || !near(w.Prescribed, 3*3/7.0) {
+		t.Errorf("to %s, last week prescribed %v", p.To, w.Prescribed)
 	}
 }
 
