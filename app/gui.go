@@ -145,6 +145,7 @@ func (s *Services) Deps() ui.Deps {
 		History:  records.History{DB: s.DB},
 		Review:   records.Review{DB: s.DB},
 		Transfer: records.Transfer{DB: s.DB},
+		Progress: records.Progress{DB: s.DB, Clinic: clinicName()},
 		Backup: &records.Backups{DB: s.DB, Log: s.Log, Recording: s.Recorder.Active,
 			Disconnect: func() { s.Device.Disconnect() }, Restart: s.restartApp},
 

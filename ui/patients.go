@@ -57,6 +57,9 @@ type PatientPanel struct {
 	// ExportButton exports it and ImportButton imports a file as a new
 	// session of the patient (both hidden without a TransferService).
 	Open, ExportButton, ImportButton *widget.Button
+	// ProgressButton opens Progress (hidden without a ProgressService).
+	ProgressButton *widget.Button
+	Progress       *ProgressScreen
 	// Form is the open "Add patient" form, nil when closed.
 	Form *PatientForm
 	// Review, Export and Import are the open review screen and transfer
@@ -71,6 +74,7 @@ type PatientPanel struct {
 	hist     service.HistoryService  // nil: sessions from rec, without metrics
 	review   service.ReviewService   // nil: no review
 	xfer     service.TransferService // nil: no export/import
+	progress service.ProgressService // nil: no progress view
 	patients []storage.Patient
 	sessions []storage.Session
 	metrics  []service.SessionSummary // parallel to sessions when hist != nil
@@ -83,7 +87,7 @@ type PatientPanel struct {
 }
 
 func newPatientPanel(sh shared, svc service.PatientService, rec service.RecordingService, d Deps) *PatientPanel {
-	p := &PatientPanel{shared: sh, svc: svc, rec: rec, hist: d.History, review: d.Review, xfer: d.Transfer, session: -1}
+	p := &PatientPanel{shared: sh, svc: svc, rec: rec, hist: d.History, review: d.Review, xfer: d.Transfer, progress: d.Progress, session: -1}
 	p.Search = widget.NewEntry()
 	p.Search.SetPlaceHolder("Search code or name")
 	p.Search.OnChanged = func(string) { p.Reload() }
@@ -133,6 +137,10 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	p.Open = widget.NewButtonWithIcon("Review", theme.VisibilityIcon(), p.onOpenTapped)
 	p.ExportButton = widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), p.onExportTapped)
 	p.ImportButton = widget.NewButtonWithIcon("Import…", theme.DownloadIcon(), p.onImportTapped)
+	p.ProgressButton = widget.NewButtonWithIcon("Progress…", theme.ListIcon(), p.onProgressTapped)
+	if p.progress == nil {
+		p.ProgressButton.Hide()
+	}
 	if p.hist == nil {
 		p.Trend.Hide()
 	}
@@ -152,7 +160,7 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	if p.hist == nil {
 		trend.Hide()
 	}
-	sessionButtons := container.NewHBox(p.Open, p.ExportButton, p.ImportButton)
+	sessionButtons := container.NewHBox(p.Open, p.ExportButton, p.ImportButton, p.ProgressButton)
 	sessions := container.NewBorder(p.Current, container.NewVBox(sessionButtons, trend), nil, nil, p.Sessions)
 	split := container.NewVSplit(patients, sessions)
 	split.Offset = 0.4
@@ -291,6 +299,7 @@ func (p *PatientPanel) updateButtons() {
 	enable(p.Open, sel)
 	enable(p.ExportButton, sel)
 	enable(p.ImportButton, p.selected != nil)
+	enable(p.ProgressButton, p.selected != nil)
 }
 
 func (p *PatientPanel) onOpenTapped() {
@@ -339,6 +348,17 @@ func (p *PatientPanel) poll() {
 	if p.Import != nil {
 		p.Import.poll()
 	}
+	if p.Progress != nil {
+		p.Progress.poll()
+	}
+}
+
+func (p *PatientPanel) onProgressTapped() {
+	if p.progress == nil || p.selected == nil || p.Progress != nil {
+		return
+	}
+	p.Progress = newProgressScreen(p.shared, p.progress, *p.selected, func() { p.Progress = nil })
+	p.Progress.dialog.Show()
 }
 
 func (p *PatientPanel) setMessage(msg string) {

@@ -137,45 +137,8 @@ func WritePDF(w io.Writer, pr *Progress, opt PDFOptions) (PDFResult, error) {
 	pdf.Ln(2)
 
 	// Summary.
-	counts := map[string]int{}
-	interrupted := 0
-	for _, s := range pr.Sessions {
-		counts[s.Type]++
-		if s.Status == "interrupted" {
-			interrupted++
-		}
-	}
-	var parts []string
-	for _, t := range Types {
-		if counts[t] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[t], t))
-		}
-	}
-	summary := fmt.Sprintf("%d sessions (%s)", len(pr.Sessions), strings.Join(parts, ", "))
-	if interrupted > 0 {
-		summary += fmt.Sprintf(", %d interrupted", interrupted)
-	}
-	kv("Sessions", summary)
-	if pr.Trends.AdherencePct.OK() {
-		kv("Adherence", fmt.Sprintf("%.0f %% of the prescribed sessions done", float64(pr.Trends.AdherencePct)))
-	}
-	var tr2 []string
-	if v := pr.Trends.TimeInBandPctPerWeek; v.OK() {
-		tr2 = append(tr2, fmt.Sprintf("time in band %+.1f %%/week", float64(v)))
-	}
-	for _, m := range pr.KeyMuscles() {
-		if v, ok := pr.Trends.MVCUVPerWeek[m]; ok {
-			tr2 = append(tr2, fmt.Sprintf("MVC %s %+.1f µV/week", m, v))
-		}
-	}
-	if len(tr2) > 0 {
-		kv("Trends", strings.Join(tr2, "; "))
-	}
-	if first, last, ok := outcomeChange(pr, storage.FuglMeyerUE); ok {
-		kv("Fugl-Meyer UE", fmt.Sprintf("%s, now %s (of 66)", first, last))
-	}
-	if first, last, ok := outcomeChange(pr, storage.ARAT); ok {
-		kv("ARAT", fmt.Sprintf("%s, now %s (of 57)", first, last))
+	for _, l := range summary(pr) {
+		kv(l[0], l[1])
 	}
 	pdf.Ln(3)
 	progress(0.1)
@@ -419,4 +382,66 @@ func outcomeChange(pr *Progress, kind storage.OutcomeKind) (first, last string, 
 		}
 	}
 	return first, last, ok
+}
+
+// summary returns the report's summary as (label, text) pairs: sessions by
+// type, adherence, trends, first and last Fugl-Meyer and ARAT.
+func summary(pr *Progress) [][2]string {
+	var out [][2]string
+	counts := map[string]int{}
+	interrupted := 0
+	for _, s := range pr.Sessions {
+		counts[s.Type]++
+		if s.Status == "interrupted" {
+			interrupted++
+		}
+	}
+	var parts []string
+	for _, t := range Types {
+		if counts[t] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[t], t))
+		}
+	}
+	text := fmt.Sprintf("%d sessions (%s)", len(pr.Sessions), strings.Join(parts, ", "))
+	if interrupted > 0 {
+		text += fmt.Sprintf(", %d interrupted", interrupted)
+	}
+	out = append(out, [2]string{"Sessions", text})
+	if pr.Trends.AdherencePct.OK() {
+		out = append(out, [2]string{"Adherence", fmt.Sprintf("%.0f %% of the prescribed sessions done", float64(pr.Trends.AdherencePct))})
+	}
+	var tr []string
+	if v := pr.Trends.TimeInBandPctPerWeek; v.OK() {
+		tr = append(tr, fmt.Sprintf("time in band %+.1f %%/week", float64(v)))
+	}
+	for _, m := range pr.KeyMuscles() {
+		if v, ok := pr.Trends.MVCUVPerWeek[m]; ok {
+			tr = append(tr, fmt.Sprintf("MVC %s %+.1f µV/week", m, v))
+		}
+	}
+	if len(tr) > 0 {
+		out = append(out, [2]string{"Trends", strings.Join(tr, "; ")})
+	}
+	for _, k := range []struct {
+		kind storage.OutcomeKind
+		of   string
+	}{{storage.FuglMeyerUE, "66"}, {storage.ARAT, "57"}} {
+		if first, last, ok := outcomeChange(pr, k.kind); ok {
+			out = append(out, [2]string{strings.TrimSuffix(k.kind.Title(), " (0–"+k.of+")"), fmt.Sprintf("%s, now %s (of %s)", first, last, k.of)})
+		}
+	}
+	return out
+}
+
+// SummaryLines is the report's summary as lines for the progress view
+// ("Adherence: 89 % of the prescribed sessions done"), the plan first.
+func SummaryLines(pr *Progress) []string {
+	var out []string
+	if pr.Prescription.Plan != "" {
+		out = append(out, "Plan: "+pr.Prescription.Plan)
+	}
+	for _, l := range summary(pr) {
+		out = append(out, l[0]+": "+l[1])
+	}
+	return out
 }
