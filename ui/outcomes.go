@@ -23,7 +23,7 @@ var muscleGroups = []string{"wrist flexors", "finger flexors", "elbow flexors", 
 // group), each dated, with ranges checked, and lists those recorded.
 // Widgets are exported for tests.
 type OutcomeForm struct {
-	Measure *widget.Select     // storage.OutcomeKind titles
+	Measure *widget.Select      // storage.OutcomeKind titles
 	Muscle  *widget.SelectEntry // Ashworth only
 	Value   *widget.Entry
 	Date    *widget.Entry // YYYY-MM-DD
@@ -41,7 +41,10 @@ type OutcomeForm struct {
 	selected int
 	changed  func()
 	closed   func()
-	dialog   interface{ Show(); Hide() }
+	dialog   interface {
+		Show()
+		Hide()
+	}
 }
 
 func newOutcomeForm(sh shared, svc service.ProgressService, pt storage.Patient, changed, closed func()) *OutcomeForm {
@@ -72,7 +75,9 @@ func newOutcomeForm(sh shared, svc service.ProgressService, pt storage.Patient, 
 	f.Message.Wrapping = fyne.TextWrapWord
 	f.List = widget.NewList(
 		func() int { return len(f.entries) },
-		func() fyne.CanvasObject { return widget.NewLabel("2026-01-01  Modified Ashworth (0–4)  finger flexors  1+") },
+		func() fyne.CanvasObject {
+			return widget.NewLabel("2026-01-01  Modified Ashworth (0–4)  finger flexors  1+")
+		},
 		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(outcomeLine(f.entries[id])) },
 	)
 	f.List.OnSelected = func(id widget.ListItemID) { f.selected = id; enable(f.Delete, true) }

@@ -25,14 +25,14 @@ type ProgressScreen struct {
 	// Summary (period, sessions, adherence), Plan and Trends (trends and
 	// outcome measures) are one line each.
 	Summary, Plan, Trends *widget.Label
-	Charts   []*TimeChart
-	Sessions *widget.List
-	Notes    *widget.Entry  // notes of the selected session
-	SaveNote *widget.Button // saves Notes
-	Report   *widget.Button // opens ReportForm
-	Outcomes *widget.Button // opens OutcomeForm
-	Close    *widget.Button
-	Message  *widget.Label
+	Charts                []*TimeChart
+	Sessions              *widget.List
+	Notes                 *widget.Entry  // notes of the selected session
+	SaveNote              *widget.Button // saves Notes
+	Report                *widget.Button // opens ReportForm
+	Outcomes              *widget.Button // opens OutcomeForm
+	Close                 *widget.Button
+	Message               *widget.Label
 	// ReportForm and OutcomeForm are the open forms, nil when closed.
 	ReportForm  *ReportForm
 	OutcomeForm *OutcomeForm
@@ -74,8 +74,12 @@ func newProgressScreen(sh shared, svc service.ProgressService, pt storage.Patien
 			}
 			return len(s.view.Sessions)
 		},
-		func() fyne.CanvasObject { return widget.NewLabel("Mon 12 Oct 2026 10:15 · calibration · INTERRUPTED · 10/10 reps") },
-		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(sessionLine(s.view.Sessions[id])) },
+		func() fyne.CanvasObject {
+			return widget.NewLabel("Mon 12 Oct 2026 10:15 · calibration · INTERRUPTED · 10/10 reps")
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(sessionLine(s.view.Sessions[id]))
+		},
 	)
 	s.Sessions.OnSelected = func(id widget.ListItemID) {
 		s.selected = id

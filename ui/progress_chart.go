@@ -33,7 +33,7 @@ type TimeChart struct {
 	from, to time.Time
 	// Tip is the value and date of the point under the pointer ("" when
 	// none): "time in band: 45.2 % on Mon 12 Oct 2026".
-	Tip string
+	Tip   string
 	tipAt fyne.Position
 	size  fyne.Size
 }

@@ -100,10 +100,14 @@ func (p Progress) Outcomes(ctx context.Context, patientID int64) ([]storage.Outc
 }
 
 // AddOutcome stores o.
-func (p Progress) AddOutcome(ctx context.Context, o *storage.Outcome) error { return p.DB.AddOutcome(ctx, o) }
+func (p Progress) AddOutcome(ctx context.Context, o *storage.Outcome) error {
+	return p.DB.AddOutcome(ctx, o)
+}
 
 // DeleteOutcome deletes outcome measure id.
-func (p Progress) DeleteOutcome(ctx context.Context, id int64) error { return p.DB.DeleteOutcome(ctx, id) }
+func (p Progress) DeleteOutcome(ctx context.Context, id int64) error {
+	return p.DB.DeleteOutcome(ctx, id)
+}
 
 // SetSessionNotes replaces the notes of session id.
 func (p Progress) SetSessionNotes(ctx context.Context, id int64, notes string) error {
