@@ -35,7 +35,6 @@ type TimeChart struct {
 	// none): "time in band: 45.2 % on Mon 12 Oct 2026".
 	Tip   string
 	tipAt fyne.Position
-	size  fyne.Size
 }
 
 // NewTimeChart returns a chart of c over [from, to] (dates).
