@@ -151,6 +151,7 @@ func (s *Services) Deps() ui.Deps {
 		Calibration: s.Calibration,
 		Mains:       s.mains,
 		Glove:       s.Glove,
+		Rehab:       s.Rehab,
 	}
 }
 

@@ -105,7 +105,7 @@ func TestTemplatesValid(t *testing.T) {
 	if err := Validate(&Plan{Name: "all", Exercises: ts}, Capabilities{Labels: sim.DefaultLabels(8)}); err != nil {
 		t.Errorf("templates on the 8-channel ring: %v", err)
 	}
-	back, err := Parse(DefaultPlan().JSON())
+	back, err := Parse(PlanJSON(DefaultPlan()))
 	if err != nil || back.PlannedReps() != DefaultPlan().PlannedReps() {
 		t.Errorf("the default plan does not round-trip: %v", err)
 	}

@@ -31,7 +31,7 @@ func TestRunSimulatedFast(t *testing.T) {
 	ctx := context.Background()
 	plan := DefaultPlan()
 	plan.Exercises[0].Reps, plan.Exercises[1].Reps = 3, 2
-	stored := &storage.RehabPlan{PatientID: p.ID, Name: plan.Name, JSON: plan.JSON()}
+	stored := &storage.RehabPlan{PatientID: p.ID, Name: plan.Name, JSON: PlanJSON(plan)}
 	if err := db.SaveRehabPlan(ctx, stored); err != nil {
 		t.Fatal(err)
 	}
