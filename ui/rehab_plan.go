@@ -178,11 +178,7 @@ func (e *PlanEditor) commit() string {
 }
 
 func splitLabels(s string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		out = append(out, f)
-	}
-	return out
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
 func (e *PlanEditor) onAdd() {
