@@ -336,6 +336,9 @@ type RehabPanel struct {
 	Summary    *widget.Label  // the end-of-session summary
 	View       *PatientView
 	Editor     *PlanEditor // the open plan editor, nil when closed
+	// MVCPrompt is the prompt to measure the MVC first, shown when Start
+	// is tapped for a patient without MVC and a plan with %MVC exercises.
+	MVCPrompt *dialog.CustomDialog
 
 	shared
 	svc      service.RehabService
@@ -555,7 +558,7 @@ func (p *RehabPanel) onStart() {
 		return
 	}
 	if p.mvc == nil && p.needsMVC() && !p.MeasureMVC.Checked {
-		p.confirm("Measure the MVC first",
+		p.MVCPrompt = p.confirm("Measure the MVC first",
 			"This patient has no MVC measured yet, and the plan has %MVC exercises: their targets are in % of the patient's own maximum contraction. Measure it now (two maximum contractions of the flexors and of the extensors) before the exercises?",
 			"Measure MVC and start", widget.HighImportance, func(ok bool) {
 				if ok {

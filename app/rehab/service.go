@@ -43,6 +43,10 @@ func (s *Service) SetSimSkill(skill float64) {
 	s.mu.Unlock()
 }
 
+// Config returns the configuration the service was built with (tests
+// build another service on it, e.g. with shorter MVC holds).
+func (s *Service) Config() Config { return s.cfg }
+
 // Runner returns the session runner.
 func (s *Service) Runner() *Runner { return s.runner }
 
