@@ -123,20 +123,15 @@ func runRehab(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		svc := NewServices(context.WithoutCancel(ctx), log, db)
 		defer svc.Close()
-		mon := rehab.NewMonitor()
-		svc.Device.Attach(mon)
-		cfg := rehab.Config{Log: log, DB: db, Device: svc.Device, Recorder: svc.Recorder, Monitor: mon}
 		if *glovePath != "" {
 			if err := svc.Glove.Connect(*glovePath); err != nil {
 				return err
 			}
-			cfg.Glove = svc.Glove
-			mon.SetGlove(svc.Glove)
 		}
 		if err := svc.Device.Connect(service.DeviceConfig{Protocol: *protocol, Port: *portPath}); err != nil {
 			return err
 		}
-		r := rehab.NewRunner(cfg)
+		r := svc.Rehab.Runner()
 		req := rehab.Request{PatientID: p.ID, Plan: plan, MeasureMVC: *measure}
 		if *protocol == "sim" {
 			req.Patient = rehab.NewSimPatient(*skill, *seed)
@@ -181,7 +176,7 @@ func runRehab(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // storePlan stores plan as the patient's next plan version unless it is
 // the latest already; it returns the version in force.
 func storePlan(ctx context.Context, db *sqlite.DB, patientID int64, plan *rehab.Plan) (*storage.RehabPlan, error) {
-	js := plan.JSON()
+	js := rehab.PlanJSON(plan)
 	if last, err := db.LatestRehabPlan(ctx, patientID); err == nil && bytes.Equal(last.JSON, js) {
 		return last, nil
 	}

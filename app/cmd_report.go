@@ -237,7 +237,7 @@ func DemoHistory(ctx context.Context, db *sqlite.DB, code string, start time.Tim
 					plan.Exercises[i].TargetHighPct = float64(40 + 5*(w/4))
 				}
 			}
-			stored = &storage.RehabPlan{PatientID: p.ID, Name: plan.Name, JSON: plan.JSON()}
+			stored = &storage.RehabPlan{PatientID: p.ID, Name: plan.Name, JSON: rehab.PlanJSON(plan)}
 			if err := db.SaveRehabPlan(ctx, stored); err != nil {
 				return nil, fmt.Errorf("demo-history: %w", err)
 			}

@@ -152,6 +152,7 @@ func (s *Services) Deps() ui.Deps {
 		Calibration: s.Calibration,
 		Mains:       s.mains,
 		Glove:       s.Glove,
+		Rehab:       s.Rehab,
 	}
 }
 

@@ -1,6 +1,9 @@
 package storage
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // SessionRehab is a guided rehabilitation session (app/rehab): its plan
 // version, scored repetitions and summary are in RehabSession and RehabRep.
@@ -71,4 +74,44 @@ type MVCMeasurement struct {
 	Labels    []string
 	MVCUV     []float64
 	CreatedAt time.Time
+}
+
+// MatchLabel returns the index of the channel labelled name in labels:
+// case is ignored, and a label such as "EMG FDS" or "FDS.1" matches "FDS";
+// -1 when none does.
+func MatchLabel(labels []string, name string) int {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if n == "" {
+		return -1
+	}
+	for i, l := range labels {
+		if strings.ToLower(strings.TrimSpace(l)) == n {
+			return i
+		}
+	}
+	for i, l := range labels {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if strings.HasSuffix(l, " "+n) || strings.HasPrefix(l, n+".") {
+			return i
+		}
+	}
+	return -1
+}
+
+// For returns m's MVC per channel in the order of a stream's labels (a
+// channel m lacks gets 0: no %MVC on it); a measurement with as many
+// channels as the stream but none of its labels is used in channel order.
+func (m *MVCMeasurement) For(labels []string) []float64 {
+	out := make([]float64, len(labels))
+	matched := 0
+	for i, l := range labels {
+		if j := MatchLabel(m.Labels, l); j >= 0 && j < len(m.MVCUV) {
+			out[i] = m.MVCUV[j]
+			matched++
+		}
+	}
+	if matched == 0 && len(m.MVCUV) == len(labels) {
+		copy(out, m.MVCUV)
+	}
+	return out
 }

@@ -39,4 +39,7 @@ type Deps struct {
 	// dialog) with its key (EStopKey). When nil, everything glove-related
 	// is hidden.
 	Glove service.GloveService
+	// Rehab runs guided exercise sessions: the "Exercises" tab (patient
+	// screen, therapist's controls, plan editor). When nil it is hidden.
+	Rehab service.RehabService
 }

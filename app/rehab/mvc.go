@@ -45,20 +45,5 @@ func PatientMVC(ctx context.Context, db *sqlite.DB, patientID int64) (*storage.M
 }
 
 // MVCFor returns mvc's per-channel values in the order of the stream's
-// labels (a channel the measurement lacks gets 0: no %MVC on it). A
-// measurement with the stream's channel count but other labels is used
-// in channel order.
-func MVCFor(mvc *storage.MVCMeasurement, labels []string) []float64 {
-	out := make([]float64, len(labels))
-	matched := 0
-	for i, l := range labels {
-		if j := ChannelIndex(mvc.Labels, l); j >= 0 && j < len(mvc.MVCUV) {
-			out[i] = mvc.MVCUV[j]
-			matched++
-		}
-	}
-	if matched == 0 && len(mvc.MVCUV) == len(labels) {
-		copy(out, mvc.MVCUV)
-	}
-	return out
-}
+// labels (storage.MVCMeasurement.For).
+func MVCFor(mvc *storage.MVCMeasurement, labels []string) []float64 { return mvc.For(labels) }

@@ -8,9 +8,9 @@ import (
 	"io"
 	"math"
 	"strings"
-	"time"
 
 	"myorehab/app/service"
+	"myorehab/storage"
 )
 
 // Exercise kinds.
@@ -21,71 +21,14 @@ const (
 	KindGesture = "gesture"
 )
 
-// Plan is an exercise plan: the plan file of CLI.md. More fields are
-// welcome in a file; the ones here are read as written.
-type Plan struct {
-	Name      string     `json:"name"`
-	Exercises []Exercise `json:"exercises"`
-	// SessionsPerWeek is the prescribed frequency (0: not prescribed); the
-	// progress report measures adherence against it.
-	SessionsPerWeek float64 `json:"sessions_per_week,omitempty"`
-}
+// Plan is an exercise plan: the plan file of CLI.md (service.RehabPlan).
+type Plan = service.RehabPlan
 
 // Exercise is one exercise of a plan.
-type Exercise struct {
-	Name string `json:"name"`
-	// Kind is KindMVC or KindGesture.
-	Kind string `json:"kind"`
-	// Channels are the working muscles' channel labels (e.g. "FDS");
-	// Antagonist the opposing muscles' for the co-contraction index.
-	Channels   []string `json:"channels,omitempty"`
-	Antagonist []string `json:"antagonist,omitempty"`
-	// Gesture is the target gesture of a KindGesture exercise, and the
-	// gesture the simulated patient makes for a KindMVC one.
-	Gesture string `json:"gesture,omitempty"`
-	// TargetLowPct and TargetHighPct bound the %MVC band (KindMVC).
-	TargetLowPct  float64 `json:"target_low_pct,omitempty"`
-	TargetHighPct float64 `json:"target_high_pct,omitempty"`
-	// HoldS and RestS are the hold and rest in seconds.
-	HoldS float64 `json:"hold_s"`
-	RestS float64 `json:"rest_s"`
-	// Reps per set and Sets (0 means 1).
-	Reps int `json:"reps"`
-	Sets int `json:"sets,omitempty"`
-	// Assist is the glove's assistance.
-	Assist Assist `json:"assist"`
-	// Template names the template the exercise was made from, if any.
-	Template string `json:"template,omitempty"`
-}
+type Exercise = service.RehabExercise
 
 // Assist is the glove's assistance for an exercise.
-type Assist struct {
-	// Mode is a glove assist mode (service.ModePassive, ModeAssist,
-	// ModeTriggered, ModeProportional); "" means no glove.
-	Mode string `json:"mode,omitempty"`
-	// Level is the starting assist level, 0–100 %.
-	Level int `json:"level"`
-	// Locked keeps the level fixed (no assist-as-needed).
-	Locked bool `json:"locked,omitempty"`
-}
-
-// SetCount returns the number of sets (at least 1).
-func (e Exercise) SetCount() int { return max(1, e.Sets) }
-
-// Hold and Rest return the hold and rest durations.
-func (e Exercise) Hold() time.Duration { return time.Duration(e.HoldS * float64(time.Second)) }
-
-// Rest returns the rest after each hold.
-func (e Exercise) Rest() time.Duration { return time.Duration(e.RestS * float64(time.Second)) }
-
-// PlannedReps returns the repetitions the plan prescribes.
-func (p *Plan) PlannedReps() int {
-	n := 0
-	for _, e := range p.Exercises {
-		n += e.Reps * e.SetCount()
-	}
-	return n
-}
+type Assist = service.RehabAssist
 
 // ParseError is a plan file that is not valid JSON or has a field of the
 // wrong type; Line is where (from 1).
@@ -154,24 +97,7 @@ func KnownGestures() []string {
 // ChannelIndex returns the index of the channel labelled name in labels:
 // case is ignored, and a label such as "EMG FDS" or "FDS.1" matches "FDS";
 // -1 when none does.
-func ChannelIndex(labels []string, name string) int {
-	n := strings.ToLower(strings.TrimSpace(name))
-	if n == "" {
-		return -1
-	}
-	for i, l := range labels {
-		if strings.ToLower(strings.TrimSpace(l)) == n {
-			return i
-		}
-	}
-	for i, l := range labels {
-		l = strings.ToLower(strings.TrimSpace(l))
-		if strings.HasSuffix(l, " "+n) || strings.HasPrefix(l, n+".") {
-			return i
-		}
-	}
-	return -1
-}
+func ChannelIndex(labels []string, name string) int { return storage.MatchLabel(labels, name) }
 
 // normGesture folds case, '-' and '_' as sim.ParseGesture does.
 func normGesture(s string) string {
@@ -257,8 +183,8 @@ func containsGesture(list []string, g string) bool {
 	return false
 }
 
-// JSON returns p as indented JSON (the stored and exported form).
-func (p *Plan) JSON() []byte {
+// PlanJSON returns p as indented JSON (the stored and exported form).
+func PlanJSON(p *Plan) []byte {
 	b, _ := json.MarshalIndent(p, "", "  ")
 	return b
 }

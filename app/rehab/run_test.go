@@ -3,6 +3,7 @@ package rehab
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ func TestRunSimulatedFast(t *testing.T) {
 	ctx := context.Background()
 	plan := DefaultPlan()
 	plan.Exercises[0].Reps, plan.Exercises[1].Reps = 3, 2
-	stored := &storage.RehabPlan{PatientID: p.ID, Name: plan.Name, JSON: plan.JSON()}
+	stored := &storage.RehabPlan{PatientID: p.ID, Name: plan.Name, JSON: PlanJSON(plan)}
 	if err := db.SaveRehabPlan(ctx, stored); err != nil {
 		t.Fatal(err)
 	}
@@ -65,5 +66,68 @@ func TestRunSimulatedFast(t *testing.T) {
 	m, err := db.LatestMVC(ctx, p.ID)
 	if err != nil || !m.CreatedAt.Equal(at) || m.Source != "rehab" {
 		t.Fatalf("MVC %+v (%v)", m, err)
+	}
+}
+
+func TestRunRefusesWithoutSession(t *testing.T) {
+	db, p := openDB(t)
+	ctx := context.Background()
+	count := func() int {
+		ss, err := db.ListSessions(ctx, storage.SessionFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ss)
+	}
+	bad := DefaultPlan()
+	bad.Exercises[0].Channels = []string{"BICEPS"}
+	for _, c := range []struct {
+		name string
+		plan *Plan
+		want string
+	}{
+		{"no MVC", DefaultPlan(), "measure the MVC"},
+		{"channel the device lacks", bad, `"BICEPS" is not on this device`},
+	} {
+		_, err := RunSimulated(ctx, SimRun{DB: db, PatientID: p.ID, Plan: c.plan, Skill: 1, Fast: true})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.want)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d sessions started by refused plans", n)
+	}
+}
+
+// TestSkillAndAssist: a clumsy simulated patient succeeds less often than
+// a skilled one, and assist-as-needed raises the glove's level after the
+// clumsy one's failures.
+func TestSkillAndAssist(t *testing.T) {
+	db, p := openDB(t)
+	ctx := context.Background()
+	plan := &Plan{Name: "grip", Exercises: []Exercise{Templates()[0]}}
+	plan.Exercises[0].Reps = 8
+	successes := map[float64]int{}
+	var clumsy *Result
+	for i, skill := range []float64{1, 0.1} {
+		res, err := RunSimulated(ctx, SimRun{DB: db, PatientID: p.ID, Plan: plan, Skill: skill, Seed: 7, Fast: true, MeasureMVC: i == 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		successes[skill] = res.Summary.Successes
+		if skill < 1 {
+			clumsy = res
+		}
+	}
+	t.Logf("successes by skill: %v", successes)
+	if successes[1] <= successes[0.1] {
+		t.Errorf("skill 1: %d successes, skill 0.1: %d", successes[1], successes[0.1])
+	}
+	level := plan.Exercises[0].Assist.Level
+	for _, r := range clumsy.Reps {
+		if r.AssistLevel != level {
+			t.Errorf("rep %d at assist %d, want %d", r.Rep, r.AssistLevel, level)
+		}
+		level = NextAssist(plan.Exercises[0].Assist, level, r.Score.Success)
 	}
 }

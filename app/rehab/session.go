@@ -490,6 +490,9 @@ func (r *Runner) perform(ctx context.Context, req Request, info acquisition.Stre
 		if len(work) == 0 {
 			work = allChannels(info.Channels)
 		}
+		if len(ant) == 0 {
+			ant = antagonistOf(info.Labels, work)
+		}
 		target := classIndex(r.cfg.Monitor.Classes(), ex.Gesture)
 		assist := ex.Assist
 		level := assist.Level
@@ -859,6 +862,45 @@ func indices(labels, names []string) []int {
 		}
 	}
 	return out
+}
+
+// flexors and extensors of the forearm ring (acquisition/sim labels).
+var (
+	flexors   = []string{"FDS", "FDP", "FCU", "FCR"}
+	extensors = []string{"EDC", "ECU", "ECRL", "APL"}
+)
+
+// antagonistOf returns the antagonist of working channels named in a plan
+// without one: EDC for flexors, FDS for extensors (when the device has
+// them); nil otherwise.
+func antagonistOf(labels []string, work []int) []int {
+	has := func(group []string, i int) bool {
+		for _, g := range group {
+			if ChannelIndex([]string{labels[i]}, g) == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	var fl, ex int
+	for _, i := range work {
+		if i < len(labels) && has(flexors, i) {
+			fl++
+		} else if i < len(labels) && has(extensors, i) {
+			ex++
+		}
+	}
+	pick := ""
+	switch {
+	case fl == len(work) && fl > 0:
+		pick = "EDC"
+	case ex == len(work) && ex > 0:
+		pick = "FDS"
+	}
+	if i := ChannelIndex(labels, pick); i >= 0 && pick != "" {
+		return []int{i}
+	}
+	return nil
 }
 
 func allChannels(n int) []int {

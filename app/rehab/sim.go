@@ -231,24 +231,55 @@ func RunSimulated(ctx context.Context, run SimRun) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var src acquisition.Source = simSrc
+	req := Request{PatientID: run.PatientID, Plan: run.Plan, PlanID: run.PlanID, PlanVersion: run.PlanVersion,
+		MeasureMVC: run.MeasureMVC, Patient: NewSimPatient(run.Skill, run.Seed), At: run.At}
+	res, err := RunSource(ctx, SourceRun{DB: run.DB, Log: log, Source: simSrc, Mains: device.Mains50, Unpaced: run.Fast}, req)
+	if err != nil {
+		return res, fmt.Errorf("rehab session: %w", err)
+	}
+	return res, nil
+}
+
+// SourceRun is a session run headless on a source of its own.
+type SourceRun struct {
+	DB  *sqlite.DB
+	Log *slog.Logger
+	// Source is read by an engine of the session's own (closed at the end).
+	Source acquisition.Source
+	// Mains is the notch of the conditioning.
+	Mains device.Mains
+	// Unpaced says Source delivers at once (the simulator unpaced, a file
+	// replayed unpaced): the prompts then drive it block by block, in
+	// lockstep with every consumer.
+	Unpaced bool
+}
+
+// RunSource runs req on run.Source through the real session path
+// (engine with the shared conditioning → recorder and monitor → prompt
+// runner → scoring → database).
+func RunSource(ctx context.Context, run SourceRun, req Request) (*Result, error) {
+	log := run.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	src := run.Source
 	var g *gate
-	if run.Fast {
-		g = newGate(simSrc)
+	if run.Unpaced {
+		g = newGate(src)
 		src = g
 	}
-	info := simSrc.Info()
+	info := run.Source.Info()
 	blockLen := max(1, int(math.Round(info.SampleRateHz/50)))
-	cond, desc, err := device.NewConditioner(info, blockLen, device.Mains50)
+	cond, desc, err := device.NewConditioner(info, blockLen, run.Mains)
 	if err != nil {
 		src.Close()
 		return nil, err
 	}
-	st := &stream{info: info, src: simSrc, filter: desc}
+	st := &stream{info: info, src: run.Source, filter: desc}
 	rec := record.NewRecorder(log, run.DB, st)
 	mon := NewMonitor()
 	eng, err := engine.New(engine.Config{Source: src, BlockLen: blockLen, Conditioner: cond,
-		Consumers: []engine.Consumer{rec.Consumer(info, blockLen), mon.Consumer(info, blockLen)}, Lockstep: run.Fast})
+		Consumers: []engine.Consumer{rec.Consumer(info, blockLen), mon.Consumer(info, blockLen)}, Lockstep: run.Unpaced})
 	if err != nil {
 		src.Close()
 		return nil, err
@@ -269,11 +300,5 @@ func RunSimulated(ctx context.Context, run SimRun) (*Result, error) {
 		}
 		rcfg.Advance = g.Advance
 	}
-	r := NewRunner(rcfg)
-	res, err := r.Run(ctx, Request{PatientID: run.PatientID, Plan: run.Plan, PlanID: run.PlanID, PlanVersion: run.PlanVersion,
-		MeasureMVC: run.MeasureMVC, Patient: NewSimPatient(run.Skill, run.Seed), At: run.At})
-	if err != nil {
-		return res, fmt.Errorf("rehab session: %w", err)
-	}
-	return res, nil
+	return NewRunner(rcfg).Run(ctx, req)
 }
