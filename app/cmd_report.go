@@ -154,13 +154,14 @@ func writeFileWith(path string, write func(io.Writer) error) error {
 
 // demoResult is what `myorehab demo-history` prints.
 type demoResult struct {
-	Patient     string `json:"patient"`
-	Sessions    int    `json:"sessions"`
-	Skipped     int    `json:"skipped"`
-	Outcomes    int    `json:"outcomes"`
-	PlanVersion int    `json:"plan_version"`
-	From        string `json:"from"`
-	To          string `json:"to"`
+	Patient      string `json:"patient"`
+	Sessions     int    `json:"sessions"`
+	Calibrations int    `json:"calibrations"`
+	Skipped      int    `json:"skipped"`
+	Outcomes     int    `json:"outcomes"`
+	PlanVersion  int    `json:"plan_version"`
+	From         string `json:"from"`
+	To           string `json:"to"`
 }
 
 // runDemoHistory implements `myorehab demo-history` (CLI.md).
@@ -203,8 +204,9 @@ func mondayOf(t time.Time) time.Time {
 // prescribed (Monday, Wednesday, Friday 10:00; about one in eight missed),
 // a simulated patient whose skill grows from 0.35 to 0.9, MVC measured at
 // the first session of every fourth week, the plan progressed every four
-// weeks, outcome measures every four weeks and at the end, and a few
-// therapist's notes.
+// weeks after a calibration (app/calibrate, unpaced: demoCalibration),
+// outcome measures every four weeks and at the end, and a few therapist's
+// notes.
 func DemoHistory(ctx context.Context, db *sqlite.DB, code string, start time.Time, weeks int, seed uint64) (*demoResult, error) {
 	p, err := db.PatientByCode(ctx, code)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -242,6 +244,12 @@ func DemoHistory(ctx context.Context, db *sqlite.DB, code string, start time.Tim
 				return nil, fmt.Errorf("demo-history: %w", err)
 			}
 			res.PlanVersion = stored.Version
+			// A calibration (the classifier and its cross-validation) on
+			// the first Monday of the block, before the session.
+			if _, err := demoCalibration(ctx, db, p.ID, start.AddDate(0, 0, 7*w).Add(9*time.Hour), seed*7919+uint64(w)); err != nil {
+				return nil, fmt.Errorf("demo-history: week %d: %w", w+1, err)
+			}
+			res.Calibrations++
 			if err := demoOutcomes(ctx, db, p.ID, start.AddDate(0, 0, 7*w), w, weeks, rng); err != nil {
 				return nil, err
 			}

@@ -29,7 +29,7 @@ func TestReportShowsProgressFigures(t *testing.T) {
 	db := filepath.Join(dir, "demo.db")
 	var demo demoResult
 	runCLI(t, &demo, "demo-history", "--db", db, "--patient", "P-REP", "--weeks", "3", "--seed", "7")
-	if demo.Sessions < 6 || demo.Outcomes != 12 {
+	if demo.Sessions < 6 || demo.Calibrations != 1 || demo.Outcomes != 12 {
 		t.Fatalf("demo-history %+v", demo)
 	}
 	out := runCLI(t, nil, "progress", "--db", db, "--patient", "P-REP", "--json")
@@ -37,13 +37,16 @@ func TestReportShowsProgressFigures(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &pr); err != nil {
 		t.Fatal(err)
 	}
-	if len(pr.Weekly) != 3 || len(pr.Sessions) != demo.Sessions || len(pr.Outcomes) != 12 {
+	if len(pr.Weekly) != 3 || len(pr.Sessions) != demo.Sessions+demo.Calibrations || len(pr.Outcomes) != 12 {
 		t.Fatalf("progress: %d weeks, %d sessions, %d outcomes", len(pr.Weekly), len(pr.Sessions), len(pr.Outcomes))
+	}
+	if s := pr.Sessions[0]; s.Type != report.TypeCalibration || !s.CVAccuracyPct.OK() || len(s.MVCUV) == 0 {
+		t.Errorf("first session %+v: want the calibration with its cross-validated accuracy and MVC", s)
 	}
 	pdf := filepath.Join(dir, "r.pdf")
 	var res report.PDFResult
 	runCLI(t, &res, "report", "--db", db, "--patient", "P-REP", "--out", pdf, "--json")
-	if res.Sessions != demo.Sessions || res.From != pr.From || res.To != pr.To || res.Pages < 2 {
+	if res.Sessions != len(pr.Sessions) || res.From != pr.From || res.To != pr.To || res.Pages < 2 {
 		t.Fatalf("report %+v, progress %s – %s", res, pr.From, pr.To)
 	}
 	text, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()

@@ -53,6 +53,11 @@ type Options struct {
 	Stall time.Duration
 	// Tick is how often Perform checks the stream's progress.
 	Tick time.Duration
+	// Advance, when set, drives an unpaced simulated stream instead of
+	// waiting Tick (script.Config.Advance; rehab.SimGate.Advance): a
+	// calibration of the simulated patient runs in a fraction of its
+	// length (demo-history).
+	Advance func(ctx context.Context) error
 }
 
 // DefaultOptions returns the clinic's protocol: the six
@@ -277,7 +282,7 @@ func (c *Calibration) Perform(ctx context.Context, prompts []service.Prompt) err
 			Marks: func(start, hold int64) []*storage.Annotation { return c.marks(p, start, hold) },
 		}
 	}
-	r := script.New(script.Config{Clock: sessionClock{c: c, sessionID: rec.id}, Annotator: c.rec, Tick: c.opts.Tick, Stall: c.opts.Stall})
+	r := script.New(script.Config{Clock: sessionClock{c: c, sessionID: rec.id}, Annotator: c.rec, Tick: c.opts.Tick, Stall: c.opts.Stall, Advance: c.opts.Advance})
 	c.mu.Lock()
 	c.runner, c.prompts = r, prompts
 	c.mu.Unlock()

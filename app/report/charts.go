@@ -249,6 +249,14 @@ func (pr *Progress) Charts() []*Chart {
 		&Chart{Title: "Repetitions per session", YLabel: "repetitions", Series: []Series{
 			{Label: "completed", Dates: rd, Values: reps}, {Label: "planned", Dates: rd, Values: planned}}},
 	)
+	var cvDates []time.Time
+	var cv []float64
+	for _, s := range pr.Sessions {
+		if s.CVAccuracyPct.OK() {
+			cvDates = append(cvDates, s.Start)
+			cv = append(cv, float64(s.CVAccuracyPct))
+		}
+	}
 	var cal []time.Time
 	mvc := map[string][]float64{}
 	for _, s := range pr.Sessions {
@@ -271,7 +279,7 @@ func (pr *Progress) Charts() []*Chart {
 	out = append(out, mc,
 		&Chart{Title: "Co-contraction (%), assistance (%) and recognition accuracy (%)", YLabel: "%", Series: []Series{
 			{Label: "co-contraction", Dates: rd, Values: cci}, {Label: "assistance", Dates: rd, Values: assist},
-			{Label: "accuracy", Dates: rd, Values: acc}}},
+			{Label: "accuracy in session", Dates: rd, Values: acc}, {Label: "calibration accuracy (CV)", Dates: cvDates, Values: cv}}},
 		&Chart{Title: "Fatigue: median-frequency slope in sustained holds (Hz/s, nearer 0 is better)", YLabel: "−Hz/s", Series: []Series{
 			{Label: "MDF decline", Dates: rd, Values: negate(slope)}}},
 	)

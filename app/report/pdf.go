@@ -174,13 +174,13 @@ func WritePDF(w io.Writer, pr *Progress, opt PDFOptions) (PDFResult, error) {
 		pdf.SetFont("Helvetica", "B", 11)
 		pdf.CellFormat(textW, 7, tr(s), "", 1, "L", false, 0, "")
 	}
-	heading("Weekly figures")
+	heading("Weekly figures (the last columns: MVC per muscle, µV RMS)")
 	cols := []string{"Week of", "Sessions", "Rehab", "Adherence %", "Reps done/planned", "Time in band %"}
 	widths := []float64{24, 18, 14, 22, 30, 26}
 	rest := textW - 134
 	key := pr.KeyMuscles()
 	for _, m := range key {
-		cols = append(cols, "MVC "+m+" µV")
+		cols = append(cols, m+" µV")
 		widths = append(widths, rest/float64(max(len(key), 1)))
 	}
 	table(pdf, tr, cols, widths, func(row func(cells ...string)) {
