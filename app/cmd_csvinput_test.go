@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -66,4 +67,31 @@ func TestAnalysisReadsOwnCSVExport(t *testing.T) {
 	if len(header) != 3 || header[1] != "FDS" || header[2] != "EDC" {
 		t.Errorf("PSD header %q", header)
 	}
+}
+
+// FuzzReadCSVExport: a file with the export's header either reads as
+// channels at a positive finite rate or is refused; never a panic.
+func FuzzReadCSVExport(f *testing.F) {
+	f.Add("sample,t_s,FDS\n0,0,1.5\n1,0.004,2\n2,0.008,3\n")
+	f.Add("sample,t_s,FDS\n0,0,1\n")
+	f.Add("sample,t_s\n0,0\n1,1\n")
+	f.Add("sample,t_s,A\n5,1,1\n3,0.5,2\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		path := filepath.Join(t.TempDir(), "in.csv")
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := readCSVRecording(path, 1000)
+		if err != nil {
+			return
+		}
+		if !(rec.RateHz > 0) || math.IsInf(rec.RateHz, 0) || len(rec.Labels) != len(rec.Channels) {
+			t.Fatalf("rate %v, %d labels for %d channels", rec.RateHz, len(rec.Labels), len(rec.Channels))
+		}
+		for _, l := range rec.Labels {
+			if l == "sample" || l == "t_s" {
+				t.Fatalf("column %q read as a channel", l)
+			}
+		}
+	})
 }

@@ -184,7 +184,11 @@ func csvExportRate(sample, t []float64) (float64, error) {
 	rate := (sample[n] - sample[0]) / (t[n] - t[0])
 	// t_s is written as sample/rate with full precision: round off the
 	// last digits of the division.
-	return math.Round(rate*1e6) / 1e6, nil
+	rate = math.Round(rate*1e6) / 1e6
+	if !(rate > 0) || math.IsInf(rate, 0) {
+		return 0, fmt.Errorf("its sample and t_s columns give no sampling rate (%v Hz)", rate)
+	}
+	return rate, nil
 }
 
 // writeRecordingCSV writes rec as CSV with a header of channel labels.
