@@ -129,7 +129,7 @@ func (t *TimeChart) hover(at fyne.Position) {
 			}
 			q := t.pos(d, p.Value, sz, ymax)
 			dx, dy := q.X-at.X, q.Y-at.Y
-			if t.chart.Bars {
+			if t.chart.Bars && !s.Marks && at.Y >= q.Y {
 				dy = 0 // a bar answers over its whole height
 			}
 			if dist := dx*dx + dy*dy; dist < best {
@@ -250,6 +250,21 @@ func (r *timeChartRenderer) build(sz fyne.Size) {
 				b.Resize(fyne.NewSize(p1.X-p0.X, p0.Y-p1.Y))
 				objs = append(objs, b)
 				last, have = fyne.NewPos((p0.X+p1.X)/2, p1.Y), true
+				continue
+			}
+			if s.Marks {
+				d := pt.Date
+				if t.chart.Bars {
+					d = d.Add(84 * time.Hour)
+				}
+				p := t.pos(d, pt.Value, sz, ymax)
+				for _, k := range []float32{-1, 1} {
+					l := canvas.NewLine(c)
+					l.StrokeWidth = 2.5
+					l.Position1, l.Position2 = p.Add(fyne.NewPos(-5, -5*k)), p.Add(fyne.NewPos(5, 5*k))
+					objs = append(objs, l)
+				}
+				last, have = p, true
 				continue
 			}
 			p := t.pos(pt.Date, pt.Value, sz, ymax)

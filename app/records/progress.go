@@ -43,7 +43,7 @@ func (p Progress) Progress(ctx context.Context, patientID int64) (*service.Progr
 	for _, c := range pr.Charts() {
 		sc := service.ProgressChart{Title: c.Title, Unit: c.YLabel, Bars: c.Bars, Target: c.Target, TargetLabel: c.TargetLabel}
 		for _, s := range c.Series {
-			ss := service.ProgressSeries{Label: s.Label}
+			ss := service.ProgressSeries{Label: s.Label, Marks: s.Marks}
 			for i, d := range s.Dates {
 				ss.Points = append(ss.Points, service.ProgressPoint{Date: d, Value: s.Values[i]})
 			}

@@ -34,6 +34,9 @@ type Series struct {
 	Label  string
 	Dates  []time.Time
 	Values []float64
+	// Marks draws the points only, as marks (no line): counts of events
+	// such as interrupted sessions.
+	Marks bool
 }
 
 // palette is colour-blind safe (Okabe–Ito), dark enough on white paper.
@@ -61,6 +64,7 @@ func (c *Chart) Plot(from, to time.Time) (*plot.Plot, error) {
 	p.X.Min, p.X.Max = float64(from.Unix()), float64(to.AddDate(0, 0, 1).Unix())
 	p.Y.Min = 0
 	var labels plotter.XYLabels
+	var labelColors []color.Color
 	for i, s := range c.Series {
 		var xys plotter.XYs
 		for k, d := range s.Dates {
@@ -84,6 +88,19 @@ func (c *Chart) Plot(from, to time.Time) (*plot.Plot, error) {
 				b.Horizontal = false
 				p.Add(b)
 			}
+		} else if s.Marks {
+			if c.Bars {
+				for k := range xys {
+					xys[k].X += 3.5 * 86400 // on the week's bar
+				}
+			}
+			pts, err := plotter.NewScatter(xys)
+			if err != nil {
+				return nil, err
+			}
+			pts.Color, pts.Shape, pts.Radius = col, draw.PyramidGlyph{}, vg.Points(4.5)
+			pts.GlyphStyle.Color = col
+			p.Add(pts)
 		} else {
 			l, pts, err := plotter.NewLinePoints(xys)
 			if err != nil {
@@ -99,6 +116,7 @@ func (c *Chart) Plot(from, to time.Time) (*plot.Plot, error) {
 		}
 		labels.XYs = append(labels.XYs, last)
 		labels.Labels = append(labels.Labels, s.Label)
+		labelColors = append(labelColors, col)
 		p.Y.Max = max(p.Y.Max, maxY(xys))
 	}
 	if c.Target > 0 {
@@ -126,9 +144,9 @@ func (c *Chart) Plot(from, to time.Time) (*plot.Plot, error) {
 			l.TextStyle[i].Font.Size = vg.Points(8)
 			l.TextStyle[i].YAlign = draw.YBottom
 			l.TextStyle[i].XAlign = draw.XRight
-			if i < len(c.Series) {
-				l.TextStyle[i].Color = Color(i)
-			} else {
+			if i < len(labelColors) {
+				l.TextStyle[i].Color = labelColors[i]
+			} else { // the target's label, at its left end
 				l.TextStyle[i].XAlign = draw.XLeft
 			}
 		}
@@ -221,8 +239,24 @@ func (pr *Progress) Charts() []*Chart {
 		}
 		return v
 	}
-	sess := &Chart{Title: "Rehabilitation sessions per week", YLabel: "sessions", Bars: true,
-		Series: []Series{{Label: "completed", Dates: weeks, Values: col(func(w Week) float64 { return float64(w.RehabSessions) })}}}
+	nonZero := func(n int) float64 {
+		if n == 0 {
+			return math.NaN()
+		}
+		return float64(n)
+	}
+	sess := &Chart{Title: "Sessions per week: rehabilitation completed (bars), other sessions (marks)",
+		YLabel: "sessions", Bars: true,
+		Series: []Series{{Label: "rehab completed", Dates: weeks, Values: col(func(w Week) float64 { return float64(w.RehabSessions) })}}}
+	for _, k := range []struct{ label, typ string }{{"interrupted", ""}, {"calibration", TypeCalibration}, {"recording", TypeRecording}, {"imported", TypeImported}} {
+		v := col(func(w Week) float64 {
+			if k.typ == "" {
+				return nonZero(w.Interrupted)
+			}
+			return nonZero(w.ByType[k.typ])
+		})
+		sess.Series = append(sess.Series, Series{Label: k.label, Dates: weeks, Values: v, Marks: true})
+	}
 	if pr.Prescription.SessionsPerWeek > 0 {
 		sess.Target, sess.TargetLabel = pr.Prescription.SessionsPerWeek, fmt.Sprintf("prescribed %g/week", pr.Prescription.SessionsPerWeek)
 	}

@@ -191,6 +191,9 @@ type Week struct {
 	Sessions      int `json:"sessions"`
 	RehabSessions int `json:"rehab_sessions"`
 	Interrupted   int `json:"interrupted"`
+	// ByType counts the week's sessions per type (rehab, calibration,
+	// recording, imported), any status.
+	ByType map[string]int `json:"by_type"`
 	// Prescribed is the rehabilitation sessions prescribed for the week's
 	// days inside the period; AdherencePct is RehabSessions against it, %.
 	Prescribed    Num `json:"prescribed"`

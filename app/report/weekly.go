@@ -12,7 +12,7 @@ import (
 func weekly(ss []SessionRow, from, to time.Time, perWeek float64) []Week {
 	var weeks []Week
 	for m := monday(from); !m.After(to); m = m.AddDate(0, 0, 7) {
-		weeks = append(weeks, Week{Week: m.Format(dateLayout), Start: m, MVCUV: map[string]float64{}})
+		weeks = append(weeks, Week{Week: m.Format(dateLayout), Start: m, MVCUV: map[string]float64{}, ByType: map[string]int{}})
 	}
 	type acc struct{ sum, n float64 }
 	add := func(a *acc, v Num) {
@@ -38,6 +38,7 @@ func weekly(ss []SessionRow, from, to time.Time, perWeek float64) []Week {
 				continue
 			}
 			w.Sessions++
+			w.ByType[s.Type]++
 			if s.Status == "interrupted" {
 				w.Interrupted++
 			}

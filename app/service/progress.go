@@ -17,6 +17,9 @@ type ProgressPoint struct {
 type ProgressSeries struct {
 	Label  string
 	Points []ProgressPoint
+	// Marks draws the points as crosses without a line (counts of events
+	// such as interrupted sessions; on a Bars chart, at the week's bar).
+	Marks bool
 }
 
 // ProgressChart is one chart of the progress view on a time axis.
