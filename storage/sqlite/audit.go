@@ -56,18 +56,30 @@ func (db *DB) auditTx(ctx context.Context, tx *sql.Tx, action storage.AuditActio
 	return nil
 }
 
+// insertAudit appends e as the next link of the audit chain (see
+// auditchain.go): id = newest id + 1, prev_hash = the newest row's hash.
+// tx is a write transaction (BEGIN IMMEDIATE), so no other row can slip in
+// between reading the head and writing the row.
 func insertAudit(ctx context.Context, tx *sql.Tx, at time.Time, e *storage.AuditEntry) (int64, error) {
 	var therapist sql.NullInt64
 	if e.TherapistID != 0 {
 		therapist = sql.NullInt64{Int64: e.TherapistID, Valid: true}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, therapist_id, actor, action, object_type, object_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		formatTime(at), therapist, e.Actor, string(e.Action), e.ObjectType, e.ObjectID, e.Detail)
+	last, prev, err := auditHead(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
-	return res.LastInsertId()
+	id, atText := last+1, formatTime(at)
+	hash := auditHash(id, atText, e.TherapistID, e.Actor, string(e.Action), e.ObjectType, e.ObjectID, e.Detail, prev)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, therapist_id, actor, action, object_type, object_id, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, atText, therapist, e.Actor, string(e.Action), e.ObjectType, e.ObjectID, e.Detail, prev, hash); err != nil {
+		return 0, err
+	}
+	if err := setAuditHead(ctx, tx, id, hash); err != nil {
+		return 0, err
+	}
+	return id, nil
 }
 
 // ListAudit returns the audit entries matching f (zero fields do not

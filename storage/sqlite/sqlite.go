@@ -152,6 +152,9 @@ func (db *DB) Open() (err error) {
 	if err := migrate(ctx, sqldb, migrationFS); err != nil {
 		return fmt.Errorf("open database %s: %w", path, mapErr(err))
 	}
+	if err := sealAudit(ctx, sqldb); err != nil {
+		return fmt.Errorf("open database %s: seal the audit log: %w", path, mapErr(err))
+	}
 	lock, err := lockOwner(path + "-lock")
 	if err != nil {
 		return fmt.Errorf("open database %s: lock: %w", path, err)
