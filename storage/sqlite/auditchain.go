@@ -80,18 +80,14 @@ func sealAudit(ctx context.Context, sqldb *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	type row struct {
-		r    auditRow
-		hash string
-	}
-	var all []row
+	var all []auditRow
 	for rows.Next() {
 		var r auditRow
 		if err := rows.Scan(&r.id, &r.at, &r.therapist, &r.actor, &r.action, &r.objType, &r.objID, &r.detail); err != nil {
 			rows.Close()
 			return err
 		}
-		all = append(all, row{r: r})
+		all = append(all, r)
 	}
 	if err := rows.Close(); err != nil {
 		return err
@@ -100,12 +96,12 @@ func sealAudit(ctx context.Context, sqldb *sql.DB) error {
 		return tx.Commit() // the head appears with the first row
 	}
 	prev := ""
-	for i, x := range all {
+	for i, r := range all {
 		// Renumber consecutively from 1 so that gaps mean deletions.
 		id := int64(i + 1)
-		h := auditHash(id, x.r.at, x.r.therapist.Int64, x.r.actor, x.r.action, x.r.objType, x.r.objID, x.r.detail, prev)
+		h := auditHash(id, r.at, r.therapist.Int64, r.actor, r.action, r.objType, r.objID, r.detail, prev)
 		if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET id = ?, prev_hash = ?, hash = ? WHERE id = ?`,
-			id, prev, h, x.r.id); err != nil {
+			id, prev, h, r.id); err != nil {
 			return err
 		}
 		prev = h
