@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"myorehab/storage"
 )
 
 // UsageError is a mistake on the command line; main exits with status 2.
@@ -60,6 +62,9 @@ func commands() []command {
 		{"evaluate", "--train F[,F...] --test F [--features LIST] [--model M] [--window N | --window-ms MS] [--inc N | --inc-ms MS] [--votes N] [--int8] [--json]", "train a gesture pipeline on annotated recordings and score it on another", runEvaluate},
 		{"control", "--protocol P [--port PATH] --glove PATH (--db FILE --patient CODE | --train F.edf[,F...]) [--mode passive|assist|triggered|proportional] [--level PCT] [--seconds N] [--int8] [--log FILE.jsonl] [--json]",
 			"the closed loop without a window: EMG in → recognition → control → glove; arms at start, disarms at the end", runControl},
+		{"user", "add --db FILE --name NAME --role admin|therapist [--json]  (password: one line on standard input)",
+			"add an account; creates the database if absent", runUser},
+		{"audit", "verify --db FILE [--json]", "check the audit log's hash chain: {\"rows\",\"ok\",\"first_bad_row\"}", runAudit},
 		{"bench", "--channels N --fs HZ (--window N | --window-ms MS) (--inc N | --inc-ms MS) --features LIST --model M [--int8] [--n N] [--json]", "per-decision compute latency of the real-time recognition path", runBench},
 	}
 }
@@ -75,6 +80,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		for _, c := range commands() {
 			if c.name == name {
+				// Command-line tools act as the operating-system user.
+				ctx = storage.WithActor(ctx, osActor())
 				return c.run(ctx, args[1:], stdout, stderr)
 			}
 		}

@@ -264,6 +264,12 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
+// ActorIn returns the actor carried by ctx and whether there is one.
+func ActorIn(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	return a, ok && a.Name != ""
+}
+
 // ActorFrom returns the actor carried by ctx, or Actor{Name: SystemActor}.
 // An actor with an empty name is named SystemActor.
 func ActorFrom(ctx context.Context) Actor {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"myorehab/storage"
@@ -218,7 +219,7 @@ func (a *Accounts) RequireAdmin(ctx context.Context) error {
 // RequireAdmin returns ErrNotAdmin unless the actor of ctx is an active
 // administrator of db.
 func RequireAdmin(ctx context.Context, db *sqlite.DB) error {
-	id := storage.ActorFrom(ctx).TherapistID
+	id := db.ActorOf(ctx).TherapistID
 	if id == 0 {
 		return ErrNotAdmin
 	}
@@ -249,7 +250,7 @@ func (a *Accounts) SetActive(ctx context.Context, id int64, active bool) error {
 	if err := a.RequireAdmin(ctx); err != nil {
 		return err
 	}
-	if !active && storage.ActorFrom(ctx).TherapistID == id {
+	if !active && a.DB.ActorOf(ctx).TherapistID == id {
 		return errors.New("you cannot disable your own account")
 	}
 	t, err := a.DB.Therapist(ctx, id)
@@ -278,4 +279,31 @@ func (a *Accounts) List(ctx context.Context) ([]*storage.Therapist, error) {
 		return nil, err
 	}
 	return a.DB.ListTherapists(ctx, true)
+}
+
+// Session is who is logged in to the desktop app (nil: nobody). Safe for
+// concurrent use; its Actor method is what sqlite.DB.DefaultActor calls.
+type Session struct {
+	cur atomic.Pointer[storage.Therapist]
+}
+
+// Set records t as logged in (nil: logged out).
+func (s *Session) Set(t *storage.Therapist) { s.cur.Store(t) }
+
+// Current returns the therapist logged in, or nil.
+func (s *Session) Current() *storage.Therapist { return s.cur.Load() }
+
+// Actor returns the audit actor of the therapist logged in (zero when
+// nobody is).
+func (s *Session) Actor() storage.Actor {
+	if t := s.cur.Load(); t != nil {
+		return ActorOf(t)
+	}
+	return storage.Actor{}
+}
+
+// IsAdmin reports whether an administrator is logged in.
+func (s *Session) IsAdmin() bool {
+	t := s.cur.Load()
+	return t != nil && t.Role == storage.RoleAdmin
 }

@@ -325,7 +325,7 @@ func (s *Service) ready(ctx context.Context, patientID int64) (*aglove.Link, con
 
 // arm sends the limits and the mode, arms the glove and hands the loop
 // its new set-up.
-func (s *Service) arm(_ context.Context, l *aglove.Link, patientID int64, lims []storage.GloveFingerLimit, mode control.Mode, level int, pipe *recognition.Pipeline, mvcUV []float64) error {
+func (s *Service) arm(ctx context.Context, l *aglove.Link, patientID int64, lims []storage.GloveFingerLimit, mode control.Mode, level int, pipe *recognition.Pipeline, mvcUV []float64) error {
 	su := &setup{patientID: patientID, pipe: pipe, mvcUV: mvcUV}
 	classes := []string{control.DefaultRestClass} // passive: no decisions
 	if pipe != nil {
@@ -369,6 +369,7 @@ func (s *Service) arm(_ context.Context, l *aglove.Link, patientID int64, lims [
 	s.armed.Store(true)
 	s.cfg.Log.Info("glove armed", "patient", patientID, "mode", mode.String(), "level", level)
 	s.annotate(fmt.Sprintf("glove: ARM (%s, %d %%)", mode, level))
+	s.audit(ctx, storage.AuditArmed, patientID, fmt.Sprintf("%s, %d %%", mode, level))
 	return nil
 }
 
@@ -399,6 +400,35 @@ func (s *Service) EStop() {
 	}
 	s.cfg.Log.Warn("glove E-STOP")
 	s.annotate("glove: E-STOP")
+	// The stop is on its way; the audit line must not delay the caller.
+	go s.audit(context.Background(), storage.AuditEStop, s.patient(), "")
+}
+
+// patient returns the armed patient's ID (0: none).
+func (s *Service) patient() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.setup == nil {
+		return 0
+	}
+	return s.setup.patientID
+}
+
+// audit writes a glove action to the audit log (object: the glove; the
+// patient in the detail). The actor comes from ctx or the database's
+// default actor (the therapist logged in). A failure is logged: the glove
+// must not stop working because the log cannot be written.
+func (s *Service) audit(ctx context.Context, action storage.AuditAction, patientID int64, detail string) {
+	if s.cfg.DB == nil {
+		return
+	}
+	d := fmt.Sprintf("patient %d", patientID)
+	if detail != "" {
+		d += ", " + detail
+	}
+	if err := s.cfg.DB.Audit(ctx, &storage.AuditEntry{Action: action, ObjectType: storage.ObjectGlove, ObjectID: patientID, Detail: d}); err != nil {
+		s.cfg.Log.Warn("glove action not written to the audit log", "action", action, "err", err)
+	}
 }
 
 // ClearEStop releases a latched emergency stop; motion needs a fresh Arm.

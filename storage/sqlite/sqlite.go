@@ -54,6 +54,11 @@ type DB struct {
 	// seconds per gigabyte of recordings) instead of the quick check of the
 	// small tables.
 	FullCheck bool
+	// DefaultActor, when set, names who acts for writes whose context
+	// carries no actor (storage.WithActor): the desktop app sets it to the
+	// therapist logged in, the command line to the operating-system user.
+	// Set it before use; it is called from any goroutine.
+	DefaultActor func() storage.Actor
 
 	db        *sql.DB
 	lock      *os.File // owner lock; nil when another DB owns the file
