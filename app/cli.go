@@ -91,6 +91,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data-dir", "", "folder for the database, logs and settings (default: the user's data folder)")
 	demo := fs.Bool("demo", false, "open with a demo patient and the simulated amplifier streaming")
 	glovePort := fs.String("glove", "", "serial port of the rehabilitation glove, connected at start (disarmed)")
+	lockAfter := fs.String("lock-after", "10m", "idle time after which the screen locks and asks for the password again (e.g. 5m, 600)")
 	fs.Usage = func() { printUsage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -98,11 +99,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	return runGUI(ctx, GUIOptions{DataDir: *dataDir, Demo: *demo, Glove: *glovePort})
+	lock, err := parseDuration(*lockAfter)
+	if err != nil || lock < 10*time.Second {
+		return usagef("--lock-after %q: give an idle time of at least 10s, e.g. 10m", *lockAfter)
+	}
+	return runGUI(ctx, GUIOptions{DataDir: *dataDir, Demo: *demo, Glove: *glovePort, LockAfter: lock})
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: myorehab [--data-dir DIR] [--demo] [--glove PATH]     open the desktop app")
+	fmt.Fprintln(w, "usage: myorehab [--data-dir DIR] [--demo] [--glove PATH] [--lock-after 10m]     open the desktop app")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "       myorehab %s %s\n           %s\n", c.name, c.args, c.help)
 	}

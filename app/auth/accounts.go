@@ -168,6 +168,42 @@ func (a *Accounts) Unlock(ctx context.Context, t *storage.Therapist, password st
 	return err
 }
 
+// DemoAccount is the log-in name of the demo mode's administrator.
+const DemoAccount = "demo"
+
+// DemoLogin logs the demo mode in without a password, as DemoAccount (an
+// administrator without a password, so it can never log in otherwise),
+// but only while no administrator with a password exists: on a clinic's
+// database --demo shows the ordinary log-in. Audited as a log-in with
+// detail "demo mode". It returns nil, nil when refused.
+func (a *Accounts) DemoLogin(ctx context.Context) (*storage.Therapist, error) {
+	need, err := a.NeedsFirstAdmin(ctx)
+	if err != nil || !need {
+		return nil, err
+	}
+	c, err := a.DB.CredentialsByLogin(ctx, DemoAccount)
+	var t *storage.Therapist
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		t = &storage.Therapist{Name: "Demo administrator", Login: DemoAccount, Active: true, Role: storage.RoleAdmin}
+		if err := a.DB.CreateTherapist(ctx, t); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	default:
+		if !c.Therapist.Active || c.Therapist.Role != storage.RoleAdmin || c.PasswordHash != "" {
+			return nil, nil // someone changed the demo account: no automatic log-in
+		}
+		t = &c.Therapist
+	}
+	if err := a.DB.Audit(ctx, &storage.AuditEntry{TherapistID: t.ID, Actor: t.Login, Action: storage.AuditLogin,
+		ObjectType: storage.ObjectTherapist, ObjectID: t.ID, Detail: "demo mode"}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 // Logout records that t logged out (or the screen changed hands).
 func (a *Accounts) Logout(ctx context.Context, t *storage.Therapist) error {
 	return a.DB.Audit(ctx, &storage.AuditEntry{TherapistID: t.ID, Actor: t.Login, Action: storage.AuditLogout,

@@ -52,6 +52,16 @@ func (a *App) Login(ctx context.Context, login, password string) (*storage.Thera
 	return t, nil
 }
 
+// DemoLogin is Accounts.DemoLogin making the demo administrator the one
+// who acts; nil, nil when the database has real administrators.
+func (a *App) DemoLogin(ctx context.Context) (*storage.Therapist, error) {
+	t, err := a.Accounts.DemoLogin(ctx)
+	if t != nil {
+		a.Session.Set(t)
+	}
+	return t, err
+}
+
 func (a *App) Unlock(ctx context.Context, password string) error {
 	t := a.Session.Current()
 	if t == nil {
