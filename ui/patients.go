@@ -105,9 +105,11 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	p.Current = widget.NewLabel("No patient selected")
 	p.Current.TextStyle.Bold = true
 	p.Current.Truncation = fyne.TextTruncateEllipsis
+	// Always laid out (empty without a patient), in caption size, so that
+	// selecting a patient never changes the panel's height.
 	p.Details = widget.NewLabel("")
 	p.Details.Truncation = fyne.TextTruncateEllipsis
-	p.Details.Hide()
+	p.Details.SizeName = theme.SizeNameCaptionText
 	p.EditButton = widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), p.onEditTapped)
 	p.DeleteButton = widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), p.onDeleteTapped)
 	if p.files == nil {
@@ -409,19 +411,14 @@ func (p *PatientPanel) choose(pt storage.Patient) {
 // showHeader shows pt in Current and Details.
 func (p *PatientPanel) showHeader(pt storage.Patient) {
 	p.Current.SetText("Patient: " + patientRow(pt))
-	if d := patientDetails(pt); d != "" {
-		p.Details.SetText(d)
-		p.Details.Show()
-	} else {
-		p.Details.Hide()
-	}
+	p.Details.SetText(patientDetails(pt))
 }
 
 // clearSelection shows no patient (after a delete).
 func (p *PatientPanel) clearSelection() {
 	p.selected = nil
 	p.Current.SetText("No patient selected")
-	p.Details.Hide()
+	p.Details.SetText("")
 	p.List.UnselectAll()
 	if p.onSelect != nil {
 		p.onSelect(nil)
