@@ -121,7 +121,7 @@ func (u *UsersDialog) say(msg string, bad bool) {
 	if bad {
 		u.Message.Importance = widget.DangerImportance
 	}
-	u.Message.SetText(msg)
+	u.Message.SetText(shown(msg, maxShownMessage))
 }
 
 func (u *UsersDialog) reload() {
@@ -320,7 +320,7 @@ func (a *AuditDialog) say(msg string, bad bool) {
 	if bad {
 		a.Message.Importance = widget.DangerImportance
 	}
-	a.Message.SetText(msg)
+	a.Message.SetText(shown(msg, maxShownMessage))
 }
 
 // filter reads the filter fields; the error names the field to fix.
@@ -497,7 +497,7 @@ func (dd *DeletedDialog) reload() {
 		list, err := g.d.Files.DeletedPatients(ctx)
 		return func() {
 			if err != nil {
-				dd.Message.SetText(userMessage("Could not list the deleted patients", err))
+				dd.Message.SetText(shown(userMessage("Could not list the deleted patients", err), maxShownMessage))
 				return
 			}
 			dd.patients, dd.sel = list, -1
@@ -514,7 +514,7 @@ func (dd *DeletedDialog) run(what string, fn func() error) {
 		err := fn()
 		return func() {
 			if err != nil {
-				dd.Message.SetText(userMessage(what, err))
+				dd.Message.SetText(shown(userMessage(what, err), maxShownMessage))
 				return
 			}
 			dd.Message.SetText("")

@@ -130,7 +130,7 @@ func NewGate(w fyne.Window, main *MainScreen, d GateDeps) *Gate {
 		need, err := d.Accounts.NeedsFirstAdmin(ctx)
 		return func() {
 			if err != nil {
-				g.Message.SetText(userMessage("Could not read the accounts", err))
+				g.Message.SetText(shown(userMessage("Could not read the accounts", err), maxShownMessage))
 				return
 			}
 			if need && g.mode == GateLogin {
@@ -316,7 +316,7 @@ func (g *Gate) onSubmit() {
 			g.Password.SetText("")
 			if err != nil {
 				g.log.Info("log-in refused")
-				g.Message.SetText(err.Error())
+				g.Message.SetText(shown(err.Error(), maxShownMessage))
 				return
 			}
 			g.log.Info("logged in", "therapist", t.ID)

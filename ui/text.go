@@ -12,6 +12,9 @@ import (
 const (
 	maxShownName   = 80
 	maxShownDetail = 160
+	// maxShownMessage bounds an error message, which may quote what the
+	// user typed (a file name).
+	maxShownMessage = 300
 )
 
 // shown returns s as display text: control characters (newlines, tabs,

@@ -95,13 +95,14 @@ func (db *DB) PatientByCode(ctx context.Context, code string) (*storage.Patient,
 
 // ListPatients returns the patients (not deleted) whose code or name
 // contains search, ordered by name then code. search is literal ('%', '_' and '\' match
-// themselves); letters match case-insensitively for ASCII only (SQLite LIKE).
-// The empty string matches every patient.
+// themselves) and may be of any length; letters match case-insensitively
+// for ASCII only (SQLite lower()). The empty string matches every patient.
 func (db *DB) ListPatients(ctx context.Context, search string) ([]*storage.Patient, error) {
-	pattern := "%" + escapeLike(search) + "%"
+	// instr, not LIKE: literal, and no pattern-length limit (a pasted
+	// 100 kB search must not fail); lower() folds ASCII as LIKE did.
 	rows, err := db.db.QueryContext(ctx, `SELECT `+patientCols+` FROM patients
-		WHERE (code LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\') AND deleted_at = ''
-		ORDER BY name COLLATE NOCASE, code`, pattern, pattern)
+		WHERE (instr(lower(code), lower(?1)) > 0 OR instr(lower(name), lower(?1)) > 0) AND deleted_at = ''
+		ORDER BY name COLLATE NOCASE, code`, search)
 	if err != nil {
 		return nil, fmt.Errorf("list patients: %w", err)
 	}

@@ -481,9 +481,3 @@ func mapErr(err error) error {
 	}
 	return err
 }
-
-// escapeLike escapes s for a LIKE pattern with ESCAPE '\'.
-func escapeLike(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
-}
