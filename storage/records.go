@@ -88,6 +88,33 @@ type GloveLimits struct {
 	CreatedAt time.Time
 }
 
+// GloveFrame is one command the app sent to the glove during a recorded
+// session (not heartbeats).
+type GloveFrame struct {
+	ID        int64
+	SessionID int64
+	// Sample is the session's sample index the command answers: the
+	// window end of the decision whose targets it carries (for commands
+	// without targets, the newest decision's when they left).
+	Sample int64
+	// SentAt is when the frame left the host.
+	SentAt time.Time
+	// Seq is the frame's sequence number, Type its name on the wire
+	// ("SET_TARGETS", "ARM", "ESTOP", …).
+	Seq  uint8
+	Type string
+	// Targets are SET_TARGETS's targets, thumb first; nil otherwise.
+	Targets []GloveTarget
+}
+
+// GloveTarget is one finger's target as sent: position in per mille,
+// force limit in centinewtons, maximum speed in per mille per second.
+type GloveTarget struct {
+	Position   int `json:"position"`
+	ForceLimit int `json:"force_limit"`
+	MaxSpeed   int `json:"max_speed"`
+}
+
 // ModelMeta is what a stored classifier needs from the front end, so that a
 // model never runs with the wrong features, window or class list. It is
 // stored as JSON; Extra carries classifier-specific settings.

@@ -45,11 +45,13 @@ import (
 // 50 Hz (the link sends them, or heartbeats, at its own ≥ 20 Hz).
 const StepEvery = 20 * time.Millisecond
 
-// Annotator stores an event of the running recording at a stream sample
-// index (record.Recorder.AnnotateStream); it must not wait for the
-// database.
+// Annotator stores events of the running recording at a stream sample
+// index: annotations (record.Recorder.AnnotateStream) and the commands
+// sent to the glove (record.Recorder.GloveFrame). Neither may wait for
+// the database; both do nothing without a recording.
 type Annotator interface {
 	AnnotateStream(a *storage.Annotation, streamSample uint64) error
+	GloveFrame(f *storage.GloveFrame, streamSample uint64) error
 }
 
 // Config configures a Service.
@@ -57,7 +59,9 @@ type Config struct {
 	Log *slog.Logger
 	DB  *sqlite.DB
 	// Events, when set, receives the glove's events as annotations of the
-	// running recording.
+	// running recording, and every command sent to the glove (not the
+	// heartbeats) with the stream sample index of the decision it
+	// answers.
 	Events Annotator
 	// Link configures the links Connect opens (Port is set by Connect).
 	Link aglove.Config
@@ -76,11 +80,15 @@ type Service struct {
 	setup   *setup // the armed patient's controller set-up
 	fault   string // the last fault in words
 	linkGen int    // incremented per link, so an old event reader stops writing
+	onSend  func(aglove.Sent)
 
 	armed      atomic.Bool
 	estop      atomic.Bool
 	clearEStop atomic.Bool
 	gen        atomic.Uint64 // incremented per Arm: the loop rebuilds its set-up
+	// answer is the stream sample index (window end) of the newest
+	// decision the loop turned into targets; MaxUint64 before any.
+	answer atomic.Uint64
 
 	stMu sync.Mutex // guards st and rep; the loop writes them, Status and Report copy them
 	st   status
@@ -150,17 +158,40 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, mode: control.Triggered, level: 50}
+	s := &Service{cfg: cfg, mode: control.Triggered, level: 50}
+	s.answer.Store(math.MaxUint64)
+	return s
 }
 
 var _ service.GloveService = (*Service)(nil)
 
-// SetOnSend makes the links opened from now on call fn after each frame
-// sent (on the link's writer goroutine; fn must return quickly).
+// SetOnSend makes every link call fn after each frame sent (on the link's
+// writer goroutine; fn must return quickly).
 func (s *Service) SetOnSend(fn func(aglove.Sent)) {
 	s.mu.Lock()
-	s.cfg.Link.OnSend = fn
+	s.onSend = fn
 	s.mu.Unlock()
+}
+
+// sent is every link's OnSend: it stores the commands (not heartbeats or
+// status requests) in the running recording, answering the newest
+// decision (within one decision: the targets and the decision are handed
+// over separately), then calls the SetOnSend hook. It runs on the link's
+// writer goroutine.
+func (s *Service) sent(f aglove.Sent) {
+	if ev := s.cfg.Events; ev != nil && f.Type != aglove.TypeHeartbeat && f.Type != aglove.TypeGetStatus {
+		g := &storage.GloveFrame{SentAt: f.Time, Seq: f.Seq, Type: f.Type.String()}
+		for _, t := range f.Targets {
+			g.Targets = append(g.Targets, storage.GloveTarget{Position: int(t.Position), ForceLimit: int(t.ForceLimit), MaxSpeed: int(t.MaxSpeed)})
+		}
+		ev.GloveFrame(g, s.answer.Load())
+	}
+	s.mu.Lock()
+	fn := s.onSend
+	s.mu.Unlock()
+	if fn != nil {
+		fn(f)
+	}
 }
 
 // Connect opens the glove on path; the glove starts disarmed.
@@ -172,7 +203,7 @@ func (s *Service) Connect(path string) error {
 	s.mu.Lock()
 	cfg := s.cfg.Link
 	s.mu.Unlock()
-	cfg.Port = path
+	cfg.Port, cfg.OnSend = path, s.sent
 	l, err := aglove.Open(cfg)
 	if err != nil {
 		return fmt.Errorf("the glove on %s did not answer: %w", path, err)
@@ -597,6 +628,7 @@ func (lp *loop) Run(ctx context.Context, in *engine.Input) (err error) {
 		}
 	}()
 	lp.start = time.Now()
+	lp.s.answer.Store(math.MaxUint64) // a new stream: no decision yet
 	lp.targets = make([]control.Target, aglove.MaxFingers)
 	lp.wire = make([]aglove.FingerTarget, aglove.MaxFingers)
 	lp.meas = make([]float64, aglove.MaxFingers)
@@ -730,6 +762,9 @@ func (lp *loop) step(cond *pipeline.Conditions) {
 		in.Measured = lp.meas[:n]
 	}
 	st := lp.ctrl.Step(lp.targets[:n], in)
+	if lp.last.Sample > 0 {
+		s.answer.Store(lp.last.Sample) // the targets below answer this decision
+	}
 	if l != nil {
 		for i, t := range lp.targets[:n] {
 			p, fl, ms := t.Wire()
