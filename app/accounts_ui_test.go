@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"myorehab/app/auth"
 	"myorehab/internal/waitfor"
@@ -233,5 +234,118 @@ func TestAdminScreens(t *testing.T) {
 	}
 	if gate.UsersButton.Visible() || gate.AuditButton.Visible() || gate.Deleted.Visible() {
 		t.Error("a therapist sees the administrator's buttons")
+	}
+}
+
+// tapButton taps the visible button labelled text in the window's dialogs
+// (overlays), failing the test when there is none.
+func tapButton(t *testing.T, w fyne.Window, text string) {
+	t.Helper()
+	for _, o := range w.Canvas().Overlays().List() {
+		for _, x := range test.LaidOutObjects(o) {
+			if b, ok := x.(*widget.Button); ok && b.Text == text && b.Visible() {
+				test.Tap(b)
+				return
+			}
+		}
+	}
+	t.Fatalf("no %q button in the dialogs", text)
+}
+
+// TestEditDeletePurgePatient: a therapist edits a patient's details (shown
+// in the header) and deletes the patient; the administrator brings the
+// file back, deletes it again and purges it with its recording. Each step
+// is audited once under the one who did it.
+func TestEditDeletePurgePatient(t *testing.T) {
+	svc, _ := testServices(t)
+	ctx := context.Background()
+	scr, gate, accounts, w := gatedUI(t, svc, &testClock{t: time.Now()})
+	submit(gate, "boss", "boss password")
+	if err := accounts.AddUser(ctx, "Ann Smith", "ann", storage.RoleTherapist, "ann password"); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(gate.LogoutButton)
+	gate.WaitIdle()
+	submit(gate, "ann", "ann password")
+	pt := testPatient(t, svc, "ED-1")
+	s := &storage.Session{PatientID: pt.ID, RateHz: 1000, Channels: 1}
+	if err := svc.DB.CreateSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.DB.FinishSession(ctx, s.ID, storage.StatusCompleted, time.Now(), storage.SessionCounts{}); err != nil {
+		t.Fatal(err)
+	}
+	p := scr.Patients
+	p.Reload()
+	scr.WaitIdle()
+	p.Select(pt.ID)
+	scr.WaitIdle()
+	test.Tap(p.EditButton)
+	f := p.Form
+	if f == nil || f.Code.Text != "ED-1" || f.Name.Text != pt.Name {
+		t.Fatalf("edit form %+v", f)
+	}
+	f.Diagnosis.SetText("ischaemic stroke, 2024-11")
+	f.Sex.SetSelected("Female")
+	f.Side.SetSelected("Left")
+	test.Tap(f.Save)
+	scr.WaitIdle()
+	if p.Form != nil {
+		t.Fatalf("form still open: %q", f.Message.Text)
+	}
+	got, _ := svc.DB.PatientByID(ctx, pt.ID)
+	if got.Diagnosis != "ischaemic stroke, 2024-11" || got.Sex != "F" || got.AffectedSide != "left" || got.Code != "ED-1" {
+		t.Fatalf("stored %+v", got)
+	}
+	if want := "Female · left side affected · Diagnosis: ischaemic stroke, 2024-11"; p.Details.Text != want {
+		t.Errorf("header details %q, want %q", p.Details.Text, want)
+	}
+	test.Tap(p.DeleteButton)
+	tapButton(t, w, "Delete")
+	scr.WaitIdle()
+	if p.Selected() != nil || len(p.Patients()) != 0 {
+		t.Fatalf("after delete: selected %+v, listed %d", p.Selected(), len(p.Patients()))
+	}
+
+	test.Tap(gate.LogoutButton)
+	gate.WaitIdle()
+	submit(gate, "boss", "boss password")
+	test.Tap(gate.Deleted)
+	gate.WaitIdle()
+	dd := gate.DeletedFiles
+	if dd == nil || dd.List.Length() != 1 {
+		t.Fatal("deleted patients not listed")
+	}
+	dd.List.Select(0)
+	test.Tap(dd.Undelete)
+	gate.WaitIdle()
+	if dd.List.Length() != 0 || len(p.Patients()) != 1 {
+		t.Fatalf("after bringing back: %d deleted, %d listed", dd.List.Length(), len(p.Patients()))
+	}
+	if err := svc.DB.DeletePatient(ctx, pt.ID); err != nil {
+		t.Fatal(err)
+	}
+	tapButton(t, w, "Close")
+	test.Tap(gate.Deleted)
+	gate.WaitIdle()
+	dd = gate.DeletedFiles
+	dd.List.Select(0)
+	test.Tap(dd.Purge)
+	tapButton(t, w, "Purge")
+	gate.WaitIdle()
+	if _, err := svc.DB.PatientByID(ctx, pt.ID); err == nil {
+		t.Fatal("patient still there after purge")
+	}
+	if _, err := svc.DB.Session(ctx, s.ID); err == nil {
+		t.Fatal("recording still there after purge")
+	}
+	es, _ := svc.DB.ListAudit(ctx, storage.AuditFilter{ObjectType: storage.ObjectPatient, ObjectID: pt.ID})
+	var log []string
+	for _, e := range es {
+		log = append(log, e.Actor+" "+string(e.Action)+" "+e.Detail)
+	}
+	want := []string{"boss purged 1 sessions removed", "boss deleted ", "boss changed undeleted", "ann deleted ", "ann changed ", "ann viewed ", "ann created "}
+	if strings.Join(log, "|") != strings.Join(want, "|") {
+		t.Errorf("patient's audit trail\n got %q\nwant %q", log, want)
 	}
 }

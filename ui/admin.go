@@ -80,9 +80,9 @@ func (g *Gate) openUsers() {
 	u.Message.Wrapping = fyne.TextWrapWord
 	closeB := widget.NewButtonWithIcon("Close", theme.CancelIcon(), u.close)
 	add := container.NewVBox(widget.NewLabelWithStyle("New account", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewGridWithColumns(2, u.Name, u.Login), container.NewGridWithColumns(3, u.Password, u.Role, u.Add))
+		container.NewGridWithColumns(2, u.Name, u.Login, u.Password, u.Role))
 	bottom := container.NewVBox(container.NewHBox(u.Toggle, u.Reset), widget.NewSeparator(), add, u.Message,
-		container.NewHBox(closeB))
+		container.NewBorder(nil, nil, closeB, u.Add))
 	u.dialog = g.newDialog("Users", container.NewBorder(nil, bottom, nil, nil, u.List))
 	u.dialog.Resize(fyne.NewSize(640+g.estopWidth(), 560))
 	g.Users = u
@@ -283,7 +283,7 @@ func (g *Gate) openAudit() {
 			o.(*widget.Label).SetText(auditColumns[id.Col])
 		}
 	}
-	for i, w := range []float32{160, 130, 110, 120, 380} {
+	for i, w := range []float32{180, 120, 125, 110, 350} {
 		a.Table.SetColumnWidth(i, w)
 	}
 	filters := container.NewGridWithColumns(4, a.Actor, a.Action, a.Object, a.ObjectID)
@@ -292,7 +292,7 @@ func (g *Gate) openAudit() {
 	bottom := container.NewVBox(a.Message,
 		container.NewBorder(nil, nil, nil, container.NewHBox(a.Export, a.Verify, closeB), a.CSVPath))
 	a.dialog = g.newDialog("Audit log", container.NewBorder(container.NewVBox(filters, dates), bottom, nil, nil, a.Table))
-	a.dialog.Resize(fyne.NewSize(960+g.estopWidth(), 600))
+	a.dialog.Resize(fyne.NewSize(960+g.estopWidth(), 560))
 	g.AuditView = a
 	a.reload()
 	a.dialog.Show()

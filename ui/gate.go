@@ -72,15 +72,16 @@ type Gate struct {
 	DeletedFiles *DeletedDialog
 
 	shared
-	main    *MainScreen
-	d       GateDeps
-	mode    string
-	user    *storage.Therapist
-	cover   *widget.PopUp
-	covered fyne.Size // the size the cover was last given
-	bar     fyne.CanvasObject
-	content fyne.CanvasObject
-	busy    bool
+	main     *MainScreen
+	d        GateDeps
+	mode     string
+	user     *storage.Therapist
+	cover    *widget.PopUp
+	covered  fyne.Size // the size the cover was last given
+	lockNote *widget.Label
+	bar      fyne.CanvasObject
+	content  fyne.CanvasObject
+	busy     bool
 }
 
 // NewGate wraps main (built by New on the same window) in the gate and
@@ -206,10 +207,13 @@ func (g *Gate) coverContent() fyne.CanvasObject {
 	body := container.NewCenter(container.NewVBox(
 		widget.NewLabelWithStyle("MyoRehab", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}), card))
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
+	g.lockNote = widget.NewLabel("The glove and any recording keep running while the screen is locked.")
+	g.lockNote.Wrapping = fyne.TextWrapWord
+	note := container.NewGridWrap(fyne.NewSize(150, 120), g.lockNote)
 	if g.EStop != nil {
-		note := widget.NewLabel("The glove and any recording keep running while the screen is locked.")
-		note.Wrapping = fyne.TextWrapWord
-		body = container.NewBorder(nil, nil, nil, container.NewVBox(g.EStop, container.NewGridWrap(fyne.NewSize(150, 120), note)), body)
+		body = container.NewBorder(nil, nil, nil, container.NewVBox(g.EStop, note), body)
+	} else {
+		body = container.NewBorder(nil, note, nil, nil, body)
 	}
 	return container.NewStack(bg, container.NewPadded(body))
 }
@@ -233,6 +237,7 @@ func (g *Gate) setMode(mode string) {
 	g.Name.Show()
 	g.Confirm.Hide()
 	g.SwitchUser.Hide()
+	show(g.lockNote, mode == GateLocked)
 	switch mode {
 	case GateFirstRun:
 		g.Title.SetText("Welcome. Create the administrator's account")
