@@ -63,12 +63,13 @@ func TestEveryActionAuditedOnce(t *testing.T) {
 	}
 	did(storage.AuditChanged, storage.ObjectPatient, pt.ID)
 
-	// A session to review, export and import (stored directly: recording
-	// itself is not an audited action).
+	// A session to review, export and import (created as the recorder
+	// does, without recording for real).
 	s := &storage.Session{PatientID: pt.ID, RateHz: 1000, Channels: 1, Labels: []string{"FDS"}, ScaleUV: []float64{0.1}}
 	if err := svc.DB.CreateSession(ctx, s); err != nil {
 		t.Fatal(err)
 	}
+	did(storage.AuditCreated, storage.ObjectSession, s.ID)
 	if err := svc.DB.AppendChunk(ctx, s.ID, 0, 1, make([]int32, 1000)); err != nil {
 		t.Fatal(err)
 	}
