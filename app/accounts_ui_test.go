@@ -349,3 +349,28 @@ func TestEditDeletePurgePatient(t *testing.T) {
 		t.Errorf("patient's audit trail\n got %q\nwant %q", log, want)
 	}
 }
+
+// TestTypingKeepsTheScreenOpen: typing into a field (keys a field takes
+// never reach the window's handlers) counts as activity for the idle lock.
+func TestTypingKeepsTheScreenOpen(t *testing.T) {
+	svc, _ := testServices(t)
+	clock := &testClock{t: time.Now()}
+	scr, gate, _, w := gatedUI(t, svc, clock)
+	submit(gate, "boss", "boss password")
+	w.Canvas().Focus(scr.Patients.Search)
+	gate.Tick()
+	for i := range 30 { // 30 minutes of typing, a key every 20 s
+		clock.add(20 * time.Second)
+		test.Type(scr.Patients.Search, "a")
+		gate.Tick()
+		if gate.Mode() != ui.GateOpen {
+			t.Fatalf("locked while typing, after %d keys", i+1)
+		}
+		scr.WaitIdle()
+	}
+	clock.add(10 * time.Minute)
+	gate.Tick()
+	if gate.Mode() != ui.GateLocked {
+		t.Fatalf("mode %q after 10 minutes without typing", gate.Mode())
+	}
+}

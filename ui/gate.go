@@ -79,6 +79,7 @@ type Gate struct {
 	cover    *widget.PopUp
 	covered  fyne.Size // the size the cover was last given
 	lockNote *widget.Label
+	focus    focusState // at the last Tick
 	bar      fyne.CanvasObject
 	content  fyne.CanvasObject
 	busy     bool
@@ -175,6 +176,9 @@ func (g *Gate) Start(ctx context.Context) {
 // by Start; tests call it after moving their clock) and keeps the cover
 // the size of the window.
 func (g *Gate) Tick() {
+	if g.mode == GateOpen && g.typing() {
+		g.d.Idle.Activity()
+	}
 	if g.mode == GateOpen && g.d.Idle.Tick() {
 		g.log.Info("screen locked after idle time")
 		g.setMode(GateLocked)
@@ -182,6 +186,25 @@ func (g *Gate) Tick() {
 	if g.cover.Visible() {
 		g.fitCover()
 	}
+}
+
+// focusState is what Tick compares between two ticks to see typing: keys
+// typed into a focused field never reach the canvas's handlers.
+type focusState struct {
+	obj           fyne.Focusable
+	row, col, len int
+}
+
+// typing reports whether the focused field changed since the last tick
+// (another field focused, text typed, the cursor moved).
+func (g *Gate) typing() bool {
+	st := focusState{obj: g.win.Canvas().Focused()}
+	if e, ok := st.obj.(*widget.Entry); ok {
+		st.row, st.col, st.len = e.CursorRow, e.CursorColumn, len(e.Text)
+	}
+	changed := st != g.focus
+	g.focus = st
+	return changed && st.obj != nil
 }
 
 // LockNow locks the screen at once (the Lock button).
