@@ -216,22 +216,16 @@ func (a *Accounts) entry(c *sqlite.Credentials, action storage.AuditAction, deta
 }
 
 // refused audits a refusal that changes no account (unknown name, locked).
-// An audit failure is not shown: the answer stays ErrLoginFailed.
+// The name typed for an unknown account is not recorded, only its length:
+// people type their password into the name field. An audit failure is not
+// shown: the answer stays ErrLoginFailed.
 func (a *Accounts) refused(ctx context.Context, c *sqlite.Credentials, login, reason string) {
 	e := &storage.AuditEntry{Actor: "log-in screen", Action: storage.AuditLoginFailed, ObjectType: storage.ObjectTherapist,
-		Detail: reason + ": " + quoteName(login)}
+		Detail: fmt.Sprintf("%s (%d characters)", reason, len([]rune(login)))}
 	if c != nil {
 		e = a.entry(c, storage.AuditLoginFailed, reason)
 	}
 	_ = a.DB.Audit(ctx, e)
-}
-
-// quoteName keeps a typed name short and printable in the audit detail.
-func quoteName(s string) string {
-	if r := []rune(s); len(r) > 64 {
-		s = string(r[:64]) + "…"
-	}
-	return fmt.Sprintf("%q", s)
 }
 
 func verifyStored(password, phc string) (bool, error) {
