@@ -44,3 +44,25 @@ func TestArmAndEStopAudited(t *testing.T) {
 		}
 	}
 }
+
+// TestEStopActorWithoutSession: without a logged-in therapist (the command
+// line), the E-STOP is recorded under whoever armed.
+func TestEStopActorWithoutSession(t *testing.T) {
+	r := newRig(t)
+	ctx := storage.WithActor(context.Background(), storage.Actor{Name: "os:clinic"})
+	if err := r.g.SetMode(service.ModePassive, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.g.Arm(ctx, r.pt.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.g.EStop()
+	var es []*storage.AuditEntry
+	waitfor.Eventually(t, 0, "the E-STOP audited", func() bool {
+		es, _ = r.db.ListAudit(context.Background(), storage.AuditFilter{Action: storage.AuditEStop})
+		return len(es) > 0
+	})
+	if len(es) != 1 || es[0].Actor != "os:clinic" {
+		t.Errorf("E-STOP audited as %+v", es)
+	}
+}

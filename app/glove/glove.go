@@ -77,9 +77,10 @@ type Service struct {
 	port    string
 	mode    control.Mode
 	level   int
-	setup   *setup // the armed patient's controller set-up
-	fault   string // the last fault in words
-	linkGen int    // incremented per link, so an old event reader stops writing
+	setup   *setup        // the armed patient's controller set-up
+	fault   string        // the last fault in words
+	linkGen int           // incremented per link, so an old event reader stops writing
+	armedBy storage.Actor // who armed last (the E-STOP's actor without a default one)
 	onSend  func(aglove.Sent)
 
 	armed      atomic.Bool
@@ -400,6 +401,12 @@ func (s *Service) arm(ctx context.Context, l *aglove.Link, patientID int64, lims
 	s.armed.Store(true)
 	s.cfg.Log.Info("glove armed", "patient", patientID, "mode", mode.String(), "level", level)
 	s.annotate(fmt.Sprintf("glove: ARM (%s, %d %%)", mode, level))
+	if s.cfg.DB != nil {
+		a := s.cfg.DB.ActorOf(ctx)
+		s.mu.Lock()
+		s.armedBy = a
+		s.mu.Unlock()
+	}
 	s.audit(ctx, storage.AuditArmed, patientID, fmt.Sprintf("%s, %d %%", mode, level))
 	return nil
 }
@@ -432,7 +439,16 @@ func (s *Service) EStop() {
 	s.cfg.Log.Warn("glove E-STOP")
 	s.annotate("glove: E-STOP")
 	// The stop is on its way; the audit line must not delay the caller.
-	go s.audit(context.Background(), storage.AuditEStop, s.patient(), "")
+	// EStop has no context: the actor is the database's default one (the
+	// therapist logged in), else whoever armed (the command line's user).
+	ctx := context.Background()
+	s.mu.Lock()
+	by := s.armedBy
+	s.mu.Unlock()
+	if s.cfg.DB != nil && s.cfg.DB.DefaultActor == nil && by.Name != "" {
+		ctx = storage.WithActor(ctx, by)
+	}
+	go s.audit(ctx, storage.AuditEStop, s.patient(), "")
 }
 
 // patient returns the armed patient's ID (0: none).
