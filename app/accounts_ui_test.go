@@ -15,7 +15,6 @@ import (
 	"myorehab/app/auth"
 	"myorehab/internal/waitfor"
 	"myorehab/storage"
-	"myorehab/ui"
 )
 
 // testClock is a clock the test moves by hand.
@@ -26,7 +25,7 @@ func (c *testClock) add(d time.Duration) { c.t = c.t.Add(d) }
 
 // gatedUI builds the real window behind the log-in gate on real services,
 // with the idle timer on clock.
-func gatedUI(t *testing.T, svc *Services, clock *testClock) (*ui.MainScreen, *ui.Gate, *auth.App, fyne.Window) {
+func gatedUI(t *testing.T, svc *Services, clock *testClock) (*MainScreen, *Gate, *auth.App, fyne.Window) {
 	t.Helper()
 	a := test.NewTempApp(t)
 	w := test.NewWindow(nil)
@@ -39,7 +38,7 @@ func gatedUI(t *testing.T, svc *Services, clock *testClock) (*ui.MainScreen, *ui
 	return scr, gate, accounts, w
 }
 
-func submit(g *ui.Gate, name, password string) {
+func submit(g *Gate, name, password string) {
 	g.Name.SetText(name)
 	g.Password.SetText(password)
 	g.Confirm.SetText(password)
@@ -57,11 +56,11 @@ func TestAutoLockOverARecording(t *testing.T) {
 	svc, _ := testServices(t)
 	clock := &testClock{t: time.Now()}
 	scr, gate, _, w := gatedUI(t, svc, clock)
-	if gate.Mode() != ui.GateFirstRun {
+	if gate.Mode() != "first-run" {
 		t.Fatalf("mode %q on an empty database, want the first-run screen", gate.Mode())
 	}
 	submit(gate, "boss", "boss password")
-	if gate.Mode() != ui.GateOpen || gate.Current() == nil || gate.Current().Role != storage.RoleAdmin {
+	if gate.Mode() != "open" || gate.Current() == nil || gate.Current().Role != storage.RoleAdmin {
 		t.Fatalf("after creating the administrator: mode %q, %+v, message %q", gate.Mode(), gate.Current(), gate.Message.Text)
 	}
 	if !gate.UsersButton.Visible() || !gate.AuditButton.Visible() {
@@ -88,12 +87,12 @@ func TestAutoLockOverARecording(t *testing.T) {
 
 	clock.add(9 * time.Minute)
 	gate.Tick()
-	if gate.Mode() != ui.GateOpen {
+	if gate.Mode() != "open" {
 		t.Fatal("locked before 10 idle minutes")
 	}
 	clock.add(time.Minute)
 	gate.Tick()
-	if gate.Mode() != ui.GateLocked {
+	if gate.Mode() != "locked" {
 		t.Fatalf("mode %q after 10 idle minutes, want locked", gate.Mode())
 	}
 	if gate.EStop == nil || !gate.EStop.Visible() {
@@ -115,11 +114,11 @@ func TestAutoLockOverARecording(t *testing.T) {
 		t.Fatal("the lock stopped the recording")
 	}
 	submit(gate, "", "wrong password")
-	if gate.Mode() != ui.GateLocked || gate.Message.Text != auth.ErrLoginFailed.Error() {
+	if gate.Mode() != "locked" || gate.Message.Text != auth.ErrLoginFailed.Error() {
 		t.Fatalf("wrong password: mode %q, message %q", gate.Mode(), gate.Message.Text)
 	}
 	submit(gate, "", "boss password")
-	if gate.Mode() != ui.GateOpen {
+	if gate.Mode() != "open" {
 		t.Fatalf("right password: mode %q, message %q", gate.Mode(), gate.Message.Text)
 	}
 	test.Tap(scr.Live.Record)
@@ -219,17 +218,17 @@ func TestAdminScreens(t *testing.T) {
 
 	test.Tap(gate.LogoutButton)
 	gate.WaitIdle()
-	if gate.Mode() != ui.GateLogin || gate.AuditView != nil || gate.Users != nil {
+	if gate.Mode() != "login" || gate.AuditView != nil || gate.Users != nil {
 		t.Fatalf("after log-out: mode %q, dialogs open %v %v", gate.Mode(), gate.AuditView != nil, gate.Users != nil)
 	}
 	submit(gate, "nobody", "ann password")
 	unknown := gate.Message.Text
 	submit(gate, "ann", "wrong password")
-	if gate.Mode() != ui.GateLogin || gate.Message.Text != unknown || unknown == "" {
+	if gate.Mode() != "login" || gate.Message.Text != unknown || unknown == "" {
 		t.Fatalf("unknown name %q vs wrong password %q", unknown, gate.Message.Text)
 	}
 	submit(gate, "ann", "ann password")
-	if gate.Mode() != ui.GateOpen || gate.Current().Login != "ann" {
+	if gate.Mode() != "open" || gate.Current().Login != "ann" {
 		t.Fatalf("ann: mode %q, %q", gate.Mode(), gate.Message.Text)
 	}
 	if gate.UsersButton.Visible() || gate.AuditButton.Visible() || gate.Deleted.Visible() {
@@ -363,14 +362,14 @@ func TestTypingKeepsTheScreenOpen(t *testing.T) {
 		clock.add(20 * time.Second)
 		test.Type(scr.Patients.Search, "a")
 		gate.Tick()
-		if gate.Mode() != ui.GateOpen {
+		if gate.Mode() != "open" {
 			t.Fatalf("locked while typing, after %d keys", i+1)
 		}
 		scr.WaitIdle()
 	}
 	clock.add(10 * time.Minute)
 	gate.Tick()
-	if gate.Mode() != ui.GateLocked {
+	if gate.Mode() != "locked" {
 		t.Fatalf("mode %q after 10 minutes without typing", gate.Mode())
 	}
 }

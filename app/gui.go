@@ -141,6 +141,14 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 	return nil
 }
 
+// MainScreen and Gate are the window's screens as BuildUI and BuildGatedUI
+// return them (so that tests need not import ui: gui.go is its one
+// importer).
+type (
+	MainScreen = ui.MainScreen
+	Gate       = ui.Gate
+)
+
 // BuildUI builds the main screen for svc on window w and sets it as the
 // window's content, without the log-in gate (tests of the screens).
 func BuildUI(a fyne.App, w fyne.Window, svc *Services) *ui.MainScreen {

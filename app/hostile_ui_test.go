@@ -16,7 +16,6 @@ import (
 	"myorehab/app/auth"
 	"myorehab/internal/hostile"
 	"myorehab/storage"
-	"myorehab/ui"
 )
 
 // paste puts s into e as a user would: pasted from the clipboard (a
@@ -60,7 +59,7 @@ func TestHostileInputUI(t *testing.T) {
 
 	// Log-in screen, before any account: the hostile names are refused.
 	submit(gate, "boss", "boss password")
-	if gate.Mode() != ui.GateOpen {
+	if gate.Mode() != "open" {
 		t.Fatal(gate.Message.Text)
 	}
 	test.Tap(gate.LogoutButton)
@@ -70,7 +69,7 @@ func TestHostileInputUI(t *testing.T) {
 		paste(w, gate.Password, s)
 		test.Tap(gate.Submit)
 		gate.WaitIdle()
-		if gate.Mode() != ui.GateLogin || gate.Message.Text != auth.ErrLoginFailed.Error() {
+		if gate.Mode() != "login" || gate.Message.Text != auth.ErrLoginFailed.Error() {
 			if strings.TrimSpace(s) != "" || gate.Message.Text != "Enter your name." {
 				t.Fatalf("log-in as %q: mode %q, %q", hostile.Name(s), gate.Mode(), gate.Message.Text)
 			}
