@@ -7,6 +7,7 @@ require (
 	fyne.io/fyne/v2 v2.7.1
 	github.com/mattn/go-sqlite3 v1.14.53
 	go.bug.st/serial v1.8.0
+	golang.org/x/crypto v0.33.0
 	golang.org/x/sync v0.24.0
 	golang.org/x/sys v0.43.0
 	gonum.org/v1/gonum v0.16.0
