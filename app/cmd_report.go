@@ -233,6 +233,9 @@ func DemoHistory(ctx context.Context, db *sqlite.DB, code string, start time.Tim
 			plan = rehab.DefaultPlan()
 			plan.Name = fmt.Sprintf("grip and open, block %d", w/4+1)
 			plan.SessionsPerWeek = 3
+			if open, ok := rehab.Template("hand opening"); ok {
+				plan.Exercises = append(plan.Exercises, open) // a gesture: the classifier's accuracy in session
+			}
 			for i := range plan.Exercises {
 				if plan.Exercises[i].Kind == rehab.KindMVC {
 					plan.Exercises[i].TargetLowPct = float64(20 + 5*(w/4))
