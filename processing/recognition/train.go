@@ -113,10 +113,6 @@ func TrainDataset(s Spec, ds *Dataset, channels int, rateHz float64) (*Pipeline,
 	if err := s.Validate(channels, rateHz); err != nil {
 		return nil, err
 	}
-	s, err := s.At(rateHz)
-	if err != nil {
-		return nil, err
-	}
 	if len(ds.Classes) < 2 {
 		return nil, fmt.Errorf("%w (%q): record at least two gestures", ErrOneClass, ds.Classes)
 	}
@@ -125,17 +121,5 @@ func TrainDataset(s Spec, ds *Dataset, channels int, rateHz float64) (*Pipeline,
 	if err != nil {
 		return nil, fmt.Errorf("recognition: training %s: %w", kind, err)
 	}
-	p := &Pipeline{Spec: s.clone(), Channels: channels, RateHz: rateHz, Classes: slices.Clone(ds.Classes), Model: m, TrainWindows: len(ds.X)}
-	if s.Int8 {
-		nw, ok := m.(classify.Networker)
-		if !ok {
-			return nil, fmt.Errorf("%w: model %s cannot run as INT8", ErrSpec, kind)
-		}
-		q, err := quant.Quantize(nw.Network(), ds.X)
-		if err != nil {
-			return nil, fmt.Errorf("recognition: quantising %s: %w", kind, err)
-		}
-		p.Int8 = q
-	}
-	return p, nil
+	return pipelineOf(s, ds, m, channels, rateHz)
 }
