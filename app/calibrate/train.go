@@ -456,6 +456,9 @@ type ControlModel struct {
 	Model        []byte `json:"model"`
 	Int8         []byte `json:"int8,omitempty"`
 	TrainWindows int    `json:"n_train_windows"`
+	// RestSD is the onset gate's resting level per channel
+	// (recognition.Pipeline.RestSD), nil without a gate.
+	RestSD []float64 `json:"rest_sd,omitempty"`
 }
 
 // Save stores the last trained model as the patient's next version.
@@ -526,7 +529,7 @@ func encodeModel(t *trainedModel, patientID int64, name string) (*storage.Model,
 		}
 	}
 	if cp := t.control; cp != nil {
-		cm := &ControlModel{Spec: cp.Spec, TrainWindows: cp.TrainWindows}
+		cm := &ControlModel{Spec: cp.Spec, TrainWindows: cp.TrainWindows, RestSD: cp.RestSD}
 		if cm.Model, err = classify.Marshal(cp.Model); err != nil {
 			return nil, fmt.Errorf("encode the glove model: %w", err)
 		}
@@ -593,7 +596,14 @@ func ControlPipelineOf(m *storage.Model) (*recognition.Pipeline, []float64, erro
 	}
 	c := x.Control
 	p, err := buildPipeline(m, c.Spec, x.Channels, c.Model, c.Int8, c.TrainWindows)
-	return p, x.MVCUV, err
+	if err != nil {
+		return nil, nil, err
+	}
+	p.RestSD = c.RestSD
+	if c.Spec.Gate != nil && len(p.RestSD) != x.Channels {
+		return nil, nil, fmt.Errorf("model %d: the glove's onset gate has %d resting levels for %d channels", m.ID, len(p.RestSD), x.Channels)
+	}
+	return p, x.MVCUV, nil
 }
 
 // decodeExtra reads a stored model's calibration metadata.

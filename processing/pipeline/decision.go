@@ -102,6 +102,44 @@ type DeciderConfig struct {
 	// the settled gain is K = kalman.SteadyStateGain(LevelQ, LevelR), the
 	// added delay Decider.LevelDelay. Both 0 (the default) is no smoothing.
 	LevelQ, LevelR float64
+	// Gate, when not nil, is the onset gate (see Gate).
+	Gate *Gate
+}
+
+// Gate is the onset gate of a Decider: it lets a contraction be
+// recognised before most of the window holds it. For each window it
+// measures the activity of the newest Len samples,
+//
+//	a = (1/C)·Σ_c sd_c / RestSD[c]
+//
+// (sd_c the standard deviation of channel c's newest Len samples: an
+// amplifier's offset does not count). When the model decides Rest but
+// a ≥ Threshold, the decision is the most probable other class k, with
+// confidence
+//
+//	p_k / (1 − p_Rest)
+//
+// (the model's belief among the motions). Otherwise the model's decision
+// stands: the gate never turns a motion into rest, so a weak motion the
+// model knows is not lost. With Threshold 3 the onset rule is the classic
+// one (activity beyond three times the resting level, Hodges & Bui 1996)
+// on the newest tens of milliseconds. A model trained on windows that
+// hold only the first tens of milliseconds of a contraction
+// (recognition.GateSpec) knows which motion is starting long before it
+// stops saying rest: on the simulated patient the gate halves the delay
+// from gesture onset to decision (docs/recognition.md, "Control front
+// end").
+type Gate struct {
+	// RestSD is each channel's standard deviation at rest over Len
+	// samples, in the units of the (filtered) samples; all positive.
+	RestSD []float64
+	// Threshold is the activity, in multiples of RestSD, from which a
+	// window the model calls rest is a motion starting (> 0).
+	Threshold float64
+	// Len is the activity window in samples (≥ 2, ≤ Window).
+	Len int
+	// Rest is the index of the rest class, in [0, Classes).
+	Rest int
 }
 
 // SerialTransfer returns the time to send bytesPerSample bytes over a UART
@@ -137,6 +175,10 @@ type Decider struct {
 	stream   *features.Stream
 	vote     *classify.Vote
 	smooth   *levelSmoother // Kalman smoothing of Level, or nil
+	// With a Gate: the newest Gate.Len samples of each channel (ring,
+	// channel-major) and the ring's next slot.
+	recent []float64
+	pos    int
 }
 
 // NewDecider returns a Decider for cfg. It panics on a programmer error
@@ -160,12 +202,19 @@ func NewDecider(cfg DeciderConfig) *Decider {
 	case cfg.Filter != nil && cfg.BlockCap < 1:
 		panic("pipeline: DeciderConfig with a filter needs BlockCap")
 	}
+	if g := cfg.Gate; g != nil {
+		checkGate(g, cfg)
+	}
 	d := &Decider{
 		cfg:    cfg,
 		view:   make([][]float64, cfg.Channels),
 		maxRMS: make([]float64, cfg.Channels),
 		feat:   make([]float64, cfg.Features.Len()),
 		probs:  make([]float64, cfg.Classes),
+	}
+	if g := cfg.Gate; g != nil {
+		d.cfg.Gate = &Gate{RestSD: append([]float64(nil), g.RestSD...), Threshold: g.Threshold, Len: g.Len, Rest: g.Rest}
+		d.recent = make([]float64, cfg.Channels*g.Len)
 	}
 	if cfg.Filter != nil {
 		d.filtered = acquisition.NewBlock(cfg.Channels, cfg.BlockCap)
@@ -176,6 +225,27 @@ func NewDecider(cfg DeciderConfig) *Decider {
 	}
 	d.smooth = newLevelSmoother(cfg)
 	return d
+}
+
+// checkGate panics unless g fits cfg.
+func checkGate(g *Gate, cfg DeciderConfig) {
+	switch {
+	case len(g.RestSD) != cfg.Channels:
+		panic("pipeline: gate RestSD length mismatch")
+	case !(g.Threshold > 0) || math.IsInf(g.Threshold, 0):
+		panic("pipeline: gate threshold not positive")
+	case g.Len < 2 || g.Len > cfg.Window:
+		panic("pipeline: gate length outside [2, Window]")
+	case g.Rest < 0 || g.Rest >= cfg.Classes:
+		panic("pipeline: gate rest class out of range")
+	case cfg.Classes < 2:
+		panic("pipeline: gate without motion classes")
+	}
+	for _, v := range g.RestSD {
+		if !(v > 0) || math.IsInf(v, 0) {
+			panic("pipeline: gate RestSD not positive")
+		}
+	}
 }
 
 // Reset forgets the stream (filter state, ring, vote, maximum RMS, level
@@ -243,6 +313,9 @@ func (d *Decider) Process(dst []Decision, b *acquisition.Block) []Decision {
 			d.view[c] = src.Data[c*src.Cap+i : c*src.Cap+i+m]
 		}
 		d.stream.Append(d.view)
+		if d.recent != nil {
+			d.keep(m)
+		}
 		i += m
 		d.filled += m
 		d.next += uint64(m)
@@ -252,6 +325,39 @@ func (d *Decider) Process(dst []Decision, b *acquisition.Block) []Decision {
 	}
 	clear(d.view)
 	return dst
+}
+
+// keep copies the newest m samples of the view into the gate's ring.
+func (d *Decider) keep(m int) {
+	n := d.cfg.Gate.Len
+	for k := max(0, m-n); k < m; k++ {
+		for c, v := range d.view {
+			d.recent[c*n+d.pos] = v[k]
+		}
+		d.pos++
+		if d.pos == n {
+			d.pos = 0
+		}
+	}
+}
+
+// activity returns the gate's activity over the newest Gate.Len samples
+// (Gate's a). The ring always holds Len samples when it is called: a
+// window is at least Len long.
+func (d *Decider) activity() float64 {
+	g := d.cfg.Gate
+	n := float64(g.Len)
+	var a float64
+	for c, rest := range g.RestSD {
+		var sum, sq float64
+		for _, v := range d.recent[c*g.Len : (c+1)*g.Len] {
+			sum += v
+			sq += v * v
+		}
+		mean := sum / n
+		a += math.Sqrt(max(sq/n-mean*mean, 0)) / rest
+	}
+	return a / float64(len(g.RestSD))
 }
 
 // decide classifies the window ending at sample i of block b.
@@ -271,6 +377,9 @@ func (d *Decider) decide(b *acquisition.Block, i int) Decision {
 	class := classify.NoDecision
 	if firstBad(d.feat) < 0 {
 		class = d.cfg.Model.Predict(d.probs, d.feat)
+		if g := d.cfg.Gate; g != nil && class == g.Rest && d.activity() >= g.Threshold {
+			class = d.onset()
+		}
 		if d.cfg.Reject > 0 {
 			class = classify.Reject(class, d.probs, d.cfg.Reject)
 		}
@@ -278,16 +387,38 @@ func (d *Decider) decide(b *acquisition.Block, i int) Decision {
 	if d.vote != nil {
 		class = d.vote.Push(class)
 	}
-	dec.Class = class
+	conf := 0.0
 	if class >= 0 {
-		dec.Confidence = d.probs[class]
+		conf = d.probs[class]
 	}
+	dec.Class, dec.Confidence = class, conf
 	dec.Level = d.level()
 	if d.smooth != nil {
 		dec.Level = d.smooth.f.Update(dec.Level)
 	}
 	dec.TComp = time.Since(start)
 	return dec
+}
+
+// onset returns the gate's decision when the model says rest on an
+// active window: the most probable other class, its probability
+// renormalised over the other classes in d.probs (Gate).
+func (d *Decider) onset() int {
+	rest := d.cfg.Gate.Rest
+	best, other := -1, 1-d.probs[rest]
+	for k, p := range d.probs {
+		if k != rest && (best < 0 || p > d.probs[best]) {
+			best = k
+		}
+	}
+	if !(other > 0) {
+		return rest // the model is certain: nothing to renormalise
+	}
+	for k := range d.probs {
+		d.probs[k] /= other
+	}
+	d.probs[rest] = 0
+	return best
 }
 
 // level returns the proportional output of the current window (after

@@ -7,7 +7,6 @@ import (
 
 	"myorehab/processing/adapt"
 	"myorehab/processing/classify"
-	"myorehab/processing/quant"
 )
 
 // Adaptation are the weights with which a short calibration moves a
@@ -97,55 +96,34 @@ func TrainAdapted(s Spec, patient, base []Recording, a Adaptation) (*Pipeline, e
 	if len(keep) == 0 {
 		return nil, fmt.Errorf("%w: no base recording holds the patient's gestures %q", ErrBase, ds.Classes)
 	}
-	bds, err := s.Extract(keep, ds.Classes, false)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBase, err)
+	// Each base recording on its own: with an onset gate, each person's
+	// windows are judged by that person's resting level.
+	bds := &Dataset{}
+	for _, b := range keep {
+		d, err := s.Extract([]Recording{b}, ds.Classes, false)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBase, err)
+		}
+		bds.X, bds.Y = append(bds.X, d.X...), append(bds.Y, d.Y...)
 	}
 	k := len(ds.Classes)
 	bst, err := adapt.Fit(bds.X, bds.Y, k)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w (every gesture of the patient must be in the base recordings)", ErrBase, err)
 	}
-	pst, err := adapt.Fit(ds.X, ds.Y, k)
-	if err != nil {
-		return nil, fmt.Errorf("recognition: patient statistics: %w", err)
-	}
-	mixed, err := adapt.Mix(bst, pst, a.Alpha, a.Beta)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
-	}
-	m, err := adapt.NewLDA(mixed)
-	if err != nil {
-		return nil, fmt.Errorf("recognition: adapted LDA: %w", err)
-	}
-	lda, err := m.Classifier()
-	if err != nil {
-		return nil, err
-	}
-	return pipelineOf(s, ds, lda, len(patient[0].Channels), patient[0].RateHz)
-}
-
-// pipelineOf wraps a trained model with the Spec, quantising it when the
-// Spec asks for INT8 (calibrated on ds).
-func pipelineOf(s Spec, ds *Dataset, m classify.Model, channels int, rateHz float64) (*Pipeline, error) {
-	if err := s.Validate(channels, rateHz); err != nil {
-		return nil, err
-	}
-	s, err := s.At(rateHz)
-	if err != nil {
-		return nil, err
-	}
-	p := &Pipeline{Spec: s.clone(), Channels: channels, RateHz: rateHz, Classes: slices.Clone(ds.Classes), Model: m, TrainWindows: len(ds.X)}
-	if s.Int8 {
-		nw, ok := m.(classify.Networker)
-		if !ok {
-			return nil, fmt.Errorf("%w: model %s cannot run as INT8", ErrSpec, m.Kind())
-		}
-		q, err := quant.Quantize(nw.Network(), ds.X)
+	return trainDataset(s, ds, len(patient[0].Channels), patient[0].RateHz, func(X [][]float64, Y []int) (classify.Model, error) {
+		pst, err := adapt.Fit(X, Y, k)
 		if err != nil {
-			return nil, fmt.Errorf("recognition: quantising %s: %w", m.Kind(), err)
+			return nil, fmt.Errorf("recognition: patient statistics: %w", err)
 		}
-		p.Int8 = q
-	}
-	return p, nil
+		mixed, err := adapt.Mix(bst, pst, a.Alpha, a.Beta)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+		}
+		m, err := adapt.NewLDA(mixed)
+		if err != nil {
+			return nil, fmt.Errorf("recognition: adapted LDA: %w", err)
+		}
+		return m.Classifier()
+	})
 }

@@ -69,6 +69,20 @@ func TestTrainAdapted(t *testing.T) {
 		t.Errorf("INT8: %v", err)
 	}
 
+	// With the onset gate, the pipeline keeps the patient's resting levels.
+	gated := recognition.Control()
+	own, err = recognition.Train(gated, patient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := recognition.TrainAdapted(gated, patient, base, recognition.QuickAdaptation(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(g.RestSD, own.RestSD) || len(g.RestSD) != 3 {
+		t.Errorf("gated: resting levels %v, the patient's own %v", g.RestSD, own.RestSD)
+	}
+
 	// A base without one of the patient's gestures cannot start it.
 	short := synthetic("other 3", 3, 400, 2, 9)
 	short.Segments = slices.DeleteFunc(short.Segments, func(s recognition.Segment) bool { return s.Label == "pinch" })

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"myorehab/processing/filter"
 )
@@ -102,6 +103,103 @@ func Windows(segs []Segment, n, window, inc int) (starts []int, labels []string)
 	return starts, labels
 }
 
+// gateWindows is Windows for a Spec with an onset gate (GateSpec): the
+// windows lying inside segments of one label, as Windows, and also the
+// windows whose newest transient samples lie inside segments of one label
+// other than rest and whose newest gate samples are active (active(end)):
+// the first tens of milliseconds of a contraction, however much of the
+// window still holds the rest before it. Windows of a motion hold before
+// the patient's EMG rises (a prompt's reaction time) are not active and
+// stay out.
+func gateWindows(segs []Segment, n, window, inc, transient int, rest string, active func(end int) bool) (starts []int, labels []string) {
+	if window < 1 || inc < 1 || transient < 1 || transient > window {
+		panic("recognition: non-positive window, increment or transient")
+	}
+	for start := 0; start+window <= n; start += inc {
+		end := start + window
+		if l, ok := labelOf(segs, start, end); ok {
+			starts, labels = append(starts, start), append(labels, l)
+		} else if l, ok := labelOf(segs, end-transient, end); ok && l != rest && active(end) {
+			starts, labels = append(starts, start), append(labels, l)
+		}
+	}
+	return starts, labels
+}
+
+// restChunks appends to dst[c] the standard deviation of channel c of x
+// over every n-sample stretch of the rest segments, leaving out the first
+// skip samples of each (the release of the previous motion).
+func restChunks(dst [][]float64, x [][]float64, segs []Segment, rest string, n, skip int) {
+	for _, sg := range segs {
+		if sg.Label != rest {
+			continue
+		}
+		for st := sg.Start + skip; st+n <= min(sg.End, len(x[0])); st += n {
+			for c := range x {
+				dst[c] = append(dst[c], stddev(x[c][st:st+n]))
+			}
+		}
+	}
+}
+
+// activity returns the onset gate's activity of samples [from, to) of x
+// (pipeline.Gate): the mean over channels of their standard deviation
+// divided by the channel's resting level.
+func activity(x [][]float64, rest []float64, from, to int) float64 {
+	var a float64
+	for c := range x {
+		a += stddev(x[c][from:to]) / rest[c]
+	}
+	return a / float64(len(x))
+}
+
+// restLevels returns the onset gate's resting level per channel: the
+// median standard deviation over the gate's window of the rest holds of
+// recs (filtered as the Spec says), leaving out the first window of each
+// hold (the release of the motion before it).
+func (s Spec) restLevels(recs []Recording) ([]float64, error) {
+	s, err := s.At(recs[0].RateHz)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := s.NewFilter(recs[0].RateHz, len(recs[0].Channels))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSpec, err)
+	}
+	chunks := make([][]float64, len(recs[0].Channels))
+	for i := range recs {
+		if err := recs[i].check(); err != nil {
+			return nil, err
+		}
+		restChunks(chunks, filtered(&recs[i], chain), recs[i].Segments, s.Gate.RestLabel, s.GateLen(recs[i].RateHz), s.Window)
+	}
+	if len(chunks[0]) == 0 {
+		return nil, fmt.Errorf("%w: the onset gate learns the resting level from holds labelled %q, and the recordings have none long enough", ErrNoLabels, s.Gate.RestLabel)
+	}
+	out := make([]float64, len(chunks))
+	for c, v := range chunks {
+		slices.Sort(v)
+		out[c] = v[len(v)/2]
+		if !(out[c] > 0) {
+			return nil, fmt.Errorf("%w: channel %d is flat at rest: the onset gate cannot learn its resting level", ErrNotFinite, c+1)
+		}
+	}
+	return out, nil
+}
+
+// stddev returns the population standard deviation of v.
+func stddev(v []float64) float64 {
+	var sum, sq float64
+	for _, x := range v {
+		sum += x
+	}
+	mean := sum / float64(len(v))
+	for _, x := range v {
+		sq += (x - mean) * (x - mean)
+	}
+	return math.Sqrt(sq / float64(len(v)))
+}
+
 // filtered returns the recording's channels passed through chain (causally,
 // from zero state, exactly as the live path filters a stream), or the
 // channels themselves when chain is nil.
@@ -120,7 +218,9 @@ func filtered(r *Recording, chain *filter.Chain) [][]float64 {
 // extract computes the transformed feature rows of the labelled windows of
 // r, with class indices from classes (labels missing from classes are
 // added when add is true, else reported with ErrUnknownCls).
-func (s Spec) extract(r *Recording, classes *[]string, add bool) (X [][]float64, y []int, err error) {
+// With an onset gate (Spec.Gate) the windows are gateWindows', judged
+// with the resting levels rest (Pipeline.RestSD).
+func (s Spec) extract(r *Recording, classes *[]string, add bool, rest []float64) (X [][]float64, y []int, err error) {
 	if err := r.check(); err != nil {
 		return nil, nil, err
 	}
@@ -136,7 +236,15 @@ func (s Spec) extract(r *Recording, classes *[]string, add bool) (X [][]float64,
 		return nil, nil, fmt.Errorf("%w: %v", ErrSpec, err)
 	}
 	x := filtered(r, chain)
-	starts, labels := Windows(r.Segments, r.Len(), s.Window, s.Increment)
+	var starts []int
+	var labels []string
+	if g := s.Gate; g != nil {
+		n := s.GateLen(r.RateHz)
+		active := func(end int) bool { return activity(x, rest, end-n, end) >= g.Threshold }
+		starts, labels = gateWindows(r.Segments, r.Len(), s.Window, s.Increment, s.transientLen(r.RateHz), g.RestLabel, active)
+	} else {
+		starts, labels = Windows(r.Segments, r.Len(), s.Window, s.Increment)
+	}
 	if len(starts) == 0 {
 		return nil, nil, fmt.Errorf("%w: %s has no %d-sample window inside a labelled segment", ErrNoWindows, r.Name, s.Window)
 	}

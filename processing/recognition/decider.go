@@ -2,6 +2,8 @@ package recognition
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"myorehab/processing/pipeline"
@@ -68,6 +70,21 @@ func (p *Pipeline) NewDecider(o LiveOptions) (*pipeline.Decider, error) {
 		TTrans:    o.TTrans,
 		LevelQ:    p.Spec.LevelQ,
 		LevelR:    p.Spec.LevelR,
+	}
+	if p.Spec.Gate != nil {
+		if len(p.RestSD) != p.Channels {
+			return nil, fmt.Errorf("%w: a pipeline with an onset gate but without its resting levels", ErrSpec)
+		}
+		cfg.Gate = &pipeline.Gate{RestSD: p.RestSD, Threshold: p.Spec.Gate.Threshold, Len: spec.GateLen(p.RateHz),
+			Rest: slices.Index(p.Classes, p.Spec.Gate.RestLabel)}
+		if cfg.Gate.Rest < 0 || len(p.Classes) < 2 {
+			return nil, fmt.Errorf("%w: the onset gate's rest class %q is not among the classes %q", ErrSpec, p.Spec.Gate.RestLabel, p.Classes)
+		}
+		for _, v := range p.RestSD {
+			if !(v > 0) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%w: resting level %g", ErrSpec, v)
+			}
+		}
 	}
 	if chain != nil && !o.Prefiltered {
 		cfg.Filter = chain

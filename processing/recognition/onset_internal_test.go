@@ -1,6 +1,7 @@
 package recognition
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -44,5 +45,27 @@ func TestOnsetDelays(t *testing.T) {
 	o := Onsets{DelaysMs: []float64{40, 10, math.Inf(1), 20}}
 	if o.Missed() != 1 || o.Percentile(50) != 20 || o.Percentile(25) != 10 || !math.IsInf(o.Percentile(95), 1) {
 		t.Errorf("Missed %d, p25 %v p50 %v p95 %v", o.Missed(), o.Percentile(25), o.Percentile(50), o.Percentile(95))
+	}
+}
+
+// TestGateWindows: windows inside one hold are labelled as Windows does;
+// a window whose newest transient samples lie in a motion hold is that
+// motion once the gate finds it active, never a rest window that starts
+// in a motion.
+func TestGateWindows(t *testing.T) {
+	t.Parallel()
+	segs := []Segment{{Start: 0, End: 100, Label: "rest"}, {Start: 100, End: 200, Label: "grip"}, {Start: 200, End: 300, Label: "rest"}}
+	active := func(end int) bool { return end >= 130 && end <= 200 }
+	starts, labels := gateWindows(segs, 300, 40, 10, 20, "rest", active)
+	var got []string
+	for i, s := range starts {
+		got = append(got, fmt.Sprintf("%d:%s", s, labels[i]))
+	}
+	want := []string{"0:rest", "10:rest", "20:rest", "30:rest", "40:rest", "50:rest", "60:rest",
+		"90:grip", // ends at 130: 30 samples of grip, active
+		"100:grip", "110:grip", "120:grip", "130:grip", "140:grip", "150:grip", "160:grip",
+		"200:rest", "210:rest", "220:rest", "230:rest", "240:rest", "250:rest", "260:rest"}
+	if !slices.Equal(got, want) {
+		t.Errorf("gateWindows:\n got %v\nwant %v", got, want)
 	}
 }

@@ -26,6 +26,11 @@ type Pipeline struct {
 	Int8 *quant.Model
 	// TrainWindows is the number of training windows.
 	TrainWindows int
+	// RestSD is each channel's resting level for the onset gate
+	// (Spec.Gate):
+	// the median standard deviation over the gate's window in the rest
+	// holds, in the units of the (filtered) samples; nil without a gate.
+	RestSD []float64
 }
 
 // Classifier returns the model the pipeline runs per window: Int8 when
@@ -55,6 +60,9 @@ type Dataset struct {
 	X       [][]float64
 	Y       []int
 	Classes []string
+	// RestSD is the gate's resting level per channel (Pipeline.RestSD)
+	// when the Spec has a gate, else nil.
+	RestSD []float64
 }
 
 // Extract extracts the labelled windows of recs with the Spec (filter,
@@ -84,7 +92,14 @@ func (s Spec) Extract(recs []Recording, classes []string, extend bool) (*Dataset
 		if r.RateHz != recs[0].RateHz {
 			return nil, fmt.Errorf("%w: %s is sampled at %g Hz, %s at %g Hz", ErrRate, r.Name, r.RateHz, recs[0].Name, recs[0].RateHz)
 		}
-		X, y, err := s.extract(r, &ds.Classes, extend)
+	}
+	if s.Gate != nil {
+		if ds.RestSD, err = s.restLevels(recs); err != nil {
+			return nil, err
+		}
+	}
+	for i := range recs {
+		X, y, err := s.extract(&recs[i], &ds.Classes, extend, ds.RestSD)
 		if err != nil {
 			return nil, err
 		}
@@ -110,16 +125,56 @@ func Train(s Spec, recs []Recording) (*Pipeline, error) {
 // The Pipeline keeps s resolved at rateHz (At): its Window and Increment
 // are in samples, next to the durations they came from.
 func TrainDataset(s Spec, ds *Dataset, channels int, rateHz float64) (*Pipeline, error) {
+	return trainDataset(s, ds, channels, rateHz, func(X [][]float64, Y []int) (classify.Model, error) {
+		kind, _ := s.Kind()
+		m, err := classify.Train(kind, X, Y, classify.Config{Seed: s.Seed})
+		if err != nil {
+			return nil, fmt.Errorf("recognition: training %s: %w", kind, err)
+		}
+		return m, nil
+	})
+}
+
+// trainDataset is TrainDataset with the model fitted by fit on the
+// training rows.
+func trainDataset(s Spec, ds *Dataset, channels int, rateHz float64, fit func(X [][]float64, Y []int) (classify.Model, error)) (*Pipeline, error) {
 	if err := s.Validate(channels, rateHz); err != nil {
+		return nil, err
+	}
+	s, err := s.At(rateHz)
+	if err != nil {
 		return nil, err
 	}
 	if len(ds.Classes) < 2 {
 		return nil, fmt.Errorf("%w (%q): record at least two gestures", ErrOneClass, ds.Classes)
 	}
-	kind, _ := s.Kind()
-	m, err := classify.Train(kind, ds.X, ds.Y, classify.Config{Seed: s.Seed})
-	if err != nil {
-		return nil, fmt.Errorf("recognition: training %s: %w", kind, err)
+	p := &Pipeline{Spec: s.clone(), Channels: channels, RateHz: rateHz, Classes: slices.Clone(ds.Classes), TrainWindows: len(ds.X)}
+	X, Y := ds.X, ds.Y
+	if g := s.Gate; g != nil {
+		if !slices.Contains(p.Classes, g.RestLabel) {
+			return nil, fmt.Errorf("%w: the onset gate's rest class %q is not among the classes %q", ErrNoLabels, g.RestLabel, p.Classes)
+		}
+		if len(ds.RestSD) != channels {
+			return nil, fmt.Errorf("%w: the onset gate needs the resting level of every channel (extract the data with the gated Spec)", ErrSpec)
+		}
+		p.RestSD = slices.Clone(ds.RestSD)
 	}
-	return pipelineOf(s, ds, m, channels, rateHz)
+	m, err := fit(X, Y)
+	if err != nil {
+		return nil, err
+	}
+	p.Model = m
+	kind := m.Kind()
+	if s.Int8 {
+		nw, ok := m.(classify.Networker)
+		if !ok {
+			return nil, fmt.Errorf("%w: model %s cannot run as INT8", ErrSpec, kind)
+		}
+		q, err := quant.Quantize(nw.Network(), X)
+		if err != nil {
+			return nil, fmt.Errorf("recognition: quantising %s: %w", kind, err)
+		}
+		p.Int8 = q
+	}
+	return p, nil
 }
