@@ -114,10 +114,9 @@ type CalibrationWizard struct {
 	// Gesture settings, shown before the gestures start.
 	Gestures                 *widget.CheckGroup
 	Reps, HoldSecs, RestSecs *widget.Entry
-	// Quick sets one repetition of each gesture; QuickNote says what to
-	// expect of it.
-	Quick     *widget.Check
-	QuickNote *widget.Label
+	// Quick sets one repetition of each gesture; the instruction then says
+	// what to expect of it (CalibrationConfig.QuickNote).
+	Quick *widget.Check
 
 	// Training and results.
 	TrainProgress *widget.ProgressBar
@@ -220,9 +219,6 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.HoldSecs.SetText(formatSecs(w.cfg.Hold))
 	w.RestSecs = widget.NewEntry()
 	w.RestSecs.SetText(formatSecs(w.cfg.Rest))
-	w.QuickNote = widget.NewLabel(w.cfg.QuickNote)
-	w.QuickNote.Wrapping = fyne.TextWrapWord
-	w.QuickNote.Hide()
 	w.Quick = widget.NewCheck("Quick calibration (one repetition)", w.onQuickChanged)
 	setVisible(w.Quick, w.cfg.QuickNote != "", nil)
 	w.settings = container.NewGridWithColumns(2,
@@ -230,7 +226,7 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 			widget.NewFormItem("Repetitions", w.Reps),
 			widget.NewFormItem("Hold (s)", w.HoldSecs),
 			widget.NewFormItem("Rest (s)", w.RestSecs),
-		), w.Quick, w.QuickNote),
+		), w.Quick),
 		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Gestures", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, w.Gestures),
 	)
 	w.promptBox = container.NewVBox(w.settings, layout.NewSpacer(), w.Prompt, w.Instruction, w.Countdown, w.Hold,
@@ -484,6 +480,9 @@ func (w *CalibrationWizard) clearPrompt() {
 			w.cfg.MVCReps, formatSecsUnit(w.cfg.MVCHold), strings.Join(groups, " and "))
 	case StepGestures:
 		intro = "Choose the gestures and timing, then press Start. The patient follows the prompts."
+		if w.Quick.Checked {
+			intro = w.cfg.QuickNote
+		}
 		if w.redo != "" {
 			intro = "Redo " + w.redo + ": the patient performs it again; its earlier repetitions are replaced."
 		}
@@ -597,8 +596,8 @@ func (w *CalibrationWizard) update() {
 	enable(w.AddRep, !w.busy && w.result != nil && w.streaming())
 }
 
-// onQuickChanged sets one repetition for a quick calibration (and says
-// what to expect), or the protocol's repetitions again.
+// onQuickChanged sets one repetition for a quick calibration (and the
+// instruction says what to expect), or the protocol's repetitions again.
 func (w *CalibrationWizard) onQuickChanged(on bool) {
 	if on {
 		w.Reps.SetText("1")
@@ -607,8 +606,7 @@ func (w *CalibrationWizard) onQuickChanged(on bool) {
 		w.Reps.SetText(strconv.Itoa(w.cfg.Reps))
 		w.Reps.Enable()
 	}
-	setVisible(w.QuickNote, on, nil)
-	w.promptBox.Refresh()
+	w.clearPrompt()
 }
 
 // onAddRepTapped records one more repetition of the trained gestures.

@@ -73,10 +73,9 @@ func DefaultOptions() Options {
 			MVCReps:  2,
 			MVCHold:  3 * time.Second,
 			MVCRest:  3 * time.Second,
-			QuickNote: fmt.Sprintf("Quick calibration: one repetition of each gesture, about a minute. "+
-				"Expect about %.0f %% of movements recognised when other patients' calibrations with the same gestures and amplifier are in the database "+
-				"(about %.0f %% without them), against about %.0f %% with four repetitions. "+
-				"You can add repetitions after training to improve the model.", 100*QuickAccuracyAdapted, 100*QuickAccuracyAlone, 100*FullAccuracy),
+			QuickNote: fmt.Sprintf("Quick: about a minute. Expect about %.0f %% of movements recognised (%.0f %% without other patients' "+
+				"calibrations with these gestures in the database), %.0f %% with four repetitions. Add repetitions after training to improve it.",
+				100*QuickAccuracyAdapted, 100*QuickAccuracyAlone, 100*FullAccuracy),
 		},
 		Spec:           recognition.Default(),
 		ControlSpec:    recognition.ControlInt8(),
