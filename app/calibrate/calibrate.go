@@ -74,8 +74,8 @@ func DefaultOptions() Options {
 			MVCHold:  3 * time.Second,
 			MVCRest:  3 * time.Second,
 			QuickNote: fmt.Sprintf("Quick: about a minute. Expect about %.0f %% of movements recognised (%.0f %% without other patients' "+
-				"calibrations with these gestures in the database), %.0f %% with four repetitions. Add repetitions after training to improve it.",
-				100*QuickAccuracyAdapted, 100*QuickAccuracyAlone, 100*FullAccuracy),
+				"calibrations with these gestures in the database); adding one repetition after training gives about %.0f %%, four about %.0f %%.",
+				100*QuickAccuracyAdapted, 100*QuickAccuracyAlone, 100*TwoAccuracyAdapted, 100*FullAccuracy),
 		},
 		Spec:           recognition.Default(),
 		ControlSpec:    recognition.ControlInt8(),

@@ -19,6 +19,9 @@ const (
 	QuickAccuracyAdapted = 0.79
 	// QuickAccuracyAlone is from the patient's own repetition only.
 	QuickAccuracyAlone = 0.77
+	// TwoAccuracyAdapted is with a second repetition added, still started
+	// from the other participants.
+	TwoAccuracyAdapted = 0.89
 	// FullAccuracy is with four repetitions of each gesture.
 	FullAccuracy = 0.92
 )
@@ -28,19 +31,18 @@ const (
 // training time.
 const maxBaseSessions = 20
 
-// crossUserBase returns the starting point of a quick calibration (one
-// repetition of each gesture) of the session like: the gesture holds of
-// other patients' completed calibration sessions in the database recorded
-// with the same channel count and rate that hold every one of the
-// patient's gestures (at most maxBaseSessions, the most recent), with a
-// note for the therapist saying what was used. With none it returns no
-// recordings and a note saying the model is the patient's own.
-func (c *Calibration) crossUserBase(ctx context.Context, like *storage.Session, gestures []string) ([]recognition.Recording, string) {
-	alone := quickAloneNote()
+// crossUserBase returns the starting point of a calibration with few
+// repetitions (recognition.QuickAdaptation): the gesture holds of other
+// patients' completed calibration sessions in the database recorded with
+// the same channel count and rate as like that hold every one of the
+// patient's gestures (at most maxBaseSessions, the most recent), and the
+// number of patients they come from. With none it returns nothing: the
+// model is then the patient's own.
+func (c *Calibration) crossUserBase(ctx context.Context, like *storage.Session, gestures []string) ([]recognition.Recording, int) {
 	sessions, err := c.db.ListSessions(ctx, storage.SessionFilter{Status: storage.StatusCompleted})
 	if err != nil {
-		c.log.Warn("quick calibration: listing sessions", "err", err)
-		return nil, alone
+		c.log.Warn("calibration: listing other patients' sessions", "err", err)
+		return nil, 0
 	}
 	var base []recognition.Recording
 	patients := map[int64]bool{}
@@ -70,13 +72,10 @@ func (c *Calibration) crossUserBase(ctx context.Context, like *storage.Session, 
 		base = append(base, recs[0])
 		patients[s.PatientID] = true
 	}
-	if len(base) == 0 {
-		return nil, alone
+	if len(base) > 0 {
+		c.log.Info("calibration: cross-user start", "sessions", len(base), "patients", len(patients))
 	}
-	c.log.Info("quick calibration: cross-user start", "sessions", len(base), "patients", len(patients))
-	return base, fmt.Sprintf("Quick calibration: the model started from %d calibration(s) of %d other patient(s) with the same gestures and amplifier, "+
-		"adapted to this patient's repetition (expect about %.0f %% of movements recognised; about %.0f %% after four repetitions). "+
-		"Add repetitions to improve it.", len(base), len(patients), 100*QuickAccuracyAdapted, 100*FullAccuracy)
+	return base, len(patients)
 }
 
 // allIn reports whether every gesture is in have.
@@ -84,10 +83,29 @@ func allIn(gestures []string, have map[string]bool) bool {
 	return !slices.ContainsFunc(gestures, func(g string) bool { return !have[g] })
 }
 
-// quickAloneNote is the training note of a quick calibration without a
-// cross-user start.
-func quickAloneNote() string {
-	return fmt.Sprintf("Quick calibration: no other patient's calibration with these gestures and this amplifier is in the database, "+
-		"so the model learnt from this patient's single repetition only (expect about %.0f %% of movements recognised; about %.0f %% after four repetitions). "+
-		"Add repetitions to improve it.", 100*QuickAccuracyAlone, 100*FullAccuracy)
+// quickNoteOf is the training note of a quick calibration (one repetition
+// of each gesture) started from sessions calibrations of patients other
+// patients (0: none, the patient's own model).
+func quickNoteOf(sessions, patients int) string {
+	if sessions == 0 {
+		return fmt.Sprintf("Quick calibration: no other patient's calibration with these gestures and this amplifier is in the database, "+
+			"so the model learnt from this patient's single repetition only (expect about %.0f %% of movements recognised; about %.0f %% after four repetitions). "+
+			"Add repetitions to improve it.", 100*QuickAccuracyAlone, 100*FullAccuracy)
+	}
+	return fmt.Sprintf("Quick calibration: %s, adapted to this patient's repetition (expect about %.0f %% of movements recognised; "+
+		"about %.0f %% with one more repetition). Add repetitions to improve it.", startedFrom(sessions, patients), 100*QuickAccuracyAdapted, 100*TwoAccuracyAdapted)
+}
+
+// startNote is the training note of a calibration with more than one
+// repetition started from other patients' calibrations ("" when none).
+func startNote(sessions, patients int) string {
+	if sessions == 0 {
+		return ""
+	}
+	return "With this few repetitions " + startedFrom(sessions, patients) + "."
+}
+
+// startedFrom says where the model started.
+func startedFrom(sessions, patients int) string {
+	return fmt.Sprintf("the model started from %d calibration(s) of %d other patient(s) with the same gestures and amplifier", sessions, patients)
 }

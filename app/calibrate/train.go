@@ -282,22 +282,31 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 	steps := float64(reps + 1)
 	all := recordings(data, segs, func(labelled) bool { return true })
 	var base []recognition.Recording
-	quickNote := ""
-	if reps == 1 {
-		base, quickNote = c.crossUserBase(ctx, data[0].session, slices.Collect(maps.Keys(classes)))
+	baseNote, quickNote := "", ""
+	if a := recognition.QuickAdaptation(reps); a.Alpha < 1 || a.Beta < 1 {
+		// Few repetitions: start from the other patients' calibrations.
+		var patients int
+		base, patients = c.crossUserBase(ctx, data[0].session, slices.Collect(maps.Keys(classes)))
+		baseNote = startNote(len(base), patients)
+		if reps == 1 {
+			quickNote = quickNoteOf(len(base), patients)
+		}
 	}
-	train := func(s recognition.Spec) (*recognition.Pipeline, error) {
+	train := func(s recognition.Spec, recs []recognition.Recording, reps int) (*recognition.Pipeline, error) {
 		if len(base) > 0 && s.Model == "lda" {
-			p, err := recognition.TrainAdapted(s, all, base, recognition.QuickAdaptation(reps))
+			p, err := recognition.TrainAdapted(s, recs, base, recognition.QuickAdaptation(reps))
 			if !errors.Is(err, recognition.ErrBase) {
 				return p, err
 			}
-			c.log.Warn("quick calibration: the other patients' calibrations cannot start this one", "err", err)
-			base, quickNote = nil, quickAloneNote()
+			c.log.Warn("calibration: the other patients' calibrations cannot start this one", "err", err)
+			base, baseNote = nil, ""
+			if quickNote != "" {
+				quickNote = quickNoteOf(0, 0)
+			}
 		}
-		return recognition.Train(s, all)
+		return recognition.Train(s, recs)
 	}
-	pipe, err := train(spec)
+	pipe, err := train(spec, all, reps)
 	if err != nil {
 		return nil, trainError(err)
 	}
@@ -323,7 +332,7 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		foldPipe, err := recognition.Train(spec, recordings(data, segs, func(l labelled) bool { return l.rep != r }))
+		foldPipe, err := train(spec, recordings(data, segs, func(l labelled) bool { return l.rep != r }), reps-1)
 		if err != nil {
 			progress(float64(r+1) / steps)
 			continue // e.g. one class left in the fold
@@ -382,6 +391,9 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 	} else if note == "" {
 		result.Note = "Cross-validation was not possible (a repetition left too few gestures to train on)."
 	}
+	if quickNote == "" && baseNote != "" && len(base) > 0 {
+		result.Note = strings.TrimSpace(result.Note + " " + baseNote)
+	}
 	ids := make([]int64, len(data))
 	for i, d := range data {
 		ids[i] = d.session.ID
@@ -390,7 +402,7 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 	if c.opts.ControlSpec.Model != "" {
 		// The glove's front end on the same holds: optional, so a failure
 		// (e.g. holds too short for it) only loses the glove model.
-		if ctrl, err = train(c.opts.ControlSpec); err != nil || !slices.Equal(ctrl.Classes, pipe.Classes) {
+		if ctrl, err = train(c.opts.ControlSpec, all, reps); err != nil || !slices.Equal(ctrl.Classes, pipe.Classes) {
 			c.log.Warn("control front end not trained", "err", err)
 			ctrl = nil
 		}
