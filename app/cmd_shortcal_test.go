@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 // calibration on 3DC P03 (the participant where the cross-user start
 // helps most; docs/recognition.md, "Short calibration"): patient only
 // 65.9 %, adapted from the 7 other participants' training sessions
-// 73.7 %, the full calibration 84.9 %.
+// 73.7 %, the full calibration 84.9 % with or without --base.
 func TestEvaluateShortCalibration3DC(t *testing.T) {
 	train, test := threeDC(t, "P03_train.edf"), threeDC(t, "P03_test.edf")
 	var base []string
@@ -38,6 +39,14 @@ func TestEvaluateShortCalibration3DC(t *testing.T) {
 	if one.Accuracy < 0.64 || one.Accuracy > 0.68 || adapted.Accuracy < 0.72 || full.Accuracy < 0.84 {
 		t.Errorf("P03 accuracy: 1 repetition %.4f (want 0.659), adapted %.4f (want 0.737), full %.4f (want 0.849)",
 			one.Accuracy, adapted.Accuracy, full.Accuracy)
+	}
+	// From three repetitions on the patient's own statistics win
+	// (recognition.QuickAdaptation): with --base the full calibration
+	// decides as without (adapt's LDA is the default's up to rounding).
+	var fullBase recognition.Result
+	runCLI(t, &fullBase, "evaluate", "--train", train, "--test", test, "--base", strings.Join(base, ","), "--json")
+	if math.Abs(fullBase.Accuracy-full.Accuracy) > 1.5/float64(full.TestWindows) || fullBase.TrainWindows != full.TrainWindows {
+		t.Errorf("full calibration with --base: %.4f on %d windows, without %.4f on %d", fullBase.Accuracy, fullBase.TrainWindows, full.Accuracy, full.TrainWindows)
 	}
 	for _, args := range [][]string{
 		{"--train-cycles", "-1"},
