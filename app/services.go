@@ -10,6 +10,7 @@ import (
 	"myorehab/app/engine"
 	"myorehab/app/glove"
 	"myorehab/app/record"
+	"myorehab/app/rehab"
 	"myorehab/app/service"
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
@@ -26,6 +27,8 @@ type Services struct {
 	Calibration *calibrate.Calibration
 	// Glove runs the rehabilitation glove and its control loop.
 	Glove *glove.Service
+	// Rehab runs guided exercise sessions (its monitor reads every stream).
+	Rehab *rehab.Service
 	// restart, when set (by the GUI), quits and restarts the app, e.g. on
 	// a restored database.
 	restart func()
@@ -51,6 +54,10 @@ func NewServices(ctx context.Context, log *slog.Logger, db *sqlite.DB) *Services
 	}))
 	s.Glove = glove.New(glove.Config{Log: log, DB: db, Events: s.Recorder})
 	s.Device.Attach(s.Glove)
+	mon := rehab.NewMonitor()
+	mon.SetGlove(s.Glove)
+	s.Device.Attach(mon)
+	s.Rehab = rehab.NewService(ctx, rehab.Config{Log: log, DB: db, Device: s.Device, Recorder: s.Recorder, Monitor: mon, Glove: s.Glove})
 	return s
 }
 

@@ -29,6 +29,7 @@ type fakeCalibration struct {
 	performed [][]service.Prompt
 	ends      int
 	trains    int
+	adds      int // AddRepetitions calls (also counted in begins, as a redo)
 	saves     []string
 	trial     bool
 	stopped   int
@@ -52,6 +53,7 @@ func newFakeCalibration() *fakeCalibration {
 			Baseline: 5 * time.Second,
 			MVC:      []service.MVCGroup{{Name: "flexors", Gesture: "power grip"}, {Name: "extensors", Gesture: "open hand"}},
 			MVCReps:  2, MVCHold: 3 * time.Second, MVCRest: 3 * time.Second,
+			QuickNote: "Quick calibration: expect about 79 %.",
 		},
 		result: &service.CalibrationResult{
 			Classes:   []string{"rest", "power grip", "pinch"},
@@ -75,6 +77,17 @@ func (f *fakeCalibration) Begin(_ context.Context, _ int64, redo bool) (int64, e
 	}
 	f.begins = append(f.begins, redo)
 	f.log = append(f.log, "begin")
+	return int64(len(f.begins)), nil
+}
+
+func (f *fakeCalibration) AddRepetitions(_ context.Context, _ int64) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.beginErr != nil {
+		return 0, f.beginErr
+	}
+	f.adds++
+	f.begins = append(f.begins, true)
 	return int64(len(f.begins)), nil
 }
 
@@ -360,9 +373,8 @@ func TestCalibrationWizardFlow(t *testing.T) {
 	if w.SavedModel() == nil || !strings.Contains(w.Saved.Text, "version 1") || !strings.Contains(w.Saved.Text, "95.0 %") {
 		t.Fatalf("saved %+v, text %q", w.SavedModel(), w.Saved.Text)
 	}
-	if got := h.m.Live.Levels.Reference(0); got != 120 {
-		t.Errorf("RMS bar reference after saving: %v µV, want the MVC 120", got)
-	}
+	// (The bars' MVC after saving comes from the patient's stored MVC,
+	// through the rehabilitation service: its own tests.)
 
 	h.next(w, "Try it")
 	if w.CurrentStep() != StepTry {
@@ -689,5 +701,48 @@ func TestCalibrationFormatting(t *testing.T) {
 		if got, ok := parseSecs(c.in); ok != c.ok || (ok && got != c.want) {
 			t.Errorf("parseSecs(%q) = %v, %v", c.in, got, ok)
 		}
+	}
+}
+
+// TestCalibrationQuick runs a quick calibration (one repetition, the
+// service's note on what to expect shown), then adds a repetition of each
+// trained gesture and trains again.
+func TestCalibrationQuick(t *testing.T) {
+	h := newCalHarness(t)
+	w := h.open()
+	if !w.Quick.Visible() || strings.Contains(w.Estimate.Text, "79 %") {
+		t.Fatalf("quick check visible %v, estimate %q", w.Quick.Visible(), w.Estimate.Text)
+	}
+	w.Quick.SetChecked(true)
+	h.m.Refresh()
+	if w.Reps.Text != "1" || !w.Reps.Disabled() || !strings.Contains(w.Estimate.Text, "79 %") {
+		t.Fatalf("quick: repetitions %q (disabled %v), estimate %q", w.Reps.Text, w.Reps.Disabled(), w.Estimate.Text)
+	}
+	w.Quick.SetChecked(false)
+	h.m.Refresh()
+	if w.Reps.Text != "3" || w.Reps.Disabled() || strings.Contains(w.Estimate.Text, "79 %") {
+		t.Fatalf("quick off: repetitions %q (disabled %v), estimate %q", w.Reps.Text, w.Reps.Disabled(), w.Estimate.Text)
+	}
+	w.Quick.SetChecked(true)
+	h.next(w, "Start calibration")
+	_, performed, _, trains := h.cal.calls()
+	if g := performed[0][5:]; len(g) != 6 || g[0].Reps != 1 || trains != 1 || w.CurrentStep() != StepTraining {
+		t.Fatalf("quick gestures %+v, %d trains, step %v", g, trains, w.CurrentStep())
+	}
+
+	if w.AddRep.Disabled() {
+		t.Fatal("Add a repetition disabled after training")
+	}
+	test.Tap(w.AddRep) // records at once, then trains again
+	h.m.WaitIdle()
+	h.m.Refresh()
+	begins, performed, ends, trains := h.cal.calls()
+	add := performed[1]
+	// The result's classes (rest, power grip, pinch), in prompt order, once each.
+	if h.cal.adds != 1 || !slices.Equal(begins, []bool{false, true}) || len(add) != 3 || add[0].Gesture != "rest" || add[2].Gesture != "pinch" || add[0].Reps != 1 {
+		t.Fatalf("add: %d AddRepetitions, begins %v, prompts %+v", h.cal.adds, begins, add)
+	}
+	if ends != 2 || trains != 2 || w.CurrentStep() != StepTraining {
+		t.Fatalf("after adding: %d ends, %d trains, step %v", ends, trains, w.CurrentStep())
 	}
 }

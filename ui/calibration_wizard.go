@@ -122,6 +122,9 @@ type CalibrationWizard struct {
 	Gestures                 *widget.CheckGroup
 	Reps, HoldSecs, RestSecs *widget.Entry
 	Estimate                 *widget.Label
+	// Quick sets one repetition of each gesture; the estimate then says
+	// what to expect of it (CalibrationConfig.QuickNote).
+	Quick *widget.Check
 
 	// Training and results.
 	TrainProgress *widget.ProgressBar
@@ -135,6 +138,9 @@ type CalibrationWizard struct {
 	Confusion     *ConfusionGrid
 	RedoGesture   *widget.Select
 	Redo          *widget.Button
+	// AddRep records one more repetition of each gesture, added to those
+	// recorded, and trains again.
+	AddRep *widget.Button
 
 	// Saving.
 	ModelName *widget.Entry
@@ -162,6 +168,7 @@ type CalibrationWizard struct {
 	trying     bool   // StartTrial succeeded
 	isClosed   bool   // Close was tapped: late results are dropped
 	redo       string // the gesture being redone, "" when none
+	adding     bool   // a repetition of each gesture is being added
 	cancel     context.CancelFunc
 	trainDone  atomic.Uint64 // float64 bits of the training progress
 	result     *service.CalibrationResult
@@ -238,6 +245,8 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.HoldSecs.SetText(formatSecs(w.cfg.Hold))
 	w.RestSecs = widget.NewEntry()
 	w.RestSecs.SetText(formatSecs(w.cfg.Rest))
+	w.Quick = widget.NewCheck("Quick calibration (one repetition)", w.onQuickChanged)
+	setVisible(w.Quick, w.cfg.QuickNote != "", nil)
 	for _, e := range []*widget.Entry{w.Reps, w.HoldSecs, w.RestSecs} {
 		e.OnChanged = func(string) { w.update() }
 	}
@@ -248,6 +257,7 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 		widget.NewLabelWithStyle("Gestures to learn", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.Gestures,
 		container.NewGridWithColumns(3, field("Repetitions", w.Reps), field("Hold (s)", w.HoldSecs), field("Rest (s)", w.RestSecs)),
+		w.Quick,
 	)
 	placement := container.NewGridWithColumns(2, container.NewVScroll(w.placementBox), container.NewVScroll(w.settings))
 	w.effortBox = container.NewVBox(w.Effort)
@@ -271,9 +281,10 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.RedoGesture = widget.NewSelect(nil, func(string) { w.update() })
 	w.RedoGesture.PlaceHolder = "Choose a gesture"
 	w.Redo = widget.NewButtonWithIcon("Redo this gesture", theme.ViewRefreshIcon(), w.onRedoTapped)
+	w.AddRep = widget.NewButtonWithIcon("Add a repetition of each gesture", theme.ContentAddIcon(), w.onAddRepTapped)
 	w.trainBox = container.NewVBox(w.TrainProgress, w.Accuracy, w.Recall,
 		container.NewBorder(nil, nil, widget.NewLabel("Weak gesture?"), w.Redo, w.RedoGesture),
-		w.MVCValues, w.Details)
+		container.NewHBox(w.AddRep), w.MVCValues, w.Details)
 	training := container.NewVScroll(w.trainBox) // the one scroll: the details can be long
 
 	// Saving.
@@ -304,7 +315,7 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.buttons = container.NewBorder(nil, nil, nil, container.NewHBox(w.Close, w.Next), w.Estimate)
 	w.root = container.NewBorder(container.NewVBox(w.Title, w.Message, widget.NewSeparator()), w.buttons, nil, nil, w.stack)
 	w.dialog = w.newDialog("Calibrate "+pt.Code, w.root)
-	w.dialog.Resize(dialogSize(w.win, fyne.NewSize(960+w.estopWidth(), 680)))
+	w.dialog.Resize(dialogSize(w.win, 960+w.estopWidth(), 680))
 	w.loadSetup()
 	w.show(StepPlacement)
 	return w
@@ -388,19 +399,6 @@ func (w *CalibrationWizard) follow(p service.Prompt) {
 	w.stack.Refresh()
 }
 
-// dialogSize is want, shrunk to fit the window win with a margin, so a
-// dialog's buttons never hang below the window's edge.
-func dialogSize(win fyne.Window, want fyne.Size) fyne.Size {
-	if win == nil || win.Canvas() == nil {
-		return want
-	}
-	c := win.Canvas().Size()
-	if c.Width <= 0 || c.Height <= 0 {
-		return want
-	}
-	return fyne.NewSize(min(want.Width, c.Width-24), min(want.Height, c.Height-24))
-}
-
 // planDuration is the time prompts take: every hold and rest.
 func planDuration(prompts []service.Prompt) time.Duration {
 	var d time.Duration
@@ -449,8 +447,12 @@ func (w *CalibrationWizard) estimateText() string {
 		return problem
 	}
 	total := planDuration(calibrationPlan(w.cfg, gestures, reps, hold, rest))
-	return fmt.Sprintf("About %s: rest %s, %d maximum contractions, %d gestures × %d, then training. Each step starts by itself.",
+	est := fmt.Sprintf("About %s: rest %s, %d maximum contractions, %d gestures × %d, then training. Each step starts by itself.",
 		formatDuration(total+time.Second/2), formatSecsUnit(w.cfg.Baseline), len(w.cfg.MVC)*w.cfg.MVCReps, len(gestures), reps)
+	if w.Quick != nil && w.Quick.Checked && w.cfg.QuickNote != "" {
+		est += " " + w.cfg.QuickNote
+	}
+	return est
 }
 
 // setMessage shows msg (hidden when empty).
@@ -589,8 +591,14 @@ func (w *CalibrationWizard) clearPrompt() {
 			w.cfg.MVCReps, formatSecsUnit(w.cfg.MVCHold), strings.Join(groups, " and "))
 	case StepGestures:
 		intro = "The patient follows the prompts."
+		if w.Quick.Checked {
+			intro = w.cfg.QuickNote
+		}
 		if w.redo != "" {
 			intro = "Redo " + w.redo + ": the patient performs it again; its earlier repetitions are replaced."
+		}
+		if w.adding {
+			intro = "One more repetition of each gesture: it is added to the ones recorded and the model is trained again."
 		}
 	}
 	w.Prompt.Text = ""
@@ -750,6 +758,45 @@ func (w *CalibrationWizard) update() {
 	enable(w.Gestures, !w.performing)
 	enable(w.RedoGesture, !w.busy && w.result != nil)
 	enable(w.Redo, !w.busy && w.result != nil && w.RedoGesture.Selected != "" && w.streaming())
+	enable(w.AddRep, !w.busy && w.result != nil && w.streaming())
+}
+
+// onQuickChanged sets one repetition for a quick calibration (and the
+// instruction says what to expect), or the protocol's repetitions again.
+func (w *CalibrationWizard) onQuickChanged(on bool) {
+	if on {
+		w.Reps.SetText("1")
+		w.Reps.Disable()
+	} else {
+		w.Reps.SetText(strconv.Itoa(w.cfg.Reps))
+		w.Reps.Enable()
+	}
+	w.clearPrompt()
+}
+
+// onAddRepTapped records one more repetition of the trained gestures.
+func (w *CalibrationWizard) onAddRepTapped() {
+	if w.busy || w.performing || w.result == nil {
+		return
+	}
+	if _, _, _, _, problem := w.gestureSettings(); problem != "" {
+		w.setMessage("Add a repetition: " + problem)
+		return
+	}
+	w.setMessage("")
+	_, _, hold, rest, _ := w.gestureSettings()
+	var trained []string
+	for _, g := range w.cfg.Gestures { // prompt order
+		if slices.Contains(w.result.Classes, g) {
+			trained = append(trained, g)
+		}
+	}
+	w.adding = true
+	w.saved = nil          // a new model needs saving again
+	w.begin(true, func() { // at once, like a redo
+		w.show(StepGestures)
+		w.perform(gesturePrompts(trained, 1, hold, rest), w.endAndTrain)
+	})
 }
 
 func (w *CalibrationWizard) onNextTapped() {
@@ -822,11 +869,17 @@ func (w *CalibrationWizard) gestureSettings() (gestures []string, reps int, hold
 func (w *CalibrationWizard) begin(redo bool, next func()) {
 	w.busy = true
 	w.update()
-	id := w.patient.ID
+	id, adding := w.patient.ID, w.adding
 	w.run.do(func() func() {
 		ctx, cancel := w.call()
 		defer cancel()
-		sid, err := w.svc.Begin(ctx, id, redo)
+		var sid int64
+		var err error
+		if adding {
+			sid, err = w.svc.AddRepetitions(ctx, id)
+		} else {
+			sid, err = w.svc.Begin(ctx, id, redo)
+		}
 		return func() {
 			w.busy = false
 			if err != nil {
@@ -883,12 +936,12 @@ func (w *CalibrationWizard) abort(err error) {
 	}
 	w.fail("The calibration stopped", err)
 	w.end(nil)
-	if w.redo != "" && w.result != nil {
-		w.redo = ""
+	if (w.redo != "" || w.adding) && w.result != nil {
+		w.redo, w.adding = "", false
 		w.show(StepTraining)
 		return
 	}
-	w.redo = ""
+	w.redo, w.adding = "", false
 	w.show(StepPlacement)
 }
 
@@ -923,7 +976,7 @@ func (w *CalibrationWizard) end(next func()) {
 // endAndTrain stops the recording, then trains.
 func (w *CalibrationWizard) endAndTrain() {
 	w.end(func() {
-		w.redo = ""
+		w.redo, w.adding = "", false
 		w.show(StepTraining)
 		w.train()
 	})

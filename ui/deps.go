@@ -25,15 +25,24 @@ type Deps struct {
 	Review service.ReviewService
 	// Transfer exports and imports EDF+/BDF+/CSV files.
 	Transfer service.TransferService
+	// PatientFiles edits and deletes patients and records each opening of
+	// a patient's file (audit).
+	PatientFiles service.PatientFileService
 	// Backup backs up and restores the database (settings dialog).
 	Backup service.BackupService
 	// Calibration runs the calibration wizard ("Calibrate…").
 	Calibration service.CalibrationService
 	// Mains sets the notch's mains frequency (settings dialog).
 	Mains service.MainsService
+	// Progress serves the patient's progress view, the PDF report, the
+	// outcome measures and session notes ("Progress…").
+	Progress service.ProgressService
 	// Glove runs the rehabilitation glove: the "Glove" tab, the glove
 	// state in the top bar, and the E-STOP button (top bar and every
 	// dialog) with its key (EStopKey). When nil, everything glove-related
 	// is hidden.
 	Glove service.GloveService
+	// Rehab runs guided exercise sessions: the "Exercises" tab (patient
+	// screen, therapist's controls, plan editor). When nil it is hidden.
+	Rehab service.RehabService
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +61,10 @@ type LivePanel struct {
 	lastNote   string // the last note or marker added to it
 	snap       *pipeline.Snapshot
 	trendKey   [2]int // points and fatigued channels of the fatigue chart shown
+	// mvc is the selected patient's own newest MVC (nil: none measured);
+	// mvcLabels the stream labels it was last mapped onto.
+	mvc       *storage.MVCMeasurement
+	mvcLabels []string
 	// changed is called after recording starts or stops (set by MainScreen).
 	changed func()
 	// calibrate opens the calibration wizard (set by MainScreen; nil hides Calibrate).
@@ -137,6 +142,32 @@ func (p *LivePanel) setStreaming(on bool) {
 	}
 }
 
+// setPatientMVC makes the bars read in % of m, the selected patient's own
+// MVC, mapped onto the stream's channels by label; nil (a patient without
+// MVC) shows "% max" again. Switching patients always calls it, so a bar
+// never reads against another patient's MVC.
+func (p *LivePanel) setPatientMVC(m *storage.MVCMeasurement) {
+	p.mvc, p.mvcLabels = m, nil
+	p.applyMVC()
+}
+
+// applyMVC maps the patient's MVC onto the current stream's labels.
+func (p *LivePanel) applyMVC() {
+	if p.mvc == nil {
+		p.Levels.SetMVC(nil)
+		return
+	}
+	var labels []string
+	if p.snap != nil {
+		labels = p.snap.Info.Labels
+	}
+	if labels == nil {
+		labels = p.mvc.Labels
+	}
+	p.mvcLabels = labels
+	p.Levels.SetMVC(p.mvc.For(labels))
+}
+
 // SetMVC sets the per-channel MVC RMS in µV that full RMS bars stand for
 // (nil or 0: the largest RMS seen). Call it on the Fyne goroutine.
 func (p *LivePanel) SetMVC(mvcUV []float64) { p.Levels.SetMVC(mvcUV) }
@@ -153,6 +184,9 @@ func (p *LivePanel) setSnapshot(snap *pipeline.Snapshot) {
 	p.snap = snap
 	if snap == nil {
 		return
+	}
+	if p.mvc != nil && !slices.Equal(p.mvcLabels, snap.Info.Labels) {
+		p.applyMVC()
 	}
 	p.Levels.SetRMS(snap.RMSUV)
 	key := [2]int{0, 0}

@@ -83,7 +83,7 @@ func newReviewScreen(sh shared, svc service.ReviewService, s storage.Session, on
 		title += " — " + row[0] + " · " + row[1]
 	}
 	r.dialog = r.newDialog(title, content)
-	r.dialog.Resize(dialogSize(r.win, fyne.NewSize(1500+r.estopWidth(), 960))) // as large as the window allows
+	r.dialog.Resize(dialogSize(r.win, 1500+r.estopWidth(), 960)) // as large as the window allows
 
 	id := s.ID
 	r.run.do(func() func() {

@@ -43,7 +43,9 @@ type MainScreen struct {
 	// Glove is the glove panel (the live view's "Glove" tab), EStop the
 	// E-STOP button in the top bar and GloveState the glove's state
 	// beside it; all nil without a GloveService.
-	Glove      *GlovePanel
+	Glove *GlovePanel
+	// Rehab is the "Exercises" tab; nil without a RehabService.
+	Rehab      *RehabPanel
 	EStop      *EStopButton
 	GloveState *Badge
 	// Notice is the banner above the panels (sessions a crash
@@ -89,6 +91,10 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 
 	m.Patients.onSelect = func(p *storage.Patient) {
 		m.Live.setPatient(p)
+		if m.Rehab != nil {
+			m.Rehab.setPatient(p)
+		}
+		m.loadPatientMVC(p)
 		if m.Glove != nil {
 			m.Glove.update()
 		}
@@ -128,6 +134,11 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 				prev(ev)
 			}
 		})
+	}
+
+	if d.Rehab != nil {
+		m.Rehab = newRehabPanel(sh, d.Rehab, func() *storage.Patient { return m.Patients.selected })
+		m.Live.Tabs.Append(container.NewTabItem("Exercises", m.Rehab.content))
 	}
 
 	split := container.NewHSplit(m.Patients.content, m.Live.content)
@@ -240,9 +251,35 @@ func (m *MainScreen) onCalibrateTapped() {
 	}
 	sh := m.shared()
 	m.Calibration = newCalibrationWizard(sh, m.deps.Calibration, m.deps.Device, m.deps.Channels, *pt,
-		func(sm *service.SavedModel) { m.Live.SetMVC(sm.MVCUV) },
+		func(*service.SavedModel) { m.loadPatientMVC(m.Patients.selected) },
 		func() { m.Calibration = nil })
 	m.Calibration.dialog.Show()
+}
+
+// loadPatientMVC shows the live bars in % of patient p's own newest MVC
+// (none: "% max" at once, so another patient's MVC is never shown).
+func (m *MainScreen) loadPatientMVC(p *storage.Patient) {
+	m.Live.setPatientMVC(nil)
+	if p == nil || m.deps.Rehab == nil {
+		return
+	}
+	id := p.ID
+	ctx := m.context()
+	m.run.do(func() func() {
+		mvc, err := m.deps.Rehab.PatientMVC(ctx, id)
+		return func() {
+			if err != nil {
+				m.deps.Log.Warn("load the patient's MVC", "err", err)
+				return
+			}
+			if cur := m.Patients.selected; cur != nil && cur.ID == id {
+				m.Live.setPatientMVC(mvc)
+				if m.Rehab != nil {
+					m.Rehab.setMVC(mvc)
+				}
+			}
+		}
+	})
 }
 
 // update refreshes the scope, the RMS bars, the fatigue trend and any
@@ -256,6 +293,9 @@ func (m *MainScreen) update(full bool) {
 	m.Patients.poll()
 	if m.Glove != nil {
 		m.updateGlove()
+	}
+	if m.Rehab != nil {
+		m.Rehab.poll()
 	}
 	st := m.deps.Device.Status()
 	m.Live.setLive(st)

@@ -110,7 +110,7 @@ func newDeviceSetup(p *DevicePanel) *DeviceSetup {
 	content := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), s.Close), nil, nil, tabs)
 	s.root = content
 	s.dialog = p.newDialog("Device set-up", content)
-	s.dialog.Resize(dialogSize(p.win, fyne.NewSize(860+p.estopWidth(), 620)))
+	s.dialog.Resize(dialogSize(p.win, 860+p.estopWidth(), 620))
 	s.update()
 	return s
 }

@@ -77,9 +77,10 @@ type Service struct {
 	port    string
 	mode    control.Mode
 	level   int
-	setup   *setup // the armed patient's controller set-up
-	fault   string // the last fault in words
-	linkGen int    // incremented per link, so an old event reader stops writing
+	setup   *setup        // the armed patient's controller set-up
+	fault   string        // the last fault in words
+	linkGen int           // incremented per link, so an old event reader stops writing
+	armedBy storage.Actor // who armed last (the E-STOP's actor without a default one)
 	onSend  func(aglove.Sent)
 
 	armed      atomic.Bool
@@ -356,7 +357,7 @@ func (s *Service) ready(ctx context.Context, patientID int64) (*aglove.Link, con
 
 // arm sends the limits and the mode, arms the glove and hands the loop
 // its new set-up.
-func (s *Service) arm(_ context.Context, l *aglove.Link, patientID int64, lims []storage.GloveFingerLimit, mode control.Mode, level int, pipe *recognition.Pipeline, mvcUV []float64) error {
+func (s *Service) arm(ctx context.Context, l *aglove.Link, patientID int64, lims []storage.GloveFingerLimit, mode control.Mode, level int, pipe *recognition.Pipeline, mvcUV []float64) error {
 	su := &setup{patientID: patientID, pipe: pipe, mvcUV: mvcUV}
 	classes := []string{control.DefaultRestClass} // passive: no decisions
 	if pipe != nil {
@@ -400,6 +401,13 @@ func (s *Service) arm(_ context.Context, l *aglove.Link, patientID int64, lims [
 	s.armed.Store(true)
 	s.cfg.Log.Info("glove armed", "patient", patientID, "mode", mode.String(), "level", level)
 	s.annotate(fmt.Sprintf("glove: ARM (%s, %d %%)", mode, level))
+	if s.cfg.DB != nil {
+		a := s.cfg.DB.ActorOf(ctx)
+		s.mu.Lock()
+		s.armedBy = a
+		s.mu.Unlock()
+	}
+	s.audit(ctx, storage.AuditArmed, patientID, fmt.Sprintf("%s, %d %%", mode, level))
 	return nil
 }
 
@@ -430,6 +438,44 @@ func (s *Service) EStop() {
 	}
 	s.cfg.Log.Warn("glove E-STOP")
 	s.annotate("glove: E-STOP")
+	// The stop is on its way; the audit line must not delay the caller.
+	// EStop has no context: the actor is the database's default one (the
+	// therapist logged in), else whoever armed (the command line's user).
+	ctx := context.Background()
+	s.mu.Lock()
+	by := s.armedBy
+	s.mu.Unlock()
+	if s.cfg.DB != nil && s.cfg.DB.DefaultActor == nil && by.Name != "" {
+		ctx = storage.WithActor(ctx, by)
+	}
+	go s.audit(ctx, storage.AuditEStop, s.patient(), "")
+}
+
+// patient returns the armed patient's ID (0: none).
+func (s *Service) patient() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.setup == nil {
+		return 0
+	}
+	return s.setup.patientID
+}
+
+// audit writes a glove action to the audit log (object: the glove; the
+// patient in the detail). The actor comes from ctx or the database's
+// default actor (the therapist logged in). A failure is logged: the glove
+// must not stop working because the log cannot be written.
+func (s *Service) audit(ctx context.Context, action storage.AuditAction, patientID int64, detail string) {
+	if s.cfg.DB == nil {
+		return
+	}
+	d := fmt.Sprintf("patient %d", patientID)
+	if detail != "" {
+		d += ", " + detail
+	}
+	if err := s.cfg.DB.Audit(ctx, &storage.AuditEntry{Action: action, ObjectType: storage.ObjectGlove, ObjectID: patientID, Detail: d}); err != nil {
+		s.cfg.Log.Warn("glove action not written to the audit log", "action", action, "err", err)
+	}
 }
 
 // ClearEStop releases a latched emergency stop; motion needs a fresh Arm.

@@ -359,6 +359,19 @@ func (r *Recorder) State() (active bool, sessionID int64, samples int64) {
 	return true, c.session.ID, c.end.Load()
 }
 
+// SessionStart returns the stream index of the active session's first
+// sample (session sample i is stream sample start+i); false without a
+// recording or before its first block.
+func (r *Recorder) SessionStart() (uint64, bool) {
+	c := r.active.Load()
+	if c == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base, c.began
+}
+
 // Dropped returns the samples every recording so far failed to keep.
 func (r *Recorder) Dropped() uint64 {
 	d := r.dropped.Load()

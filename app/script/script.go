@@ -73,6 +73,12 @@ type Config struct {
 	// Stall is how long the runner waits for samples before giving up
 	// (default 3 s).
 	Stall time.Duration
+	// Advance, when set, is called instead of waiting a Tick: the runner
+	// drives an unpaced source (the simulator in fast mode) that produces
+	// its next block only when asked, and Advance returns once that block
+	// has been taken by every consumer. Prompts then fall on exact block
+	// boundaries whatever the machine's speed.
+	Advance func(ctx context.Context) error
 }
 
 // ErrStalled is wrapped by the error Run returns when no sample arrived
@@ -251,6 +257,12 @@ func (r *Runner) wait(ctx context.Context, target int64, pausable bool, show fun
 			last, lastAt = n, time.Now()
 		} else if time.Since(lastAt) > r.cfg.Stall {
 			return fmt.Errorf("%w for %.0f s (device switched off or cable pulled?): check the device and start again", ErrStalled, r.cfg.Stall.Seconds())
+		}
+		if r.cfg.Advance != nil {
+			if err := r.cfg.Advance(ctx); err != nil {
+				return err
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():

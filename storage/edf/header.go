@@ -66,13 +66,16 @@ var (
 // ChannelName returns the channel's name in signal label label: EDF+
 // labels are "<type> <name>" (EDF+ §2.1.3.1, e.g. "EMG FDS"), so a leading
 // "EMG " type is dropped ("EMG FDS" → "FDS"), and the label is trimmed. A
-// label that is only a type ("EMG") or has none ("FDS") is kept as it is.
+// label that is only a type ("EMG"), a type and a number ("EMG 3") or has
+// no type ("FDS") is kept as it is.
 func ChannelName(label string) string {
 	label = strings.TrimSpace(label)
-	if rest, ok := strings.CutPrefix(label, "EMG "); ok && strings.TrimSpace(rest) != "" {
-		return strings.TrimSpace(rest)
+	rest, ok := strings.CutPrefix(label, "EMG ")
+	rest = strings.TrimSpace(rest)
+	if !ok || rest == "" || strings.Trim(rest, "0123456789") == "" {
+		return label // "EMG", or "EMG 3": the number alone would name nothing
 	}
-	return label
+	return rest
 }
 
 // malformed returns an ErrMalformed error with a formatted explanation.

@@ -84,6 +84,7 @@ func TestChannelName(t *testing.T) {
 		{"EMG", "EMG"},
 		{"EMG ", "EMG"},
 		{"EMGX", "EMGX"},
+		{"EMG 3", "EMG 3"},
 		{"ECG I", "ECG I"},
 	} {
 		if got := ChannelName(tc.label); got != tc.want {

@@ -43,7 +43,10 @@ type Options struct {
 	// always store the counts with their scale).
 	Raw bool
 	// Deidentify writes only the patient's code in the file (EDF and BDF;
-	// CSV files carry no identity). The start date and time are kept.
+	// CSV files carry no identity) and leaves out the words of free-text
+	// annotations (kinds "note" and "annotation": a therapist's note or an
+	// imported file's text may name someone); labels, cues and faults, the
+	// app's own vocabulary, stay. The start date and time are kept.
 	Deidentify bool
 	// Progress, when not nil, is called with the fraction done, 0 to 1,
 	// never decreasing, on the caller's goroutine.
@@ -59,6 +62,13 @@ type ExportResult struct {
 	// and were clipped (EDF only; noted in an annotation in the file).
 	Clipped int64
 }
+
+// EndMarker is the text of the annotation an EDF/BDF export adds at the
+// end of the last sample when the last data record is padded (its samples
+// past the end repeat the last value, as EDF writers do), so that Import
+// drops exactly the padding. Other readers show it as an ordinary
+// annotation.
+const EndMarker = "MyoRehab: end of recording"
 
 // edfNarrowUV is the physical range (±µV) of a 16-bit EDF export of a
 // device with more than 16 bits (PROTOCOLS.md §5.4: ±10 mV gives a 0.3 µV
@@ -80,7 +90,20 @@ func Export(ctx context.Context, db storage.Store, sessionID int64, w io.WriteSe
 	if err != nil {
 		return res, fmt.Errorf("export session %d: %w", sessionID, err)
 	}
-	return res, nil
+	return res, auditExport(ctx, db, sessionID, opt, "a stream")
+}
+
+// auditExport writes the export to the audit log (actor from ctx).
+func auditExport(ctx context.Context, db storage.Store, id int64, opt Options, to string) error {
+	detail := string(opt.Format)
+	if opt.Deidentify {
+		detail += " de-identified"
+	}
+	if err := db.Audit(ctx, &storage.AuditEntry{Action: storage.AuditExported, ObjectType: storage.ObjectSession,
+		ObjectID: id, Detail: detail + " to " + to}); err != nil {
+		return fmt.Errorf("export session %d: %w", id, err)
+	}
+	return nil
 }
 
 // ExportFile is Export to a new file at path, readable by the user only. An
@@ -100,6 +123,11 @@ func ExportFile(ctx context.Context, db storage.Store, sessionID int64, path str
 	if err != nil {
 		return ExportResult{}, createError(path, err)
 	}
+	// A file replaced keeps its mode: make it owner-only too.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return ExportResult{}, createError(path, err)
+	}
 	res, err := export(ctx, db, s, f, opt)
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -108,7 +136,7 @@ func ExportFile(ctx context.Context, db storage.Store, sessionID int64, path str
 		os.Remove(path) // never leave half a file that looks like an export
 		return res, fmt.Errorf("export session %d: %w", sessionID, err)
 	}
-	return res, nil
+	return res, auditExport(ctx, db, sessionID, opt, path)
 }
 
 // session returns session id, or an error saying in words that there is
@@ -139,24 +167,9 @@ func createError(path string, err error) error {
 	return fmt.Errorf("cannot export to %s: %w", path, err)
 }
 
-// FileName proposes a file name for the export of session s in format f:
-// patient code (or "session"), start date and time, session ID, extension,
-// e.g. "P-017_2026-05-04_0930_s12.bdf". Characters that are unsafe in
-// file names become '_'.
-func FileName(s *storage.Session, f Format) string {
-	code := s.PatientCode
-	if code == "" {
-		code = "session"
-	}
-	safe := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
-			return r
-		}
-		return '_'
-	}, code)
-	return fmt.Sprintf("%s_%s_s%d.%s", safe, s.StartedAt.In(time.Local).Format("2006-01-02_1504"), s.ID, f)
-}
+// FileName proposes a file name for the export of session s in format f
+// (storage.ExportFileName), e.g. "P-017_2026-05-04_0930_s12.bdf".
+func FileName(s *storage.Session, f Format) string { return storage.ExportFileName(s, string(f)) }
 
 func checkFormat(f Format) error {
 	switch f {
@@ -246,7 +259,10 @@ func channelLabel(s *storage.Session, c int) string {
 // (BDF: the full 24-bit range; EDF from devices of up to 16 bits: the
 // 16-bit range). An EDF export of a device of more than 16 bits narrows the
 // physical range to ±10 mV, requantizes and clips, and annotates the
-// number of clipped samples. deidentify writes the patient's code only
+// number of clipped samples. A channel whose unit is not a voltage (an
+// imported "adu" signal) keeps its unit and scale. When the last data
+// record is padded, the EndMarker annotation marks the end of the samples.
+// deidentify writes the patient's code only
 // (start date and time are kept).
 func exportEDF(ctx context.Context, db storage.Store, s *storage.Session, bdf, deidentify bool, ws io.WriteSeeker, progress *progress) (res ExportResult, err error) {
 	format := edf.EDF
@@ -278,9 +294,12 @@ func exportEDF(ctx context.Context, db storage.Store, s *storage.Session, bdf, d
 		if a.Kind != "label" && a.Kind != "annotation" {
 			texts[i] = a.Kind + ": " + a.Text
 		}
+		if deidentify && freeText(a.Kind) {
+			texts[i] = a.Kind // the event stays, the words (which may name someone) go
+		}
 		longest = max(longest, len(texts[i]))
 	}
-	narrow := format == edf.EDF && s.ResolutionBits > 16
+	narrow := format == edf.EDF && s.ResolutionBits > 16 && len(s.Units) == 0
 	sigs := make([]edf.Signal, s.Channels)
 	scales := make([]float64, s.Channels) // µV per stored count
 	lo, hi := format.DigitalRange()
@@ -295,7 +314,12 @@ func exportEDF(ctx context.Context, db storage.Store, s *storage.Session, bdf, d
 			scale = s.ScaleUV[c]
 		}
 		scales[c] = scale
+		unit := s.Unit(c)
+		_, volt := edf.UnitUV(unit)
 		switch {
+		case !volt && c < len(s.ScaleUV):
+			// Not a voltage (an imported "adu" signal): the unit and scale as imported.
+			sig.PhysicalDim, sig.PhysicalMin, sig.PhysicalMax = unit, float64(lo)*scale, float64(hi)*scale
 		case narrow:
 			sig.PhysicalDim, sig.PhysicalMin, sig.PhysicalMax = "uV", -edfNarrowUV, edfNarrowUV
 		case c >= len(s.ScaleUV):
@@ -369,6 +393,11 @@ func exportEDF(ctx context.Context, db storage.Store, s *storage.Session, bdf, d
 	if err != nil {
 		return res, err
 	}
+	if spr := w.Header().Signals[0].SamplesPerRecord; res.Samples%int64(spr) != 0 {
+		if err := w.Annotate(edf.Annotation{Onset: float64(res.Samples) / s.RateHz, Text: EndMarker}); err != nil {
+			return res, err
+		}
+	}
 	res.Clipped += w.Clipped()
 	if res.Clipped > 0 {
 		what := "outside the 16-bit range"
@@ -440,3 +469,7 @@ func exportCSV(ctx context.Context, db storage.Store, s *storage.Session, raw bo
 	})
 	return n, err
 }
+
+// freeText reports whether annotations of kind carry words a person typed
+// (or an imported file brought), rather than the app's own vocabulary.
+func freeText(kind string) bool { return kind == "note" || kind == "annotation" }

@@ -156,7 +156,8 @@ func (l *Levels) Fraction(c int) float64 {
 }
 
 // Label returns the text under channel c's bar, e.g. "42 %MVC" or
-// "80 % max", "" when unknown.
+// "80 % max", "" when unknown; a reading above the MVC is shown as it is
+// and flagged with "!" ("123 %MVC!").
 func (l *Levels) Label(c int) string {
 	f := l.Fraction(c)
 	if math.IsNaN(f) {
@@ -165,6 +166,9 @@ func (l *Levels) Label(c int) string {
 	unit := " % max"
 	if c < len(l.mvc) && l.mvc[c] > 0 {
 		unit = " %MVC"
+		if f > 1 {
+			unit += "!" // above the MVC: flagged (the MVC was under-estimated)
+		}
 	}
 	return strconv.Itoa(int(math.Round(f*100))) + unit
 }
