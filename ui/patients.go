@@ -435,7 +435,7 @@ func (p *PatientPanel) choose(pt storage.Patient) {
 
 // showHeader shows pt in Current and Details.
 func (p *PatientPanel) showHeader(pt storage.Patient) {
-	p.Current.SetText("Patient: " + patientRow(pt))
+	p.Current.SetText(patientRow(pt)) // no "Patient:" prefix: the name fits beside Edit and Delete
 	p.Details.SetText(patientDetails(pt))
 }
 
