@@ -257,8 +257,13 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 		widget.NewLabelWithStyle("Gestures to learn", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		w.Gestures,
 		container.NewGridWithColumns(3, field("Repetitions", w.Reps), field("Hold (s)", w.HoldSecs), field("Rest (s)", w.RestSecs)),
-		w.Quick,
 	)
+	// the quick calibration sits in the left column's free space, in view
+	// on a 720 px screen (the settings column is full)
+	if w.cfg.QuickNote != "" {
+		w.placementBox.Add(widget.NewSeparator())
+		w.placementBox.Add(w.Quick)
+	}
 	placement := container.NewGridWithColumns(2, container.NewVScroll(w.placementBox), container.NewVScroll(w.settings))
 	w.effortBox = container.NewVBox(w.Effort)
 	w.promptBox = container.NewVBox(layout.NewSpacer(), w.Prompt, w.Instruction, w.Countdown,
