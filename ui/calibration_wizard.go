@@ -207,14 +207,11 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.Close = widget.NewButtonWithIcon("Close", theme.CancelIcon(), w.close)
 
 	// Electrode placement.
-	w.Override = widget.NewCheck("Continue despite a bad signal", func(bool) { w.update() })
+	w.Override = widget.NewCheck("Continue despite a bad signal (not advised)", func(bool) { w.update() })
 	w.lightsBox = container.NewGridWithColumns(2)
 	check := widget.NewLabel("Check every electrode: each enabled channel must not be red. Press the electrodes on, clean the skin or replace the gel if needed.")
 	check.Wrapping = fyne.TextWrapWord
-	overrideWhy := widget.NewLabel("Not recommended: the model learns from the bad signal.")
-	overrideWhy.Wrapping = fyne.TextWrapWord
-	overrideWhy.SizeName = theme.SizeNameCaptionText
-	w.placementBox = container.NewVBox(check, w.lightsBox, w.Override, overrideWhy)
+	w.placementBox = container.NewVBox(check, w.lightsBox, w.Override)
 
 	// Prompts.
 	w.Prompt = canvas.NewText("", theme.Color(theme.ColorNameForeground))
@@ -261,7 +258,6 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	// the quick calibration sits in the left column's free space, in view
 	// on a 720 px screen (the settings column is full)
 	if w.cfg.QuickNote != "" {
-		w.placementBox.Add(widget.NewSeparator())
 		w.placementBox.Add(w.Quick)
 	}
 	placement := container.NewGridWithColumns(2, container.NewVScroll(w.placementBox), container.NewVScroll(w.settings))
