@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"myorehab/storage"
 )
 
 // UsageError is a mistake on the command line; main exits with status 2.
@@ -62,6 +64,9 @@ func commands() []command {
 			"the closed loop without a window: EMG in → recognition → control → glove; arms at start, disarms at the end", runControl},
 		{"rehab", "--plan FILE.json --protocol P [--port PATH] [--glove PATH] --db FILE --patient CODE [--measure-mvc] [--skill 0..1] [--fast] [--seed N] [--json]",
 			"run an exercise plan as a guided session (the simulator's patient follows the cues with --protocol sim)", runRehab},
+		{"user", "add --db FILE --name NAME --role admin|therapist [--json]  (password: one line on standard input)",
+			"add an account; creates the database if absent", runUser},
+		{"audit", "verify --db FILE [--json]", "check the audit log's hash chain: {\"rows\",\"ok\",\"first_bad_row\"}", runAudit},
 		{"bench", "--channels N --fs HZ (--window N | --window-ms MS) (--inc N | --inc-ms MS) --features LIST --model M [--int8] [--n N] [--json]", "per-decision compute latency of the real-time recognition path", runBench},
 	}
 }
@@ -77,6 +82,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		for _, c := range commands() {
 			if c.name == name {
+				// Command-line tools act as the operating-system user.
+				ctx = storage.WithActor(ctx, osActor())
 				return c.run(ctx, args[1:], stdout, stderr)
 			}
 		}
@@ -86,6 +93,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data-dir", "", "folder for the database, logs and settings (default: the user's data folder)")
 	demo := fs.Bool("demo", false, "open with a demo patient and the simulated amplifier streaming")
 	glovePort := fs.String("glove", "", "serial port of the rehabilitation glove, connected at start (disarmed)")
+	lockAfter := fs.String("lock-after", "10m", "idle time after which the screen locks and asks for the password again (e.g. 5m, 600)")
 	fs.Usage = func() { printUsage(stderr) }
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -93,11 +101,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	return runGUI(ctx, GUIOptions{DataDir: *dataDir, Demo: *demo, Glove: *glovePort})
+	lock, err := parseDuration(*lockAfter)
+	if err != nil || lock < 10*time.Second {
+		return usagef("--lock-after %q: give an idle time of at least 10s, e.g. 10m", *lockAfter)
+	}
+	return runGUI(ctx, GUIOptions{DataDir: *dataDir, Demo: *demo, Glove: *glovePort, LockAfter: lock})
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: myorehab [--data-dir DIR] [--demo] [--glove PATH]     open the desktop app")
+	fmt.Fprintln(w, "usage: myorehab [--data-dir DIR] [--demo] [--glove PATH] [--lock-after 10m]     open the desktop app")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "       myorehab %s %s\n           %s\n", c.name, c.args, c.help)
 	}

@@ -31,5 +31,9 @@ func openLog(dir string) (*slog.Logger, io.Closer, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open log file: %w", err)
 	}
+	if err := f.Chmod(0o600); err != nil { // a log made by an older version may be wider
+		f.Close()
+		return nil, nil, fmt.Errorf("open log file: %w", err)
+	}
 	return slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), f, nil
 }

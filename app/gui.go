@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 
+	"myorehab/app/auth"
 	"myorehab/app/device"
 	"myorehab/app/records"
 	"myorehab/app/service"
@@ -34,6 +36,9 @@ type GUIOptions struct {
 	// Glove, when set, is the serial port of the glove, connected at start
 	// (disarmed: moving needs the therapist's ARM).
 	Glove string
+	// LockAfter is the idle time after which the screen locks (≤ 0:
+	// auth.DefaultIdleTimeout, 10 minutes).
+	LockAfter time.Duration
 }
 
 // DemoPatientCode is the clinic code of the demo patient.
@@ -65,6 +70,8 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 		log.Warn("sessions interrupted by a crash were marked interrupted", "sessions", ids)
 	}
 	svc := NewServices(ctx, log, db)
+	accounts := auth.NewApp(&auth.Accounts{DB: db}, opts.LockAfter)
+	idle := auth.NewIdleTimer(accounts.IdleTimeout(), nil)
 	var restart atomic.Bool
 	defer func() {
 		if err := svc.Close(); err != nil {
@@ -90,18 +97,27 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 	}
 	loadMains(svc.Device, a.Preferences())
 	svc.mains = mainsSetting{dev: svc.Device, prefs: a.Preferences()}
-	scr := BuildUI(a, w, svc)
+	scr, gate := BuildGatedUI(a, w, svc, accounts, idle)
 	w.Resize(fyne.NewSize(1280, 800))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	scr.Start(ctx)
+	gate.Start(ctx)
+	defer func() {
+		if err := accounts.Logout(context.WithoutCancel(ctx)); err != nil {
+			log.Error("log out at exit", "err", err)
+		}
+	}()
 	go func() {
 		<-ctx.Done() // Ctrl-C or SIGTERM: close the window like the user would
 		fyne.Do(a.Quit)
 	}()
 	if opts.Demo {
-		go startDemo(ctx, svc, scr)
+		go func() {
+			demoLogin(ctx, svc, accounts, gate)
+			startDemo(ctx, svc, scr)
+		}()
 	}
 	if opts.Glove != "" {
 		go func() {
@@ -125,26 +141,61 @@ func runGUI(ctx context.Context, opts GUIOptions) error {
 	return nil
 }
 
+// MainScreen and Gate are the window's screens as BuildUI and BuildGatedUI
+// return them (so that tests need not import ui: gui.go is its one
+// importer).
+type (
+	MainScreen = ui.MainScreen
+	Gate       = ui.Gate
+)
+
 // BuildUI builds the main screen for svc on window w and sets it as the
-// window's content.
+// window's content, without the log-in gate (tests of the screens).
 func BuildUI(a fyne.App, w fyne.Window, svc *Services) *ui.MainScreen {
 	scr := ui.New(a, w, svc.Deps())
 	w.SetContent(scr.Content())
 	return scr
 }
 
+// BuildGatedUI builds the main screen behind the log-in gate (first-run
+// screen, log-in, idle lock, administrator screens) and sets it as the
+// window's content. The gate's idle lock is idle.
+func BuildGatedUI(a fyne.App, w fyne.Window, svc *Services, accounts *auth.App, idle *auth.IdleTimer) (*ui.MainScreen, *ui.Gate) {
+	scr := ui.New(a, w, svc.Deps())
+	gate := ui.NewGate(w, scr, ui.GateDeps{Accounts: accounts, Audit: accounts, Files: records.PatientFiles{DB: svc.DB}, Idle: idle})
+	w.SetContent(gate.Content())
+	return scr, gate
+}
+
+// demoLogin logs the demo in as the demo administrator when the database
+// has no administrator of its own (a demo or test data folder); otherwise
+// the log-in screen stays (see auth.Accounts.DemoLogin).
+func demoLogin(ctx context.Context, svc *Services, accounts *auth.App, gate *ui.Gate) {
+	t, err := accounts.DemoLogin(ctx)
+	if err != nil {
+		svc.Log.Error("demo log-in", "err", err)
+		return
+	}
+	if t == nil {
+		svc.Log.Info("demo: this database has administrators: log in")
+		return
+	}
+	fyne.Do(func() { gate.LoggedIn(t) })
+}
+
 // Deps returns the UI's view of the services.
 func (s *Services) Deps() ui.Deps {
 	return ui.Deps{
-		Patients: records.Patients{DB: s.DB},
-		Device:   s.Device,
-		Recorder: records.Recordings{DB: s.DB, Recorder: s.Recorder, Filter: s.Device.FilterDescription},
-		Log:      s.Log,
-		Probe:    device.Prober{},
-		Channels: records.ChannelSetups{DB: s.DB},
-		History:  records.History{DB: s.DB},
-		Review:   records.Review{DB: s.DB},
-		Transfer: records.Transfer{DB: s.DB},
+		Patients:     records.Patients{DB: s.DB},
+		Device:       s.Device,
+		Recorder:     records.Recordings{DB: s.DB, Recorder: s.Recorder, Filter: s.Device.FilterDescription},
+		Log:          s.Log,
+		Probe:        device.Prober{},
+		Channels:     records.ChannelSetups{DB: s.DB},
+		History:      records.History{DB: s.DB},
+		Review:       records.Review{DB: s.DB},
+		Transfer:     records.Transfer{DB: s.DB},
+		PatientFiles: records.PatientFiles{DB: s.DB},
 		Backup: &records.Backups{DB: s.DB, Log: s.Log, Recording: s.Recorder.Active,
 			Disconnect: func() { s.Device.Disconnect() }, Restart: s.restartApp},
 

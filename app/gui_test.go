@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"myorehab/app/auth"
+	"myorehab/storage"
 	"myorehab/storage/sqlite"
 )
 
@@ -45,6 +47,17 @@ func TestRealWindowDemo(t *testing.T) {
 	defer db.Close()
 	if _, err := db.PatientByCode(ctx, DemoPatientCode); err != nil {
 		t.Errorf("demo patient: %v", err)
+	}
+	// The demo logged in by itself as the demo administrator (a fresh
+	// data folder has no administrator), and out at the end.
+	for _, a := range []storage.AuditAction{storage.AuditLogin, storage.AuditLogout} {
+		es, err := db.ListAudit(ctx, storage.AuditFilter{Action: a, Actor: auth.DemoAccount})
+		if err != nil || len(es) != 1 {
+			t.Errorf("demo %s: %+v, %v", a, es, err)
+		}
+	}
+	if res, err := db.VerifyAudit(ctx); err != nil || !res.OK {
+		t.Errorf("audit log after the demo: %+v, %v", res, err)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "myorehab.log")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("log file mode %v, %v; want 0600", fi.Mode().Perm(), err)

@@ -150,8 +150,9 @@ func TestOnsetToGloveLatency(t *testing.T) {
 	}
 	slices.Sort(delays)
 	pct := func(q float64) time.Duration { return delays[min(len(delays)-1, int(q*float64(len(delays))))] }
-	t.Logf("onset → applied glove target over %d onsets (%d missed): p50 %v, p95 %v, max %v; control: T_total p50 %.1f ms, p95 %.1f ms, T_comp p50 %.1f µs (INT8)",
-		len(delays), missed, pct(0.5), pct(0.95), delays[len(delays)-1], res.TTotalMS.P50, res.TTotalMS.P95, res.TCompUS.P50)
+	t.Logf("onset → applied glove target over %d onsets (%d missed): p50 %v, p95 %v, max %v; control: T_total p50 %.1f ms, p95 %.1f ms, T_comp p50 %.1f µs (INT8); %d decisions, %d targets sent, %d commands, %d ACKs, %d NACKs, %d frame errors",
+		len(delays), missed, pct(0.5), pct(0.95), delays[len(delays)-1], res.TTotalMS.P50, res.TTotalMS.P95, res.TCompUS.P50,
+		res.Decisions, res.TargetsSent, res.CommandsSent, res.Acks, res.Nacks, res.FrameErrors)
 }
 
 type onset struct {

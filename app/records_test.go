@@ -90,7 +90,7 @@ func TestRecordsServices(t *testing.T) {
 			t.Errorf("annotations %+v", rec.Annotations)
 		}
 		audit, err := svc.DB.ListAudit(ctx, storage.AuditFilter{ObjectType: storage.ObjectSession, ObjectID: s.ID})
-		if err != nil || len(audit) == 0 || audit[len(audit)-1].Action != storage.AuditViewed {
+		if err != nil || len(audit) == 0 || audit[0].Action != storage.AuditViewed { // newest first
 			t.Errorf("audit %+v, %v: want the review logged", audit, err)
 		}
 	})

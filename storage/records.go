@@ -11,12 +11,22 @@ import (
 // the therapist signs in with (or the OS user name); it is unique when not
 // empty.
 type Therapist struct {
-	ID        int64
-	Name      string
-	Login     string
-	Active    bool
+	ID    int64
+	Name  string
+	Login string
+	// Active is false for a disabled account (it cannot log in).
+	Active bool
+	// Role is RoleAdmin or RoleTherapist ("" is stored as RoleTherapist).
+	Role      string
 	CreatedAt time.Time
 }
+
+// Account roles: administrators manage accounts, purge patients and read
+// the audit log; therapists work with patients.
+const (
+	RoleAdmin     = "admin"
+	RoleTherapist = "therapist"
+)
 
 // ChannelConfig is the set-up of one amplifier channel.
 type ChannelConfig struct {
@@ -76,6 +86,33 @@ type GloveLimits struct {
 	Version   int // 1, 2, … per patient
 	Fingers   []GloveFingerLimit
 	CreatedAt time.Time
+}
+
+// GloveFrame is one command the app sent to the glove during a recorded
+// session (not heartbeats).
+type GloveFrame struct {
+	ID        int64
+	SessionID int64
+	// Sample is the session's sample index the command answers: the
+	// window end of the decision whose targets it carries (for commands
+	// without targets, the newest decision's when they left).
+	Sample int64
+	// SentAt is when the frame left the host.
+	SentAt time.Time
+	// Seq is the frame's sequence number, Type its name on the wire
+	// ("SET_TARGETS", "ARM", "ESTOP", …).
+	Seq  uint8
+	Type string
+	// Targets are SET_TARGETS's targets, thumb first; nil otherwise.
+	Targets []GloveTarget
+}
+
+// GloveTarget is one finger's target as sent: position in per mille,
+// force limit in centinewtons, maximum speed in per mille per second.
+type GloveTarget struct {
+	Position   int `json:"position"`
+	ForceLimit int `json:"force_limit"`
+	MaxSpeed   int `json:"max_speed"`
 }
 
 // ModelMeta is what a stored classifier needs from the front end, so that a
@@ -157,12 +194,24 @@ const (
 	AuditImported AuditAction = "imported"
 	AuditBackup   AuditAction = "backed-up"
 	AuditRestored AuditAction = "restored"
+	// AuditPurged: a patient removed for good with every recording.
+	AuditPurged AuditAction = "purged"
+	// Accounts: log-in (Detail says "screen unlocked" for an unlock),
+	// log-out, refused log-in (Detail says why for the administrator;
+	// the log-in screen does not).
+	AuditLogin       AuditAction = "logged-in"
+	AuditLogout      AuditAction = "logged-out"
+	AuditLoginFailed AuditAction = "log-in-refused"
+	// Glove: armed for a patient, emergency stop.
+	AuditArmed AuditAction = "armed"
+	AuditEStop AuditAction = "e-stop"
 )
 
 // Valid reports whether a is one of the audit actions above.
 func (a AuditAction) Valid() bool {
 	switch a {
-	case AuditViewed, AuditCreated, AuditChanged, AuditDeleted, AuditExported, AuditImported, AuditBackup, AuditRestored:
+	case AuditViewed, AuditCreated, AuditChanged, AuditDeleted, AuditExported, AuditImported, AuditBackup, AuditRestored,
+		AuditPurged, AuditLogin, AuditLogout, AuditLoginFailed, AuditArmed, AuditEStop:
 		return true
 	}
 	return false
@@ -177,7 +226,25 @@ const (
 	ObjectChannelSetup = "channel_setup"
 	ObjectGloveLimits  = "glove_limits"
 	ObjectDatabase     = "database"
+	ObjectGlove        = "glove"
 )
+
+// AuditActions lists every audit action, for filters.
+func AuditActions() []AuditAction {
+	return []AuditAction{AuditViewed, AuditCreated, AuditChanged, AuditDeleted, AuditExported, AuditImported,
+		AuditBackup, AuditRestored, AuditPurged, AuditLogin, AuditLogout, AuditLoginFailed, AuditArmed, AuditEStop}
+}
+
+// AuditCheck is the result of walking the audit log's hash chain.
+type AuditCheck struct {
+	// Rows is the number of rows in the log; OK is set when every row is
+	// as written, in order, none missing.
+	Rows int64 `json:"rows"`
+	OK   bool  `json:"ok"`
+	// FirstBadRow is the id of the first row changed, removed or moved
+	// (0 when OK).
+	FirstBadRow int64 `json:"first_bad_row"`
+}
 
 // AuditEntry is one line of the audit log: who did what to which record.
 type AuditEntry struct {
@@ -222,6 +289,12 @@ type actorKey struct{}
 // WithActor returns a context that carries a as the acting user.
 func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorIn returns the actor carried by ctx and whether there is one.
+func ActorIn(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	return a, ok && a.Name != ""
 }
 
 // ActorFrom returns the actor carried by ctx, or Actor{Name: SystemActor}.

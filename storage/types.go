@@ -14,6 +14,9 @@ type Patient struct {
 	Diagnosis    string
 	Notes        string
 	CreatedAt    time.Time
+	// DeletedAt is when the patient was deleted (hidden until an
+	// administrator purges the file); zero while active.
+	DeletedAt time.Time
 }
 
 // SessionType says why a session was recorded.

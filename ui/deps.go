@@ -25,6 +25,9 @@ type Deps struct {
 	Review service.ReviewService
 	// Transfer exports and imports EDF+/BDF+/CSV files.
 	Transfer service.TransferService
+	// PatientFiles edits and deletes patients and records each opening of
+	// a patient's file (audit).
+	PatientFiles service.PatientFileService
 	// Backup backs up and restores the database (settings dialog).
 	Backup service.BackupService
 	// Calibration runs the calibration wizard ("Calibrate…").

@@ -13,14 +13,15 @@ import (
 	"myorehab/ui/plot"
 )
 
-// patientRow is the text of a patient in the patient list.
+// patientRow is the text of a patient in the patient list (one line,
+// however long or strange the stored code and name are: see shown).
 func patientRow(p storage.Patient) string {
-	s := p.Code
-	if p.Name != "" {
-		s += " — " + p.Name
+	s := shown(p.Code, maxShownName)
+	if name := shown(p.Name, maxShownName); name != "" {
+		s += " — " + name
 	}
 	if len(p.BirthDate) >= 4 {
-		s += " (" + p.BirthDate[:4] + ")"
+		s += " (" + shown(p.BirthDate[:4], 4) + ")"
 	}
 	return s
 }

@@ -48,8 +48,15 @@ type PatientPanel struct {
 	List      *widget.List   // the patients matching Search
 	AddButton *widget.Button // opens Form
 	Current   *widget.Label  // the selected patient
-	Sessions  *widget.Table  // the selected patient's sessions with their metrics
-	Message   *widget.Label  // the last error, empty when none
+	// Details shows the selected patient's sex, affected side and
+	// diagnosis under Current.
+	Details *widget.Label
+	// EditButton opens Form on the selected patient; DeleteButton deletes
+	// it (soft: an administrator can bring it back or purge it). Both
+	// hidden without a PatientFileService.
+	EditButton, DeleteButton *widget.Button
+	Sessions                 *widget.Table // the selected patient's sessions with their metrics
+	Message                  *widget.Label // the last error, empty when none
 	// Trend charts mean RMS and MDF across the sessions, oldest to newest;
 	// hidden without a HistoryService.
 	Trend *plot.Chart
@@ -68,9 +75,10 @@ type PatientPanel struct {
 	shared
 	svc      service.PatientService
 	rec      service.RecordingService
-	hist     service.HistoryService  // nil: sessions from rec, without metrics
-	review   service.ReviewService   // nil: no review
-	xfer     service.TransferService // nil: no export/import
+	hist     service.HistoryService     // nil: sessions from rec, without metrics
+	review   service.ReviewService      // nil: no review
+	xfer     service.TransferService    // nil: no export/import
+	files    service.PatientFileService // nil: no edit/delete, views not audited
 	patients []storage.Patient
 	sessions []storage.Session
 	metrics  []service.SessionSummary // parallel to sessions when hist != nil
@@ -83,7 +91,7 @@ type PatientPanel struct {
 }
 
 func newPatientPanel(sh shared, svc service.PatientService, rec service.RecordingService, d Deps) *PatientPanel {
-	p := &PatientPanel{shared: sh, svc: svc, rec: rec, hist: d.History, review: d.Review, xfer: d.Transfer, session: -1}
+	p := &PatientPanel{shared: sh, svc: svc, rec: rec, hist: d.History, review: d.Review, xfer: d.Transfer, files: d.PatientFiles, session: -1}
 	p.Search = widget.NewEntry()
 	p.Search.SetPlaceHolder("Search code or name")
 	p.Search.OnChanged = func(string) { p.Reload() }
@@ -96,7 +104,18 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	p.AddButton = widget.NewButtonWithIcon("Add patient", theme.ContentAddIcon(), p.onAddTapped)
 	p.Current = widget.NewLabel("No patient selected")
 	p.Current.TextStyle.Bold = true
-	p.Current.Wrapping = fyne.TextWrapWord
+	p.Current.Truncation = fyne.TextTruncateEllipsis
+	// Always laid out (empty without a patient), in caption size, so that
+	// selecting a patient never changes the panel's height.
+	p.Details = widget.NewLabel("")
+	p.Details.Truncation = fyne.TextTruncateEllipsis
+	p.Details.SizeName = theme.SizeNameCaptionText
+	p.EditButton = widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), p.onEditTapped)
+	p.DeleteButton = widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), p.onDeleteTapped)
+	if p.files == nil {
+		p.EditButton.Hide()
+		p.DeleteButton.Hide()
+	}
 	p.Message = widget.NewLabel("")
 	p.Message.Importance = widget.DangerImportance
 	p.Message.Wrapping = fyne.TextWrapWord
@@ -153,7 +172,10 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 		trend.Hide()
 	}
 	sessionButtons := container.NewHBox(p.Open, p.ExportButton, p.ImportButton)
-	sessions := container.NewBorder(p.Current, container.NewVBox(sessionButtons, trend), nil, nil, p.Sessions)
+	header := container.NewVBox(
+		container.NewBorder(nil, nil, nil, container.NewHBox(p.EditButton, p.DeleteButton), p.Current),
+		p.Details)
+	sessions := container.NewBorder(header, container.NewVBox(sessionButtons, trend), nil, nil, p.Sessions)
 	split := container.NewVSplit(patients, sessions)
 	split.Offset = 0.4
 	p.content = split
@@ -291,6 +313,8 @@ func (p *PatientPanel) updateButtons() {
 	enable(p.Open, sel)
 	enable(p.ExportButton, sel)
 	enable(p.ImportButton, p.selected != nil)
+	enable(p.EditButton, p.selected != nil)
+	enable(p.DeleteButton, p.selected != nil)
 }
 
 func (p *PatientPanel) onOpenTapped() {
@@ -360,15 +384,110 @@ func (p *PatientPanel) onListSelected(id widget.ListItemID) {
 	p.choose(p.patients[id])
 }
 
-// choose makes pt the selected patient.
+// choose makes pt the selected patient and, with a PatientFileService,
+// records that their file was opened (audit).
 func (p *PatientPanel) choose(pt storage.Patient) {
 	p.selected = &pt
-	p.Current.SetText("Patient: " + patientRow(pt))
+	p.showHeader(pt)
 	if p.onSelect != nil {
 		p.onSelect(p.selected)
 	}
 	p.setSessions(nil, nil)
 	p.ReloadSessions()
+	if p.files != nil {
+		id := pt.ID
+		p.run.do(func() func() {
+			ctx, cancel := p.call()
+			defer cancel()
+			if _, err := p.files.OpenPatient(ctx, id); err != nil {
+				p.log.Error("open patient", "id", id, "err", err)
+				return func() { p.setMessage(userMessage("Could not open the patient's file", err)) }
+			}
+			return nil
+		})
+	}
+}
+
+// showHeader shows pt in Current and Details.
+func (p *PatientPanel) showHeader(pt storage.Patient) {
+	p.Current.SetText("Patient: " + patientRow(pt))
+	p.Details.SetText(patientDetails(pt))
+}
+
+// clearSelection shows no patient (after a delete).
+func (p *PatientPanel) clearSelection() {
+	p.selected = nil
+	p.Current.SetText("No patient selected")
+	p.Details.SetText("")
+	p.List.UnselectAll()
+	if p.onSelect != nil {
+		p.onSelect(nil)
+	}
+	p.setSessions(nil, nil)
+	p.updateButtons()
+}
+
+// patientDetails is the header line under the patient's name: sex,
+// affected side and diagnosis, each only when known.
+func patientDetails(pt storage.Patient) string {
+	var parts []string
+	switch pt.Sex {
+	case "F":
+		parts = append(parts, sexFemale)
+	case "M":
+		parts = append(parts, sexMale)
+	case "X":
+		parts = append(parts, sexOther)
+	}
+	switch pt.AffectedSide {
+	case "left", "right":
+		parts = append(parts, pt.AffectedSide+" side affected")
+	case "both":
+		parts = append(parts, "both sides affected")
+	}
+	if d := shown(pt.Diagnosis, maxShownDetail); d != "" {
+		parts = append(parts, "Diagnosis: "+d)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (p *PatientPanel) onEditTapped() {
+	if p.Form != nil || p.selected == nil || p.files == nil {
+		return
+	}
+	p.Form = newPatientFormTitled(p, "Edit patient")
+	p.Form.edit(*p.selected)
+	p.Form.dialog.Show()
+}
+
+func (p *PatientPanel) onDeleteTapped() {
+	if p.selected == nil || p.files == nil {
+		return
+	}
+	pt := *p.selected
+	p.confirm("Delete patient",
+		fmt.Sprintf("Delete %s? The patient disappears from the list; an administrator can bring the file back or remove it for good with its recordings.", patientRow(pt)),
+		"Delete", widget.DangerImportance, func(ok bool) {
+			if !ok {
+				return
+			}
+			p.run.do(func() func() {
+				ctx, cancel := p.call()
+				defer cancel()
+				err := p.files.DeletePatient(ctx, pt.ID)
+				return func() {
+					if err != nil {
+						p.setMessage(userMessage("Could not delete the patient", err))
+						return
+					}
+					p.log.Info("patient deleted", "id", pt.ID)
+					if p.selected != nil && p.selected.ID == pt.ID {
+						p.clearSelection()
+					}
+					p.Reload()
+				}
+			})
+		})
 }
 
 func (p *PatientPanel) onAddTapped() {
@@ -379,16 +498,42 @@ func (p *PatientPanel) onAddTapped() {
 	p.Form.dialog.Show()
 }
 
-// PatientForm is the "Add patient" dialog.
+// PatientForm is the "Add patient" dialog, or "Edit patient" on a patient.
 type PatientForm struct {
 	Code, Name, BirthDate, Diagnosis *widget.Entry
 	Sex, Side                        *widget.RadioGroup
 	Save, Cancel                     *widget.Button
 	Message                          *widget.Label // why the form was refused
 
-	panel  *PatientPanel
-	dialog *dialog.CustomDialog
-	saving bool
+	panel   *PatientPanel
+	dialog  *dialog.CustomDialog
+	saving  bool
+	editing *storage.Patient // the patient being edited; nil when adding
+}
+
+// edit fills the form with pt for editing.
+func (f *PatientForm) edit(pt storage.Patient) {
+	f.editing = &pt
+	f.Code.SetText(pt.Code)
+	f.Name.SetText(pt.Name)
+	f.BirthDate.SetText(pt.BirthDate)
+	f.Diagnosis.SetText(pt.Diagnosis)
+	switch pt.Sex {
+	case "F":
+		f.Sex.SetSelected(sexFemale)
+	case "M":
+		f.Sex.SetSelected(sexMale)
+	case "X":
+		f.Sex.SetSelected(sexOther)
+	}
+	switch pt.AffectedSide {
+	case "left":
+		f.Side.SetSelected(sideLeft)
+	case "right":
+		f.Side.SetSelected(sideRight)
+	case "both":
+		f.Side.SetSelected(sideBoth)
+	}
 }
 
 // Radio labels and the stored codes they stand for.
@@ -397,7 +542,9 @@ const (
 	sideLeft, sideRight, sideBoth = "Left", "Right", "Both"
 )
 
-func newPatientForm(p *PatientPanel) *PatientForm {
+func newPatientForm(p *PatientPanel) *PatientForm { return newPatientFormTitled(p, "Add patient") }
+
+func newPatientFormTitled(p *PatientPanel, title string) *PatientForm {
 	f := &PatientForm{panel: p}
 	f.Code = widget.NewEntry()
 	f.Code.SetPlaceHolder("e.g. P-0042 (required)")
@@ -428,7 +575,7 @@ func newPatientForm(p *PatientPanel) *PatientForm {
 		widget.NewFormItem("Diagnosis", f.Diagnosis),
 	)
 	content := container.NewVBox(form, f.Message, container.NewGridWithColumns(2, f.Cancel, f.Save))
-	f.dialog = p.newDialog("Add patient", content)
+	f.dialog = p.newDialog(title, content)
 	f.dialog.Resize(fyne.NewSize(620+p.estopWidth(), 0))
 	return f
 }
@@ -458,7 +605,14 @@ func (f *PatientForm) onSaveTapped() {
 		return
 	}
 	pt := f.patient()
-	if msg := patientProblem(pt, f.panel.patients, f.panel.now()); msg != "" {
+	known := f.panel.patients
+	if f.editing != nil {
+		// Editing keeps the ID, creation time and notes; the patient's own
+		// code is not a clash.
+		pt.ID, pt.CreatedAt, pt.Notes = f.editing.ID, f.editing.CreatedAt, f.editing.Notes
+		known = slices.DeleteFunc(slices.Clone(known), func(k storage.Patient) bool { return k.ID == pt.ID })
+	}
+	if msg := patientProblem(pt, known, f.panel.now()); msg != "" {
 		f.Message.SetText(msg)
 		return
 	}
@@ -469,17 +623,32 @@ func (f *PatientForm) onSaveTapped() {
 	p.run.do(func() func() {
 		ctx, cancel := p.call()
 		defer cancel()
-		err := p.svc.AddPatient(ctx, &pt)
+		var err error
+		if f.editing != nil {
+			err = p.files.UpdatePatient(ctx, &pt)
+		} else {
+			err = p.svc.AddPatient(ctx, &pt)
+		}
 		return func() {
 			f.saving = false
 			f.Save.Enable()
 			if err != nil {
-				p.log.Error("add patient", "code", pt.Code, "err", err)
+				p.log.Error("save patient", "id", pt.ID, "err", err)
 				f.Message.SetText(userMessage("Could not save the patient", err))
 				return
 			}
-			p.log.Info("patient added", "id", pt.ID, "code", pt.Code)
 			f.close()
+			if f.editing != nil {
+				p.log.Info("patient changed", "id", pt.ID)
+				p.selected = &pt
+				p.showHeader(pt)
+				if p.onSelect != nil {
+					p.onSelect(p.selected)
+				}
+				p.Reload()
+				return
+			}
+			p.log.Info("patient added", "id", pt.ID)
 			p.choose(pt)
 			if p.Search.Text != "" {
 				p.Search.SetText("") // reloads, so the new patient is listed

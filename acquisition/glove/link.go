@@ -271,6 +271,7 @@ type Link struct {
 	targets    [MaxFingers]FingerTarget
 	haveTarget bool
 	limits     [MaxFingers]Limit
+	newTargets atomic.Bool // SetTargets changed the targets since the writer last sent them
 
 	smu    sync.Mutex // guards status
 	status Status
@@ -531,7 +532,11 @@ func (l *Link) Limits() []Limit {
 var ErrFingerCount = errors.New("glove: target count differs from the glove's finger count")
 
 // SetTargets sets the targets sent at every tick while armed, one per
-// finger, thumb first (ErrFingerCount otherwise; nothing changes). They
+// finger, thumb first (ErrFingerCount otherwise; nothing changes). New
+// targets also go out at once, without waiting for the tick, when the
+// previous targets or heartbeat left at least a quarter period ago (5 ms
+// at the default 50 Hz): a decision reaches the glove as soon as it is
+// made, and the frame rate stays bounded. They
 // are clamped into the limits before they are stored: position into
 // [MinPosition, MaxPosition] ‰, force limit to MaxForce cN, speed to
 // MaxSpeed ‰/s; each target changed is counted in Stats.Clamped. It does
@@ -550,15 +555,21 @@ func (l *Link) SetTargets(t []FingerTarget) error {
 		return ErrFingerCount
 	}
 	l.tmu.Lock()
-	defer l.tmu.Unlock()
+	changed := !l.haveTarget
 	for i, x := range t {
 		c, clamped := clampTarget(x, l.limits[i])
 		if clamped {
 			l.clamped.Add(1)
 		}
+		changed = changed || c != l.targets[i]
 		l.targets[i] = c
 	}
 	l.haveTarget = true
+	l.tmu.Unlock()
+	if changed {
+		l.newTargets.Store(true)
+		l.poke()
+	}
 	return nil
 }
 

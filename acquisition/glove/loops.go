@@ -146,6 +146,10 @@ func (l *Link) writeLoop() {
 	var tg [MaxFingers]FingerTarget
 	due := true
 	reported := false
+	var periodic time.Time // when the last targets or heartbeat left
+	soon := time.NewTimer(time.Hour)
+	soon.Stop()
+	defer soon.Stop()
 	for {
 		k, typ, seq, payload := l.choose(due, pl[:0], &tg)
 		if k == kindNone {
@@ -153,6 +157,17 @@ func (l *Link) writeLoop() {
 			case <-l.quit:
 				return
 			case <-l.wake:
+				// New targets go out at once, a quarter period at the
+				// soonest after the previous frame (SetTargets).
+				if l.newTargets.Load() {
+					if wait := l.period/4 - time.Since(periodic); wait > 0 {
+						soon.Reset(wait)
+					} else {
+						due = true
+					}
+				}
+			case <-soon.C:
+				due = due || l.newTargets.Load()
 			case <-tick.C:
 				due = true
 			}
@@ -160,6 +175,8 @@ func (l *Link) writeLoop() {
 		}
 		if k == kindTargets || k == kindHeartbeat {
 			due = false
+			periodic = time.Now()
+			l.newTargets.Store(false)
 		}
 		buf = AppendFrame(buf[:0], typ, seq, payload)
 		_, err := l.port.Write(buf)

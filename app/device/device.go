@@ -60,6 +60,9 @@ type Device struct {
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when the engine has stopped
 	filter   string        // description of the conditioning filter
+	// notches describes the conditioning filter per mains frequency in
+	// hertz (both under MainsAuto: the one in use follows the mains).
+	notches map[float64]string
 
 	live atomic.Pointer[pipeline.Live]
 	// events routes the open source's events to the current engine.
@@ -155,6 +158,15 @@ func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) er
 		src.Close()
 		return d.fail(err.Error(), err)
 	}
+	notches := map[float64]string{}
+	for _, hz := range mains.frequencies() {
+		if chain, err := ConditioningFilter(info, hz); err == nil {
+			notches[hz] = chain.String()
+			if mains == MainsAuto {
+				notches[hz] += " (mains auto)"
+			}
+		}
+	}
 	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, BlockCap: blockLen})
 	consumers := []engine.Consumer{LiveConsumer(live, info, blockLen)}
 	for _, a := range attached {
@@ -168,7 +180,7 @@ func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) er
 	ctx, cancel := context.WithCancel(parent)
 	done := make(chan struct{})
 	d.mu.Lock()
-	d.info, d.eng, d.cancel, d.done, d.filter = info, eng, cancel, done, desc
+	d.info, d.eng, d.cancel, d.done, d.filter, d.notches = info, eng, cancel, done, desc, notches
 	d.state, d.message = service.Streaming, fmt.Sprintf("Streaming from %s (%s)", info.Device, desc)
 	d.mu.Unlock()
 	d.live.Store(live)
@@ -272,9 +284,21 @@ func (d *Device) Snapshot() *pipeline.Snapshot {
 
 // FilterDescription describes the conditioning filter, e.g. "bp 20-450 Hz
 // order 4; notch 50 Hz Q30".
+// Under MainsAuto it names the notch in use now (the one the live
+// stream's newest Conditions report), so a recording started after the
+// notch moved to 60 Hz says so.
 func (d *Device) FilterDescription() string {
+	var hz float64
+	if l := d.live.Load(); l != nil {
+		if c := l.Conditions(); c != nil {
+			hz = c.MainsHz
+		}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if s, ok := d.notches[hz]; ok {
+		return s
+	}
 	return d.filter
 }
 

@@ -45,11 +45,13 @@ import (
 // 50 Hz (the link sends them, or heartbeats, at its own ≥ 20 Hz).
 const StepEvery = 20 * time.Millisecond
 
-// Annotator stores an event of the running recording at a stream sample
-// index (record.Recorder.AnnotateStream); it must not wait for the
-// database.
+// Annotator stores events of the running recording at a stream sample
+// index: annotations (record.Recorder.AnnotateStream) and the commands
+// sent to the glove (record.Recorder.GloveFrame). Neither may wait for
+// the database; both do nothing without a recording.
 type Annotator interface {
 	AnnotateStream(a *storage.Annotation, streamSample uint64) error
+	GloveFrame(f *storage.GloveFrame, streamSample uint64) error
 }
 
 // Config configures a Service.
@@ -57,7 +59,9 @@ type Config struct {
 	Log *slog.Logger
 	DB  *sqlite.DB
 	// Events, when set, receives the glove's events as annotations of the
-	// running recording.
+	// running recording, and every command sent to the glove (not the
+	// heartbeats) with the stream sample index of the decision it
+	// answers.
 	Events Annotator
 	// Link configures the links Connect opens (Port is set by Connect).
 	Link aglove.Config
@@ -73,14 +77,19 @@ type Service struct {
 	port    string
 	mode    control.Mode
 	level   int
-	setup   *setup // the armed patient's controller set-up
-	fault   string // the last fault in words
-	linkGen int    // incremented per link, so an old event reader stops writing
+	setup   *setup        // the armed patient's controller set-up
+	fault   string        // the last fault in words
+	linkGen int           // incremented per link, so an old event reader stops writing
+	armedBy storage.Actor // who armed last (the E-STOP's actor without a default one)
+	onSend  func(aglove.Sent)
 
 	armed      atomic.Bool
 	estop      atomic.Bool
 	clearEStop atomic.Bool
 	gen        atomic.Uint64 // incremented per Arm: the loop rebuilds its set-up
+	// answer is the stream sample index (window end) of the newest
+	// decision the loop turned into targets; MaxUint64 before any.
+	answer atomic.Uint64
 
 	stMu sync.Mutex // guards st and rep; the loop writes them, Status and Report copy them
 	st   status
@@ -150,17 +159,40 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, mode: control.Triggered, level: 50}
+	s := &Service{cfg: cfg, mode: control.Triggered, level: 50}
+	s.answer.Store(math.MaxUint64)
+	return s
 }
 
 var _ service.GloveService = (*Service)(nil)
 
-// SetOnSend makes the links opened from now on call fn after each frame
-// sent (on the link's writer goroutine; fn must return quickly).
+// SetOnSend makes every link call fn after each frame sent (on the link's
+// writer goroutine; fn must return quickly).
 func (s *Service) SetOnSend(fn func(aglove.Sent)) {
 	s.mu.Lock()
-	s.cfg.Link.OnSend = fn
+	s.onSend = fn
 	s.mu.Unlock()
+}
+
+// sent is every link's OnSend: it stores the commands (not heartbeats or
+// status requests) in the running recording, answering the newest
+// decision (within one decision: the targets and the decision are handed
+// over separately), then calls the SetOnSend hook. It runs on the link's
+// writer goroutine.
+func (s *Service) sent(f aglove.Sent) {
+	if ev := s.cfg.Events; ev != nil && f.Type != aglove.TypeHeartbeat && f.Type != aglove.TypeGetStatus {
+		g := &storage.GloveFrame{SentAt: f.Time, Seq: f.Seq, Type: f.Type.String()}
+		for _, t := range f.Targets {
+			g.Targets = append(g.Targets, storage.GloveTarget{Position: int(t.Position), ForceLimit: int(t.ForceLimit), MaxSpeed: int(t.MaxSpeed)})
+		}
+		ev.GloveFrame(g, s.answer.Load())
+	}
+	s.mu.Lock()
+	fn := s.onSend
+	s.mu.Unlock()
+	if fn != nil {
+		fn(f)
+	}
 }
 
 // Connect opens the glove on path; the glove starts disarmed.
@@ -172,7 +204,7 @@ func (s *Service) Connect(path string) error {
 	s.mu.Lock()
 	cfg := s.cfg.Link
 	s.mu.Unlock()
-	cfg.Port = path
+	cfg.Port, cfg.OnSend = path, s.sent
 	l, err := aglove.Open(cfg)
 	if err != nil {
 		return fmt.Errorf("the glove on %s did not answer: %w", path, err)
@@ -325,7 +357,7 @@ func (s *Service) ready(ctx context.Context, patientID int64) (*aglove.Link, con
 
 // arm sends the limits and the mode, arms the glove and hands the loop
 // its new set-up.
-func (s *Service) arm(_ context.Context, l *aglove.Link, patientID int64, lims []storage.GloveFingerLimit, mode control.Mode, level int, pipe *recognition.Pipeline, mvcUV []float64) error {
+func (s *Service) arm(ctx context.Context, l *aglove.Link, patientID int64, lims []storage.GloveFingerLimit, mode control.Mode, level int, pipe *recognition.Pipeline, mvcUV []float64) error {
 	su := &setup{patientID: patientID, pipe: pipe, mvcUV: mvcUV}
 	classes := []string{control.DefaultRestClass} // passive: no decisions
 	if pipe != nil {
@@ -369,6 +401,13 @@ func (s *Service) arm(_ context.Context, l *aglove.Link, patientID int64, lims [
 	s.armed.Store(true)
 	s.cfg.Log.Info("glove armed", "patient", patientID, "mode", mode.String(), "level", level)
 	s.annotate(fmt.Sprintf("glove: ARM (%s, %d %%)", mode, level))
+	if s.cfg.DB != nil {
+		a := s.cfg.DB.ActorOf(ctx)
+		s.mu.Lock()
+		s.armedBy = a
+		s.mu.Unlock()
+	}
+	s.audit(ctx, storage.AuditArmed, patientID, fmt.Sprintf("%s, %d %%", mode, level))
 	return nil
 }
 
@@ -399,6 +438,44 @@ func (s *Service) EStop() {
 	}
 	s.cfg.Log.Warn("glove E-STOP")
 	s.annotate("glove: E-STOP")
+	// The stop is on its way; the audit line must not delay the caller.
+	// EStop has no context: the actor is the database's default one (the
+	// therapist logged in), else whoever armed (the command line's user).
+	ctx := context.Background()
+	s.mu.Lock()
+	by := s.armedBy
+	s.mu.Unlock()
+	if s.cfg.DB != nil && s.cfg.DB.DefaultActor == nil && by.Name != "" {
+		ctx = storage.WithActor(ctx, by)
+	}
+	go s.audit(ctx, storage.AuditEStop, s.patient(), "")
+}
+
+// patient returns the armed patient's ID (0: none).
+func (s *Service) patient() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.setup == nil {
+		return 0
+	}
+	return s.setup.patientID
+}
+
+// audit writes a glove action to the audit log (object: the glove; the
+// patient in the detail). The actor comes from ctx or the database's
+// default actor (the therapist logged in). A failure is logged: the glove
+// must not stop working because the log cannot be written.
+func (s *Service) audit(ctx context.Context, action storage.AuditAction, patientID int64, detail string) {
+	if s.cfg.DB == nil {
+		return
+	}
+	d := fmt.Sprintf("patient %d", patientID)
+	if detail != "" {
+		d += ", " + detail
+	}
+	if err := s.cfg.DB.Audit(ctx, &storage.AuditEntry{Action: action, ObjectType: storage.ObjectGlove, ObjectID: patientID, Detail: d}); err != nil {
+		s.cfg.Log.Warn("glove action not written to the audit log", "action", action, "err", err)
+	}
 }
 
 // ClearEStop releases a latched emergency stop; motion needs a fresh Arm.
@@ -567,6 +644,7 @@ func (lp *loop) Run(ctx context.Context, in *engine.Input) (err error) {
 		}
 	}()
 	lp.start = time.Now()
+	lp.s.answer.Store(math.MaxUint64) // a new stream: no decision yet
 	lp.targets = make([]control.Target, aglove.MaxFingers)
 	lp.wire = make([]aglove.FingerTarget, aglove.MaxFingers)
 	lp.meas = make([]float64, aglove.MaxFingers)
@@ -700,6 +778,9 @@ func (lp *loop) step(cond *pipeline.Conditions) {
 		in.Measured = lp.meas[:n]
 	}
 	st := lp.ctrl.Step(lp.targets[:n], in)
+	if lp.last.Sample > 0 {
+		s.answer.Store(lp.last.Sample) // the targets below answer this decision
+	}
 	if l != nil {
 		for i, t := range lp.targets[:n] {
 			p, fl, ms := t.Wire()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -224,4 +225,59 @@ func TestGloveCablePulled(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitfor.Eventually(t, 0, "armed again", func() bool { return em.Snapshot().State == aglove.Armed })
+}
+
+// TestCommandsStoredInRecording: while a recording runs, every command
+// sent to the glove except heartbeats is stored in the session (ARM,
+// SET_LIMITS, SET_ASSIST, ARM, SET_TARGETS with its targets, DISARM) in
+// the order sent, with a sample index inside the recording.
+func TestCommandsStoredInRecording(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	waitfor.Eventually(t, 0, "the stream running", func() bool { _, ok := r.dev.Info(); return ok })
+	sess, err := r.rec.Start(ctx, r.pt.ID, storage.SessionRecording, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.g.SetMode(service.ModePassive, 50); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.g.Arm(ctx, r.pt.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitfor.Eventually(t, 0, "targets applied", func() bool { return r.em.Snapshot().Applied > 20 })
+	if err := r.g.Disarm(); err != nil {
+		t.Fatal(err)
+	}
+	waitfor.Eventually(t, 0, "the glove disarmed", func() bool { return r.em.Snapshot().State == aglove.Disarmed })
+	stored, err := r.rec.Stop(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, err := r.db.GloveFrames(ctx, sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	targets := 0
+	for i, f := range frames {
+		if f.Type == "HEARTBEAT" || f.Type == "GET_STATUS" {
+			t.Fatalf("frame %d: %s stored", i, f.Type)
+		}
+		if f.Sample < 0 || f.Sample > stored.Samples {
+			t.Errorf("frame %d (%s) at sample %d, outside the %d recorded", i, f.Type, f.Sample, stored.Samples)
+		}
+		if f.Type == "SET_TARGETS" {
+			targets++
+			if len(f.Targets) != 5 {
+				t.Fatalf("frame %d: %d targets", i, len(f.Targets))
+			}
+		}
+		if len(types) == 0 || types[len(types)-1] != f.Type {
+			types = append(types, f.Type)
+		}
+	}
+	if want := []string{"SET_LIMITS", "SET_ASSIST", "ARM", "SET_TARGETS", "DISARM"}; targets < 20 || !slices.Equal(types, want) {
+		t.Errorf("stored commands %v (%d SET_TARGETS), want %v", types, targets, want)
+	}
 }

@@ -278,19 +278,29 @@ func (r *Recorder) AnnotateStream(a *storage.Annotation, streamSample uint64) er
 	if c == nil {
 		return nil
 	}
-	c.mu.Lock()
-	switch {
-	case streamSample == math.MaxUint64 || !c.began:
-		a.Sample = c.end.Load()
-	case streamSample >= c.base:
-		a.Sample = int64(streamSample - c.base)
-	}
-	closed := c.closed
-	c.mu.Unlock()
-	if closed {
+	sample, ok := c.sessionSample(streamSample)
+	if !ok {
 		return nil
 	}
+	a.Sample = sample
 	return c.w.Annotate(a)
+}
+
+// GloveFrame stores a command sent to the glove in the active recording,
+// answering stream sample index streamSample (as AnnotateStream); it
+// never waits for the database. Without a recording it does nothing and
+// returns nil.
+func (r *Recorder) GloveFrame(f *storage.GloveFrame, streamSample uint64) error {
+	c := r.active.Load()
+	if c == nil {
+		return nil
+	}
+	sample, ok := c.sessionSample(streamSample)
+	if !ok {
+		return nil
+	}
+	f.Sample = sample
+	return c.w.AddGloveFrame(f)
 }
 
 // Stop flushes and closes the active recording and returns its session.
@@ -378,4 +388,20 @@ func (r *Recorder) Err() error {
 		return c.w.Err()
 	}
 	return nil
+}
+
+// sessionSample converts stream sample index stream to the recording's
+// index (math.MaxUint64, or before the first block: the newest sample
+// recorded; before the recording began: 0), and reports false when the
+// recording is closed.
+func (c *recording) sessionSample(stream uint64) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case stream == math.MaxUint64 || !c.began:
+		return c.end.Load(), !c.closed
+	case stream >= c.base:
+		return int64(stream - c.base), !c.closed
+	}
+	return 0, !c.closed
 }

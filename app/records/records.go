@@ -131,19 +131,13 @@ func (r Review) LoadSession(ctx context.Context, id int64) (*service.Recording, 
 }
 
 // Transfer implements service.TransferService with storage/transfer, as
-// the export and import commands do, and audits each transfer.
+// the export and import commands do (storage/transfer audits each
+// transfer).
 type Transfer struct{ DB *sqlite.DB }
 
 func (t Transfer) Export(ctx context.Context, id int64, format, path string, deidentify bool, progress func(float64)) error {
 	opt := xfer.Options{Format: xfer.Format(format), Deidentify: deidentify, Progress: progress}
-	if _, err := xfer.ExportFile(ctx, t.DB, id, path, opt); err != nil {
-		return err
-	}
-	detail := format
-	if deidentify {
-		detail += " de-identified"
-	}
-	if err := audit(ctx, t.DB, storage.AuditExported, storage.ObjectSession, id, detail+" "+path); err != nil {
+	if _, err := xfer.ExportFile(ctx, t.DB, id, path, opt); err != nil { // audited by ExportFile
 		return err
 	}
 	progress(1)
@@ -159,11 +153,8 @@ func (t Transfer) Import(ctx context.Context, patientID int64, path string, prog
 	if err != nil {
 		return 0, err
 	}
-	res, err := xfer.Import(ctx, t.DB, patientID, rec, func(f float64) { progress(0.3 + 0.7*f) })
+	res, err := xfer.Import(ctx, t.DB, patientID, rec, func(f float64) { progress(0.3 + 0.7*f) }) // audited by Import
 	if err != nil {
-		return 0, err
-	}
-	if err := audit(ctx, t.DB, storage.AuditImported, storage.ObjectSession, res.SessionID, path); err != nil {
 		return 0, err
 	}
 	progress(1)
@@ -188,7 +179,15 @@ type Backups struct {
 func (b *Backups) Backup(ctx context.Context) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.DB.Backup(ctx)
+	path, err := b.DB.Backup(ctx)
+	if err != nil {
+		return "", err
+	}
+	// Written after the copy: the backup holds the log up to its own line.
+	if err := audit(ctx, b.DB, storage.AuditBackup, storage.ObjectDatabase, 0, path); err != nil {
+		return path, err
+	}
+	return path, nil
 }
 
 // ListBackups returns the paths of the existing backups, newest first.
@@ -226,10 +225,26 @@ func (b *Backups) Restore(ctx context.Context, path string) error {
 		return fmt.Errorf("restore %s: %w (MyoRehab will restart on the database as it was)", path, err)
 	}
 	b.Log.Warn("database restored", "backup", path, "previous_kept_as", prev)
+	// The restore goes into the restored file's log, the one that lives on.
+	if err := auditRestore(ctx, b.DB, path, prev); err != nil {
+		b.Log.Error("restore not written to the audit log", "err", err)
+	}
 	if b.Restart != nil {
 		b.Restart()
 	}
 	return nil
+}
+
+// auditRestore opens the restored database at closed's path for one
+// audit line (actor: ctx's or closed's default actor).
+func auditRestore(ctx context.Context, closed *sqlite.DB, backup, prev string) error {
+	db := sqlite.NewDB(closed.Path)
+	db.Now, db.DefaultActor = closed.Now, closed.DefaultActor
+	if err := db.Open(); err != nil {
+		return err
+	}
+	defer db.Close()
+	return audit(ctx, db, storage.AuditRestored, storage.ObjectDatabase, 0, "from "+backup+"; previous file kept as "+prev)
 }
 
 // audit records who did what in the audit log.

@@ -68,7 +68,13 @@ type Live struct {
 	snap                   atomic.Pointer[Snapshot]
 	wanted                 atomic.Bool // Snapshot was called since the last publish
 	conds                  *Conditions // of the newest block
+	latest                 atomic.Pointer[Conditions]
 }
+
+// Conditions returns the conditions of the newest block taken (Take), or
+// nil; safe to call from any goroutine, for the screens that show which
+// notch is in use.
+func (l *Live) Conditions() *Conditions { return l.latest.Load() }
 
 // NewLive returns a Live for cfg. It panics on a programmer error
 // (no channels, no rate, no block capacity).
@@ -144,6 +150,9 @@ func (l *Live) Process(b *acquisition.Block) {
 func (l *Live) Take(b, f *acquisition.Block, c *Conditions) {
 	if b.Channels != l.channels || f.Channels != l.channels || f.Len != b.Len {
 		panic("pipeline: block channel count mismatch")
+	}
+	if c != l.conds && c != nil {
+		l.latest.Store(c) // only when they change: new Conditions are rare
 	}
 	l.conds = c
 	for i := 0; i < b.Len; i++ {

@@ -12,13 +12,13 @@ import (
 
 // Audit appends e to the audit log and fills e.ID and e.At (the current
 // time). e.Action must be valid (storage.ErrInvalid); an empty e.Actor and
-// zero e.TherapistID are taken from ctx (storage.ActorFrom).
+// zero e.TherapistID are taken from ctx (see ActorOf).
 func (db *DB) Audit(ctx context.Context, e *storage.AuditEntry) error {
 	if !e.Action.Valid() {
 		return fmt.Errorf("audit: %w: action %q", storage.ErrInvalid, e.Action)
 	}
 	if strings.TrimSpace(e.Actor) == "" {
-		a := storage.ActorFrom(ctx)
+		a := db.ActorOf(ctx)
 		e.Actor = a.Name
 		if e.TherapistID == 0 {
 			e.TherapistID = a.TherapistID
@@ -41,11 +41,25 @@ func (db *DB) Audit(ctx context.Context, e *storage.AuditEntry) error {
 	return nil
 }
 
+// ActorOf returns who acts in ctx: the actor it carries
+// (storage.WithActor), else db.DefaultActor's, else storage.SystemActor.
+func (db *DB) ActorOf(ctx context.Context) storage.Actor {
+	if a, ok := storage.ActorIn(ctx); ok {
+		return a
+	}
+	if db.DefaultActor != nil {
+		if a := db.DefaultActor(); a.Name != "" {
+			return a
+		}
+	}
+	return storage.ActorFrom(ctx)
+}
+
 // auditTx records, inside tx, that the actor of ctx did action to an
 // object. Store methods that change records call it so that the change and
 // its audit line commit together.
 func (db *DB) auditTx(ctx context.Context, tx *sql.Tx, action storage.AuditAction, objType string, objID int64, detail string) error {
-	a := storage.ActorFrom(ctx)
+	a := db.ActorOf(ctx)
 	_, err := insertAudit(ctx, tx, db.now(), &storage.AuditEntry{
 		TherapistID: a.TherapistID, Actor: a.Name, Action: action,
 		ObjectType: objType, ObjectID: objID, Detail: detail,
@@ -56,18 +70,30 @@ func (db *DB) auditTx(ctx context.Context, tx *sql.Tx, action storage.AuditActio
 	return nil
 }
 
+// insertAudit appends e as the next link of the audit chain (see
+// auditchain.go): id = newest id + 1, prev_hash = the newest row's hash.
+// tx is a write transaction (BEGIN IMMEDIATE), so no other row can slip in
+// between reading the head and writing the row.
 func insertAudit(ctx context.Context, tx *sql.Tx, at time.Time, e *storage.AuditEntry) (int64, error) {
 	var therapist sql.NullInt64
 	if e.TherapistID != 0 {
 		therapist = sql.NullInt64{Int64: e.TherapistID, Valid: true}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, therapist_id, actor, action, object_type, object_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		formatTime(at), therapist, e.Actor, string(e.Action), e.ObjectType, e.ObjectID, e.Detail)
+	last, prev, err := auditHead(ctx, tx)
 	if err != nil {
 		return 0, err
 	}
-	return res.LastInsertId()
+	id, atText := last+1, formatTime(at)
+	hash := auditHash(id, atText, e.TherapistID, e.Actor, string(e.Action), e.ObjectType, e.ObjectID, e.Detail, prev)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, therapist_id, actor, action, object_type, object_id, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, atText, therapist, e.Actor, string(e.Action), e.ObjectType, e.ObjectID, e.Detail, prev, hash); err != nil {
+		return 0, err
+	}
+	if err := setAuditHead(ctx, tx, id, hash); err != nil {
+		return 0, err
+	}
+	return id, nil
 }
 
 // ListAudit returns the audit entries matching f (zero fields do not

@@ -402,7 +402,7 @@ func TestDeleteSession(t *testing.T) {
 	if err != nil || got.SessionID != 0 {
 		t.Errorf("model after its session was deleted: %+v, %v", got, err)
 	}
-	es, err := db.ListAudit(ctx, storage.AuditFilter{ObjectType: storage.ObjectSession, ObjectID: s.ID})
+	es, err := db.ListAudit(ctx, storage.AuditFilter{ObjectType: storage.ObjectSession, ObjectID: s.ID, Action: storage.AuditDeleted})
 	if err != nil {
 		t.Fatal(err)
 	}

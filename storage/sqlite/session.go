@@ -73,6 +73,13 @@ func (db *DB) CreateSession(ctx context.Context, s *storage.Session) error {
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
+	// An import is audited as such by storage/transfer, once.
+	if s.Type != storage.SessionImport {
+		if err := db.auditTx(ctx, tx, storage.AuditCreated, storage.ObjectSession, id,
+			fmt.Sprintf("%s, patient %d", s.Type, s.PatientID)); err != nil {
+			return fmt.Errorf("create session: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}

@@ -54,6 +54,11 @@ type DB struct {
 	// seconds per gigabyte of recordings) instead of the quick check of the
 	// small tables.
 	FullCheck bool
+	// DefaultActor, when set, names who acts for writes whose context
+	// carries no actor (storage.WithActor): the desktop app sets it to the
+	// therapist logged in, the command line to the operating-system user.
+	// Set it before use; it is called from any goroutine.
+	DefaultActor func() storage.Actor
 
 	db        *sql.DB
 	lock      *os.File // owner lock; nil when another DB owns the file
@@ -151,6 +156,9 @@ func (db *DB) Open() (err error) {
 	}
 	if err := migrate(ctx, sqldb, migrationFS); err != nil {
 		return fmt.Errorf("open database %s: %w", path, mapErr(err))
+	}
+	if err := sealAudit(ctx, sqldb); err != nil {
+		return fmt.Errorf("open database %s: seal the audit log: %w", path, mapErr(err))
 	}
 	lock, err := lockOwner(path + "-lock")
 	if err != nil {
@@ -472,10 +480,4 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w: %w", storage.ErrInvalid, err)
 	}
 	return err
-}
-
-// escapeLike escapes s for a LIKE pattern with ESCAPE '\'.
-func escapeLike(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
 }

@@ -10,7 +10,7 @@ import (
 	"myorehab/storage"
 )
 
-const therapistCols = `id, name, login, active, created_at`
+const therapistCols = `id, name, login, active, role, created_at`
 
 // CreateTherapist inserts t and fills t.ID and t.CreatedAt. t.Name must not
 // be blank (storage.ErrInvalid); a non-empty t.Login must be unique
@@ -25,8 +25,11 @@ func (db *DB) CreateTherapist(ctx context.Context, t *storage.Therapist) error {
 		return fmt.Errorf("create therapist: %w", mapErr(err))
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO therapists (name, login, active, created_at) VALUES (?, ?, ?, ?)`,
-		t.Name, t.Login, t.Active, formatTime(created))
+	if t.Role == "" {
+		t.Role = storage.RoleTherapist
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO therapists (name, login, active, role, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.Name, t.Login, t.Active, t.Role, formatTime(created))
 	if err != nil {
 		return fmt.Errorf("create therapist %q: %w", t.Name, mapErr(err))
 	}
@@ -44,7 +47,7 @@ func (db *DB) CreateTherapist(ctx context.Context, t *storage.Therapist) error {
 	return nil
 }
 
-// UpdateTherapist overwrites the name, login and active flag of therapist
+// UpdateTherapist overwrites the name, login, active flag and role of therapist
 // t.ID (storage.ErrNotFound, storage.ErrInvalid, storage.ErrConflict as in
 // CreateTherapist). The change is audited.
 func (db *DB) UpdateTherapist(ctx context.Context, t *storage.Therapist) error {
@@ -56,8 +59,11 @@ func (db *DB) UpdateTherapist(ctx context.Context, t *storage.Therapist) error {
 		return fmt.Errorf("update therapist %d: %w", t.ID, mapErr(err))
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE therapists SET name = ?, login = ?, active = ? WHERE id = ?`,
-		t.Name, t.Login, t.Active, t.ID)
+	if t.Role == "" {
+		t.Role = storage.RoleTherapist
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE therapists SET name = ?, login = ?, active = ?, role = ? WHERE id = ?`,
+		t.Name, t.Login, t.Active, t.Role, t.ID)
 	if err != nil {
 		return fmt.Errorf("update therapist %d: %w", t.ID, mapErr(err))
 	}
@@ -104,7 +110,7 @@ func scanTherapist(s scanner) (*storage.Therapist, error) {
 		t       storage.Therapist
 		created string
 	)
-	err := s.Scan(&t.ID, &t.Name, &t.Login, &t.Active, &created)
+	err := s.Scan(&t.ID, &t.Name, &t.Login, &t.Active, &t.Role, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}

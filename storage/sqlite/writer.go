@@ -99,20 +99,22 @@ type Writer struct {
 	sideDropped atomic.Int64
 
 	// Owned by the goroutine.
-	tick      *time.Ticker
-	freeChunk []*chunk
-	pending   []*chunk // closed chunks not yet fully committed
-	cur       *chunk   // chunk being filled
-	scratch   []byte   // encoded chunk
-	finalErr  error
-	sidePend  []sideItem // side items not yet stored
+	tick       *time.Ticker
+	freeChunk  []*chunk
+	pending    []*chunk // closed chunks not yet fully committed
+	cur        *chunk   // chunk being filled
+	scratch    []byte   // encoded chunk
+	finalErr   error
+	sidePend   []sideItem            // side items not yet stored
+	gloveBatch []*storage.GloveFrame // storeSide's batch of consecutive glove frames
 }
 
 // sideItem is an annotation or one second's metrics queued beside the
 // samples.
 type sideItem struct {
-	ann *storage.Annotation
-	met *storage.SecondMetrics
+	ann   *storage.Annotation
+	met   *storage.SecondMetrics
+	glove *storage.GloveFrame
 }
 
 // sideQueue is the number of annotations and metrics the side queue holds.
@@ -272,6 +274,13 @@ func (w *Writer) AddMetrics(m *storage.SecondMetrics) error {
 	return w.queueSide(sideItem{met: m})
 }
 
+// AddGloveFrame queues a command sent to the glove during the session
+// (f.Sample in the session's sample index) like Annotate; consecutive
+// frames are stored in one transaction.
+func (w *Writer) AddGloveFrame(f *storage.GloveFrame) error {
+	return w.queueSide(sideItem{glove: f})
+}
+
 func (w *Writer) queueSide(it sideItem) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -428,17 +437,30 @@ func (w *Writer) run() {
 func (w *Writer) storeSide() error {
 	for len(w.sidePend) > 0 {
 		it := w.sidePend[0]
+		n := 1
 		var err error
-		if it.ann != nil {
+		switch {
+		case it.ann != nil:
 			err = w.db.AddAnnotation(w.ctx, it.ann)
-		} else {
+		case it.met != nil:
 			err = w.db.AddMetrics(w.ctx, w.sessionID, it.met)
+		default:
+			w.gloveBatch = w.gloveBatch[:0]
+			for _, g := range w.sidePend {
+				if g.glove == nil {
+					break
+				}
+				w.gloveBatch = append(w.gloveBatch, g.glove)
+			}
+			n = len(w.gloveBatch)
+			err = w.db.AddGloveFrames(w.ctx, w.sessionID, w.gloveBatch)
+			clear(w.gloveBatch)
 		}
 		if err != nil {
 			return err
 		}
-		w.sidePend[0] = sideItem{}
-		w.sidePend = w.sidePend[1:]
+		clear(w.sidePend[:n])
+		w.sidePend = w.sidePend[n:]
 	}
 	w.sidePend = w.sidePend[:0:cap(w.sidePend)]
 	return nil

@@ -43,7 +43,10 @@ type Options struct {
 	// always store the counts with their scale).
 	Raw bool
 	// Deidentify writes only the patient's code in the file (EDF and BDF;
-	// CSV files carry no identity). The start date and time are kept.
+	// CSV files carry no identity) and leaves out the words of free-text
+	// annotations (kinds "note" and "annotation": a therapist's note or an
+	// imported file's text may name someone); labels, cues and faults, the
+	// app's own vocabulary, stay. The start date and time are kept.
 	Deidentify bool
 	// Progress, when not nil, is called with the fraction done, 0 to 1,
 	// never decreasing, on the caller's goroutine.
@@ -80,7 +83,20 @@ func Export(ctx context.Context, db storage.Store, sessionID int64, w io.WriteSe
 	if err != nil {
 		return res, fmt.Errorf("export session %d: %w", sessionID, err)
 	}
-	return res, nil
+	return res, auditExport(ctx, db, sessionID, opt, "a stream")
+}
+
+// auditExport writes the export to the audit log (actor from ctx).
+func auditExport(ctx context.Context, db storage.Store, id int64, opt Options, to string) error {
+	detail := string(opt.Format)
+	if opt.Deidentify {
+		detail += " de-identified"
+	}
+	if err := db.Audit(ctx, &storage.AuditEntry{Action: storage.AuditExported, ObjectType: storage.ObjectSession,
+		ObjectID: id, Detail: detail + " to " + to}); err != nil {
+		return fmt.Errorf("export session %d: %w", id, err)
+	}
+	return nil
 }
 
 // ExportFile is Export to a new file at path, readable by the user only. An
@@ -100,6 +116,11 @@ func ExportFile(ctx context.Context, db storage.Store, sessionID int64, path str
 	if err != nil {
 		return ExportResult{}, createError(path, err)
 	}
+	// A file replaced keeps its mode: make it owner-only too.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return ExportResult{}, createError(path, err)
+	}
 	res, err := export(ctx, db, s, f, opt)
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -108,7 +129,7 @@ func ExportFile(ctx context.Context, db storage.Store, sessionID int64, path str
 		os.Remove(path) // never leave half a file that looks like an export
 		return res, fmt.Errorf("export session %d: %w", sessionID, err)
 	}
-	return res, nil
+	return res, auditExport(ctx, db, sessionID, opt, path)
 }
 
 // session returns session id, or an error saying in words that there is
@@ -278,6 +299,9 @@ func exportEDF(ctx context.Context, db storage.Store, s *storage.Session, bdf, d
 		if a.Kind != "label" && a.Kind != "annotation" {
 			texts[i] = a.Kind + ": " + a.Text
 		}
+		if deidentify && freeText(a.Kind) {
+			texts[i] = a.Kind // the event stays, the words (which may name someone) go
+		}
 		longest = max(longest, len(texts[i]))
 	}
 	narrow := format == edf.EDF && s.ResolutionBits > 16
@@ -440,3 +464,7 @@ func exportCSV(ctx context.Context, db storage.Store, s *storage.Session, raw bo
 	})
 	return n, err
 }
+
+// freeText reports whether annotations of kind carry words a person typed
+// (or an imported file brought), rather than the app's own vocabulary.
+func freeText(kind string) bool { return kind == "note" || kind == "annotation" }

@@ -33,6 +33,8 @@ type Recording struct {
 	// Notes are things the user should know about the import, one
 	// sentence each ("signal "EMG 1" is in "adu", not a voltage; …").
 	Notes []string
+	// Name is the file's name (no folder), written to the audit log.
+	Name string
 
 	recStart  []int64 // session sample index of each data record's first sample
 	pad       int     // samples of the last record that only pad it
@@ -77,7 +79,7 @@ func DecodeRecording(r io.ReaderAt, size int64, name string) (*Recording, error)
 	case err != nil:
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	rec := &Recording{File: f}
+	rec := &Recording{File: f, Name: name}
 	rec.Patient, _ = edf.ParsePatientID(f.Patient)
 	for i := range f.Signals {
 		if f.Signals[i].IsAnnotation() {
@@ -272,6 +274,10 @@ func Import(ctx context.Context, db storage.Store, patientID int64, rec *Recordi
 	}
 	samples := int64(f.Records*spr - rec.pad)
 	if err := db.FinishSession(ctx, s.ID, storage.StatusCompleted, time.Now(), storage.SessionCounts{Samples: samples, Lost: rec.end - samples}); err != nil {
+		return res, err
+	}
+	if err := db.Audit(ctx, &storage.AuditEntry{Action: storage.AuditImported, ObjectType: storage.ObjectSession,
+		ObjectID: s.ID, Detail: fmt.Sprintf("patient %d from %s", patientID, rec.Name)}); err != nil {
 		return res, err
 	}
 	prog.done()
