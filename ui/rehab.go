@@ -33,7 +33,8 @@ var (
 	missText    = color.NRGBA{R: 0xa0, G: 0x52, B: 0x00, A: 0xff}
 )
 
-// Text sizes of the patient-facing screen, readable from two metres
+// Text sizes of the patient-facing screen at scale 1 (it is shown at 0.85
+// to fit a 768-pixel screen), readable from two metres
 // (a 36 px cap height is about 1° of visual angle at 2 m on a 1366×768
 // 15" screen).
 const (
@@ -402,10 +403,11 @@ func newRehabPanel(sh shared, svc service.RehabService, patient func() *storage.
 	p.DStatus, p.DSummary = widget.NewLabel(""), widget.NewLabel("")
 	p.Note = widget.NewLabel("")
 	p.DStatus.Wrapping, p.DSummary.Wrapping, p.Note.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord, fyne.TextWrapWord
+	// The buttons first, so they are in view on a 720-pixel screen.
 	setup := container.NewVBox(
-		widget.NewLabelWithStyle("Plan", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Plan, p.MVC, p.MeasureMVC,
 		container.NewGridWithColumns(2, p.Start, p.EditPlan), container.NewGridWithColumns(2, p.Session, p.Full),
-		p.Status, p.Summary)
+		p.MeasureMVC, p.MVC, p.Status, p.Summary,
+		widget.NewLabelWithStyle("Plan", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Plan)
 	split := container.NewHSplit(container.NewVScroll(setup), container.NewVScroll(p.View.content))
 	split.Offset = 0.4
 	p.content = split
@@ -424,10 +426,12 @@ func newRehabPanel(sh shared, svc service.RehabService, patient func() *storage.
 }
 
 // dialogFill is the size of a dialog that fills the window, leaving the
-// dialog's own frame room.
+// dialog's own frame room; at most 600 px tall, so that it stays on a
+// 768-pixel screen even when the window's content is taller than the
+// screen (the dialog is centred on the window).
 func dialogFill(w fyne.Window) fyne.Size {
 	s := w.Canvas().Size()
-	return fyne.NewSize(s.Width-2*theme.Padding()-16, s.Height-4*theme.Padding()-190)
+	return fyne.NewSize(s.Width-2*theme.Padding()-16, min(600, s.Height-4*theme.Padding()-190))
 }
 
 // onSessionView shows the therapist's view of the session over the whole
@@ -702,7 +706,7 @@ func (p *RehabPanel) onFull() {
 	if p.full != nil {
 		return
 	}
-	v := newPatientView(1)
+	v := newPatientView(0.85)
 	closeB := widget.NewButtonWithIcon("Back to the therapist's view", theme.ViewRestoreIcon(), nil)
 	p.full = p.newDialog("Exercise", container.NewBorder(container.NewHBox(layout.NewSpacer(), closeB), nil, nil, nil, v.content))
 	p.fullView = v
