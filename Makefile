@@ -11,7 +11,7 @@ export LANG := en_US.UTF-8
 # independent EDF+ reader).
 RUN_PKGS  := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-TEST_PKGS := $(RUN_PKGS) socat xvfb xauth imagemagick python3-mne
+TEST_PKGS := $(RUN_PKGS) socat xvfb xauth imagemagick python3-mne poppler-utils
 
 .PHONY: all build run demo test check fmt-check vet staticcheck gotest alloctest bench screenshot deps-run deps-test clean
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -37,10 +38,11 @@ func firstCycle(r recognition.Recording, n int) recognition.Recording {
 }
 
 // loadAdaptParticipant reads Pnn_train.edf and Pnn_test.edf and extracts
-// the training session, its first cycle (one hold of each gesture) and
-// the test session with spec. classes fixes the class indices (nil: those
-// of this participant's training session, in order of appearance).
-func loadAdaptParticipant(t *testing.T, spec recognition.Spec, name string, classes []string) adaptParticipant {
+// the training session, its first reps repetitions of each gesture
+// (recognition.FirstRepetitions: the calibration) and the test session
+// with spec. classes fixes the class indices (nil: those of this
+// participant's training session, in order of appearance).
+func loadAdaptParticipant(t *testing.T, spec recognition.Spec, name string, classes []string, reps int) adaptParticipant {
 	t.Helper()
 	train, err := labelledRecording(threeDC(t, name+"_train.edf"))
 	if err != nil {
@@ -54,7 +56,7 @@ func loadAdaptParticipant(t *testing.T, spec recognition.Spec, name string, clas
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal, err := spec.Extract([]recognition.Recording{firstCycle(train, len(trd.Classes))}, trd.Classes, false)
+	cal, err := spec.Extract(recognition.FirstRepetitions([]recognition.Recording{train}, reps), trd.Classes, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +183,9 @@ func adaptStudyConfig(classes int) adapt.StudyConfig {
 // model from the 7 others' training sessions, adapted with the first cycle
 // of the participant's training session (one hold per gesture), online
 // self-training on the test session, and the full patient model. It takes
-// several minutes, so it runs only with MYOREHAB_ADAPT=1:
+// several minutes, so it runs only with MYOREHAB_ADAPT=1; MYOREHAB_ADAPT_REPS=N
+// calibrates with the first N repetitions of each gesture instead of one
+// (docs/recognition.md, "Short calibration"):
 //
 //	MYOREHAB_ADAPT=1 go test ./app -run TestAdaptation3DC$ -v -timeout 1h
 func TestAdaptation3DC(t *testing.T) {
@@ -189,10 +193,18 @@ func TestAdaptation3DC(t *testing.T) {
 		t.Skip("set MYOREHAB_ADAPT=1 to run the full 3DC adaptation study")
 	}
 	spec := recognition.Default()
+	reps := 1
+	if v := os.Getenv("MYOREHAB_ADAPT_REPS"); v != "" {
+		var err error
+		if reps, err = strconv.Atoi(v); err != nil || reps < 1 {
+			t.Fatalf("MYOREHAB_ADAPT_REPS=%q: want a number of repetitions ≥ 1", v)
+		}
+	}
+	t.Logf("calibration: the first %d repetition(s) of each gesture", reps)
 	var ps []adaptParticipant
 	var classes []string
 	for p := 1; p <= 8; p++ {
-		ap := loadAdaptParticipant(t, spec, fmt.Sprintf("P%02d", p), classes)
+		ap := loadAdaptParticipant(t, spec, fmt.Sprintf("P%02d", p), classes, reps)
 		classes = ap.train.Classes
 		ps = append(ps, ap)
 	}

@@ -15,8 +15,8 @@ import (
 
 // readEDFRecording reads the EMG signals of an EDF/EDF+/BDF/BDF+ file
 // (annotation signals skipped) in the file's physical units. All signals
-// must share one rate. The padding of the last data record (each signal's
-// final sample repeated, see edf.File.Padding) is dropped.
+// must share one rate. The padding of the last data record is dropped
+// (transfer.PaddingOf: up to our exports' end marker, else guessed).
 func readEDFRecording(path string) (*signalFile, error) {
 	f, err := edf.ReadFile(path)
 	if err != nil {
@@ -51,7 +51,7 @@ func readEDFRecording(path string) (*signalFile, error) {
 	if rec.RateHz <= 0 {
 		return nil, fmt.Errorf("%s: the data record duration is 0, so the sampling rate is unknown", path)
 	}
-	keep := rec.Len() - f.Padding(sigs...)
+	keep := rec.Len() - xfer.PaddingOf(f, sigs...)
 	for c := range rec.Channels {
 		rec.Channels[c] = rec.Channels[c][:keep]
 	}

@@ -15,6 +15,7 @@ import (
 	"myorehab/storage"
 	"myorehab/storage/edf"
 	"myorehab/storage/sqlite"
+	xfer "myorehab/storage/transfer"
 )
 
 // newTestDB creates an empty database file and returns its path.
@@ -34,7 +35,8 @@ func newTestDB(t *testing.T) string {
 // TestImportExportEDF3DC imports a real 3DC EDF+ file, exports the session
 // as EDF+ and BDF+ and checks with the edf reader that every sample (the
 // padding of the last record included, which the export repeats as the
-// original did) and all 44 annotations (onset, duration, text) are equal.
+// original did), each channel's unit and all 44 annotations (onset,
+// duration, text) are equal; the export adds the end marker.
 func TestImportExportEDF3DC(t *testing.T) {
 	in := filepath.Join(sharedDir(t, filepath.Join("data", "3dc-gestures")), "P01_train.edf")
 	dbPath := newTestDB(t)
@@ -74,8 +76,13 @@ func TestImportExportEDF3DC(t *testing.T) {
 				t.Errorf("%s signal %d: physical %v for count %d (adu imported as 1 µV per count)", format, c, v, orig.Samples[c][1000])
 			}
 		}
-		if !slices.Equal(got.Annotations, orig.Annotations) {
-			t.Errorf("%s: annotations differ:\n got %v\nwant %v", format, got.Annotations, orig.Annotations)
+		// Our export marks where the samples end, after the 44 of the file.
+		want := append(slices.Clone(orig.Annotations), edf.Annotation{Onset: 210.687, Text: xfer.EndMarker})
+		if got.Signals[0].PhysicalDim != "adu" {
+			t.Errorf("%s: unit %q, want adu as in the file", format, got.Signals[0].PhysicalDim)
+		}
+		if !slices.Equal(got.Annotations, want) {
+			t.Errorf("%s: annotations differ:\n got %v\nwant %v", format, got.Annotations, want)
 		}
 		if got.Patient != "P01 X X X" {
 			t.Errorf("%s: patient field %q", format, got.Patient)

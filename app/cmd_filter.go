@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -120,7 +121,8 @@ func (r *signalFile) Len() int {
 
 // readRecording reads a CSV or EDF+/BDF+ recording (by extension; see
 // readEDFRecording). fsHz is the rate of a CSV file, which does not carry
-// one.
+// one, except the app's own CSV export (`sample,t_s,<channels...>`), whose
+// t_s column gives the rate and whose first two columns are not channels.
 func readRecording(path string, fsHz float64) (*signalFile, error) {
 	switch ext := strings.ToLower(path[strings.LastIndexByte(path, '.')+1:]); ext {
 	case "edf", "bdf":
@@ -156,7 +158,37 @@ func readCSVRecording(path string, fsHz float64) (*signalFile, error) {
 			labels[i] = fmt.Sprintf("ch%d", i+1)
 		}
 	}
+	if len(labels) >= 2 && labels[0] == "sample" && labels[1] == "t_s" {
+		// The app's own export (`myorehab export --format csv`): sample
+		// index and time are not channels, and the time gives the rate.
+		rate, err := csvExportRate(chans[0], chans[1])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if len(chans) == 2 {
+			return nil, fmt.Errorf("%s: the file holds sample and t_s columns but no channel", path)
+		}
+		return &signalFile{RateHz: rate, Labels: labels[2:], Channels: chans[2:]}, nil
+	}
 	return &signalFile{RateHz: fsHz, Labels: labels, Channels: chans}, nil
+}
+
+// csvExportRate returns the sampling rate of an export's sample and t_s
+// columns: (last sample − first sample) / (last time − first time), so
+// gaps (jumps in the sample index) do not change it.
+func csvExportRate(sample, t []float64) (float64, error) {
+	n := len(t) - 1
+	if n < 1 || !(t[n] > t[0]) || !(sample[n] > sample[0]) {
+		return 0, fmt.Errorf("its t_s column does not give a sampling rate (fewer than 2 rows, or time does not increase)")
+	}
+	rate := (sample[n] - sample[0]) / (t[n] - t[0])
+	// t_s is written as sample/rate with full precision: round off the
+	// last digits of the division.
+	rate = math.Round(rate*1e6) / 1e6
+	if !(rate > 0) || math.IsInf(rate, 0) {
+		return 0, fmt.Errorf("its sample and t_s columns give no sampling rate (%v Hz)", rate)
+	}
+	return rate, nil
 }
 
 // writeRecordingCSV writes rec as CSV with a header of channel labels.

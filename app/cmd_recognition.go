@@ -124,6 +124,20 @@ func specFromFlags(feats, model string, f frontFlags, int8 bool) recognition.Spe
 	return s
 }
 
+// maxRepetitions returns the largest number of segments any one label has
+// across recs.
+func maxRepetitions(recs []recognition.Recording) int {
+	n := map[string]int{}
+	most := 0
+	for _, r := range recs {
+		for _, s := range r.Segments {
+			n[s.Label]++
+			most = max(most, n[s.Label])
+		}
+	}
+	return most
+}
+
 // splitList splits "A,B, C" into its trimmed non-empty parts.
 func splitList(s string) []string {
 	var out []string
@@ -143,6 +157,8 @@ func runEvaluate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	model := fs.String("model", "", "model: lda, qda, knn, svm, rbfsvm, rf, mlp (default: the default pipeline's)")
 	front := addFrontFlags(fs, true)
 	int8 := fs.Bool("int8", false, "run the model as INT8 (lda, svm, mlp)")
+	cycles := fs.Int("train-cycles", 0, "keep only the first N repetitions of each gesture of the training recordings (a short calibration; 0: all)")
+	baseFiles := fs.String("base", "", "other people's annotated recordings, comma-separated: the cross-user starting point adapted to the training data (lda only)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -152,6 +168,9 @@ func runEvaluate(_ context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *train == "" || *test == "" {
 		return usagef("evaluate needs --train F[,F...] and --test F")
+	}
+	if *cycles < 0 {
+		return usagef("--train-cycles must be positive (0: every repetition)")
 	}
 	if err := front.check(); err != nil {
 		return err
@@ -179,7 +198,31 @@ func runEvaluate(_ context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return err
 	}
-	pipe, err := recognition.Train(spec, recs)
+	reps := 0 // repetitions per gesture in the training data
+	if *cycles > 0 {
+		recs = recognition.FirstRepetitions(recs, *cycles)
+		reps = *cycles
+	}
+	var pipe *recognition.Pipeline
+	if *baseFiles == "" {
+		pipe, err = recognition.Train(spec, recs)
+	} else {
+		if spec.Model != "lda" {
+			return usagef("--base adapts an lda model, not %s", spec.Model)
+		}
+		var base []recognition.Recording
+		for _, p := range splitList(*baseFiles) {
+			r, err := labelledRecording(p)
+			if err != nil {
+				return err
+			}
+			base = append(base, r)
+		}
+		if reps == 0 {
+			reps = maxRepetitions(recs)
+		}
+		pipe, err = recognition.TrainAdapted(spec, recs, base, recognition.QuickAdaptation(reps))
+	}
 	if err != nil {
 		return err
 	}

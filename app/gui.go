@@ -196,6 +196,7 @@ func (s *Services) Deps() ui.Deps {
 		Review:       records.Review{DB: s.DB},
 		Transfer:     records.Transfer{DB: s.DB},
 		PatientFiles: records.PatientFiles{DB: s.DB},
+		Progress:     records.Progress{DB: s.DB, Clinic: clinicName()},
 		Backup: &records.Backups{DB: s.DB, Log: s.Log, Recording: s.Recorder.Active,
 			Disconnect: func() { s.Device.Disconnect() }, Restart: s.restartApp},
 

@@ -225,6 +225,7 @@ const (
 	ObjectModel        = "model"
 	ObjectChannelSetup = "channel_setup"
 	ObjectGloveLimits  = "glove_limits"
+	ObjectOutcome      = "outcome"
 	ObjectDatabase     = "database"
 	ObjectGlove        = "glove"
 )

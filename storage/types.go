@@ -1,6 +1,10 @@
 package storage
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Patient is a person under therapy. Code is the clinic's identifier (unique,
 // printed on exports instead of the name when de-identifying).
@@ -58,9 +62,13 @@ type Session struct {
 	RateHz                 float64
 	Channels               int
 	Labels                 []string
-	ScaleUV                []float64 // µV per raw count, per channel
-	ResolutionBits         int
-	Filter                 string // filter settings in use, e.g. "bp 20-450 Hz order 4; notch 50 Hz Q30"
+	ScaleUV                []float64 // µV per raw count, per channel (Units per count for a channel with a unit)
+	// Units is the unit of each channel's physical values (count ×
+	// ScaleUV): "" (or no entry) means µV. An imported signal whose
+	// physical dimension is not a voltage ("adu") keeps it here.
+	Units          []string
+	ResolutionBits int
+	Filter         string // filter settings in use, e.g. "bp 20-450 Hz order 4; notch 50 Hz Q30"
 	// Samples is the number of samples per channel stored so far; Lost and
 	// Dropped count samples missing from the recording (see acquisition.Stats
 	// and the writer).
@@ -71,10 +79,38 @@ type Session struct {
 	Notes string
 }
 
+// Unit returns the unit of channel c's physical values: "uV" unless
+// Units names another.
+func (s *Session) Unit(c int) string {
+	if c < len(s.Units) && s.Units[c] != "" {
+		return s.Units[c]
+	}
+	return "uV"
+}
+
 // Duration returns the recorded duration from the sample count and rate.
 func (s *Session) Duration() time.Duration {
 	if s.RateHz <= 0 {
 		return 0
 	}
 	return time.Duration(float64(s.Samples) / s.RateHz * float64(time.Second))
+}
+
+// ExportFileName proposes a file name for an export of session s with
+// extension ext: patient code (or "session"), start date and time (local),
+// session ID, e.g. "P-017_2026-05-04_0930_s12.bdf". Characters that are
+// unsafe in file names become '_'.
+func ExportFileName(s *Session, ext string) string {
+	code := s.PatientCode
+	if code == "" {
+		code = "session"
+	}
+	safe := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
+			return r
+		}
+		return '_'
+	}, code)
+	return fmt.Sprintf("%s_%s_s%d.%s", safe, s.StartedAt.In(time.Local).Format("2006-01-02_1504"), s.ID, ext)
 }

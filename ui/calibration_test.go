@@ -28,6 +28,7 @@ type fakeCalibration struct {
 	performed [][]service.Prompt
 	ends      int
 	trains    int
+	adds      int // AddRepetitions calls (also counted in begins, as a redo)
 	saves     []string
 	trial     bool
 	stopped   int
@@ -50,6 +51,7 @@ func newFakeCalibration() *fakeCalibration {
 			Baseline: 5 * time.Second,
 			MVC:      []service.MVCGroup{{Name: "flexors", Gesture: "power grip"}, {Name: "extensors", Gesture: "open hand"}},
 			MVCReps:  2, MVCHold: 3 * time.Second, MVCRest: 3 * time.Second,
+			QuickNote: "Quick calibration: expect about 79 %.",
 		},
 		result: &service.CalibrationResult{
 			Classes:   []string{"rest", "power grip", "pinch"},
@@ -72,6 +74,17 @@ func (f *fakeCalibration) Begin(_ context.Context, _ int64, redo bool) (int64, e
 		return 0, f.beginErr
 	}
 	f.begins = append(f.begins, redo)
+	return int64(len(f.begins)), nil
+}
+
+func (f *fakeCalibration) AddRepetitions(_ context.Context, _ int64) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.beginErr != nil {
+		return 0, f.beginErr
+	}
+	f.adds++
+	f.begins = append(f.begins, true)
 	return int64(len(f.begins)), nil
 }
 
@@ -623,5 +636,54 @@ func TestCalibrationFormatting(t *testing.T) {
 		if got, ok := parseSecs(c.in); ok != c.ok || (ok && got != c.want) {
 			t.Errorf("parseSecs(%q) = %v, %v", c.in, got, ok)
 		}
+	}
+}
+
+// TestCalibrationQuick runs a quick calibration (one repetition, the
+// service's note on what to expect shown), then adds a repetition of each
+// trained gesture and trains again.
+func TestCalibrationQuick(t *testing.T) {
+	h := newCalHarness(t)
+	w := h.open()
+	h.next(w, "Start calibration")
+	h.next(w, "Start")
+	h.next(w, "Continue")
+	h.next(w, "Start")
+	h.next(w, "Continue")
+	if w.CurrentStep() != StepGestures || !w.Quick.Visible() || strings.Contains(w.Instruction.Text, "79 %") {
+		t.Fatalf("step %v, quick check visible %v, instruction %q", w.CurrentStep(), w.Quick.Visible(), w.Instruction.Text)
+	}
+	w.Quick.SetChecked(true)
+	if w.Reps.Text != "1" || !w.Reps.Disabled() || !strings.Contains(w.Instruction.Text, "79 %") {
+		t.Fatalf("quick: repetitions %q (disabled %v), instruction %q", w.Reps.Text, w.Reps.Disabled(), w.Instruction.Text)
+	}
+	w.Quick.SetChecked(false)
+	if w.Reps.Text != "3" || w.Reps.Disabled() || strings.Contains(w.Instruction.Text, "79 %") {
+		t.Fatalf("quick off: repetitions %q (disabled %v), instruction %q", w.Reps.Text, w.Reps.Disabled(), w.Instruction.Text)
+	}
+	w.Quick.SetChecked(true)
+	h.next(w, "Start")
+	_, performed, _, trains := h.cal.calls()
+	if g := performed[2]; len(g) != 6 || g[0].Reps != 1 || trains != 1 || w.CurrentStep() != StepTraining {
+		t.Fatalf("quick gestures %+v, %d trains, step %v", g, trains, w.CurrentStep())
+	}
+
+	if w.AddRep.Disabled() {
+		t.Fatal("Add a repetition disabled after training")
+	}
+	test.Tap(w.AddRep)
+	h.m.Refresh()
+	if w.CurrentStep() != StepGestures || !strings.Contains(w.Instruction.Text, "One more repetition") || w.settings.Visible() {
+		t.Fatalf("add: step %v, instruction %q, settings visible %v", w.CurrentStep(), w.Instruction.Text, w.settings.Visible())
+	}
+	h.next(w, "Start")
+	begins, performed, ends, trains := h.cal.calls()
+	add := performed[3]
+	// The result's classes (rest, power grip, pinch), in prompt order, once each.
+	if h.cal.adds != 1 || !slices.Equal(begins, []bool{false, true}) || len(add) != 3 || add[0].Gesture != "rest" || add[2].Gesture != "pinch" || add[0].Reps != 1 {
+		t.Fatalf("add: %d AddRepetitions, begins %v, prompts %+v", h.cal.adds, begins, add)
+	}
+	if ends != 2 || trains != 2 || w.CurrentStep() != StepTraining {
+		t.Fatalf("after adding: %d ends, %d trains, step %v", ends, trains, w.CurrentStep())
 	}
 }

@@ -114,6 +114,9 @@ type CalibrationWizard struct {
 	// Gesture settings, shown before the gestures start.
 	Gestures                 *widget.CheckGroup
 	Reps, HoldSecs, RestSecs *widget.Entry
+	// Quick sets one repetition of each gesture; the instruction then says
+	// what to expect of it (CalibrationConfig.QuickNote).
+	Quick *widget.Check
 
 	// Training and results.
 	TrainProgress *widget.ProgressBar
@@ -122,6 +125,9 @@ type CalibrationWizard struct {
 	Confusion     *ConfusionGrid
 	RedoGesture   *widget.Select
 	Redo          *widget.Button
+	// AddRep records one more repetition of each gesture, added to those
+	// recorded, and trains again.
+	AddRep *widget.Button
 
 	// Saving.
 	ModelName *widget.Entry
@@ -149,6 +155,7 @@ type CalibrationWizard struct {
 	trying     bool   // StartTrial succeeded
 	isClosed   bool   // Close was tapped: late results are dropped
 	redo       string // the gesture being redone, "" when none
+	adding     bool   // a repetition of each gesture is being added
 	cancel     context.CancelFunc
 	trainDone  atomic.Uint64 // float64 bits of the training progress
 	result     *service.CalibrationResult
@@ -212,12 +219,14 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.HoldSecs.SetText(formatSecs(w.cfg.Hold))
 	w.RestSecs = widget.NewEntry()
 	w.RestSecs.SetText(formatSecs(w.cfg.Rest))
+	w.Quick = widget.NewCheck("Quick calibration (one repetition)", w.onQuickChanged)
+	setVisible(w.Quick, w.cfg.QuickNote != "", nil)
 	w.settings = container.NewGridWithColumns(2,
-		widget.NewForm(
+		container.NewVBox(widget.NewForm(
 			widget.NewFormItem("Repetitions", w.Reps),
 			widget.NewFormItem("Hold (s)", w.HoldSecs),
 			widget.NewFormItem("Rest (s)", w.RestSecs),
-		),
+		), w.Quick),
 		container.NewBorder(nil, nil, widget.NewLabelWithStyle("Gestures", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, w.Gestures),
 	)
 	w.promptBox = container.NewVBox(w.settings, layout.NewSpacer(), w.Prompt, w.Instruction, w.Countdown, w.Hold,
@@ -234,8 +243,10 @@ func newCalibrationWizard(sh shared, svc service.CalibrationService, dev service
 	w.RedoGesture = widget.NewSelect(nil, func(string) { w.update() })
 	w.RedoGesture.PlaceHolder = "Choose a gesture"
 	w.Redo = widget.NewButtonWithIcon("Redo this gesture", theme.ViewRefreshIcon(), w.onRedoTapped)
+	w.AddRep = widget.NewButtonWithIcon("Add a repetition of each gesture", theme.ContentAddIcon(), w.onAddRepTapped)
 	w.trainBox = container.NewVBox(w.TrainProgress, w.Accuracy,
 		container.NewBorder(nil, nil, widget.NewLabel("Weak gesture?"), w.Redo, w.RedoGesture),
+		container.NewHBox(w.AddRep),
 		container.NewGridWithColumns(2, w.Recall, w.Confusion))
 	training := container.NewVScroll(w.trainBox)
 
@@ -317,7 +328,7 @@ func (w *CalibrationWizard) show(s CalibrationStep) {
 		v.Hide()
 	}
 	w.views[s].Show()
-	w.showSettings(s == StepGestures && w.redo == "")
+	w.showSettings(s == StepGestures && w.redo == "" && !w.adding)
 	w.clearPrompt()
 	w.stack.Refresh()
 	w.update()
@@ -469,8 +480,14 @@ func (w *CalibrationWizard) clearPrompt() {
 			w.cfg.MVCReps, formatSecsUnit(w.cfg.MVCHold), strings.Join(groups, " and "))
 	case StepGestures:
 		intro = "Choose the gestures and timing, then press Start. The patient follows the prompts."
+		if w.Quick.Checked {
+			intro = w.cfg.QuickNote
+		}
 		if w.redo != "" {
 			intro = "Redo " + w.redo + ": the patient performs it again; its earlier repetitions are replaced."
+		}
+		if w.adding {
+			intro = "One more repetition of each gesture: it is added to the ones recorded and the model is trained again."
 		}
 	}
 	w.Prompt.Text = ""
@@ -576,6 +593,35 @@ func (w *CalibrationWizard) update() {
 	enable(w.Gestures, !w.performing)
 	enable(w.RedoGesture, !w.busy && w.result != nil)
 	enable(w.Redo, !w.busy && w.result != nil && w.RedoGesture.Selected != "" && w.streaming())
+	enable(w.AddRep, !w.busy && w.result != nil && w.streaming())
+}
+
+// onQuickChanged sets one repetition for a quick calibration (and the
+// instruction says what to expect), or the protocol's repetitions again.
+func (w *CalibrationWizard) onQuickChanged(on bool) {
+	if on {
+		w.Reps.SetText("1")
+		w.Reps.Disable()
+	} else {
+		w.Reps.SetText(strconv.Itoa(w.cfg.Reps))
+		w.Reps.Enable()
+	}
+	w.clearPrompt()
+}
+
+// onAddRepTapped records one more repetition of the trained gestures.
+func (w *CalibrationWizard) onAddRepTapped() {
+	if w.busy || w.performing || w.result == nil {
+		return
+	}
+	if _, _, _, _, problem := w.gestureSettings(); problem != "" {
+		w.setMessage("Add a repetition: " + problem)
+		return
+	}
+	w.setMessage("")
+	w.adding = true
+	w.saved = nil // a new model needs saving again
+	w.show(StepGestures)
 }
 
 func (w *CalibrationWizard) onNextTapped() {
@@ -659,6 +705,18 @@ func (w *CalibrationWizard) startGestures() {
 		})
 		return
 	}
+	if w.adding {
+		var trained []string
+		for _, g := range w.cfg.Gestures { // prompt order
+			if slices.Contains(w.result.Classes, g) {
+				trained = append(trained, g)
+			}
+		}
+		w.begin(true, func() {
+			w.perform(gesturePrompts(trained, 1, hold, rest), w.endAndTrain)
+		})
+		return
+	}
 	w.showSettings(false)
 	w.perform(gesturePrompts(gestures, reps, hold, rest), w.endAndTrain)
 }
@@ -667,11 +725,17 @@ func (w *CalibrationWizard) startGestures() {
 func (w *CalibrationWizard) begin(redo bool, next func()) {
 	w.busy = true
 	w.update()
-	id := w.patient.ID
+	id, adding := w.patient.ID, w.adding
 	w.run.do(func() func() {
 		ctx, cancel := w.call()
 		defer cancel()
-		sid, err := w.svc.Begin(ctx, id, redo)
+		var sid int64
+		var err error
+		if adding {
+			sid, err = w.svc.AddRepetitions(ctx, id)
+		} else {
+			sid, err = w.svc.Begin(ctx, id, redo)
+		}
 		return func() {
 			w.busy = false
 			if err != nil {
@@ -727,12 +791,12 @@ func (w *CalibrationWizard) abort(err error) {
 	}
 	w.fail("The calibration stopped", err)
 	w.end(nil)
-	if w.redo != "" && w.result != nil {
-		w.redo = ""
+	if (w.redo != "" || w.adding) && w.result != nil {
+		w.redo, w.adding = "", false
 		w.show(StepTraining)
 		return
 	}
-	w.redo = ""
+	w.redo, w.adding = "", false
 	w.show(StepPlacement)
 }
 
@@ -767,7 +831,7 @@ func (w *CalibrationWizard) end(next func()) {
 // endAndTrain stops the recording, then trains.
 func (w *CalibrationWizard) endAndTrain() {
 	w.end(func() {
-		w.redo = ""
+		w.redo, w.adding = "", false
 		w.show(StepTraining)
 		w.train()
 	})

@@ -34,6 +34,9 @@ type Deps struct {
 	Calibration service.CalibrationService
 	// Mains sets the notch's mains frequency (settings dialog).
 	Mains service.MainsService
+	// Progress serves the patient's progress view, the PDF report, the
+	// outcome measures and session notes ("Progress…").
+	Progress service.ProgressService
 	// Glove runs the rehabilitation glove: the "Glove" tab, the glove
 	// state in the top bar, and the E-STOP button (top bar and every
 	// dialog) with its key (EStopKey). When nil, everything glove-related

@@ -320,6 +320,8 @@ type fakeTransfer struct {
 	err     error
 	exports []exportCall
 	imports []string
+	// mismatch is CheckImport's warning.
+	mismatch string
 }
 
 func (f *fakeTransfer) work(ctx context.Context, progress func(float64)) error {
@@ -353,6 +355,12 @@ func (f *fakeTransfer) Import(ctx context.Context, _ int64, path string, progres
 		return 0, err
 	}
 	return 99, nil
+}
+
+func (f *fakeTransfer) CheckImport(context.Context, int64, string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.mismatch, nil
 }
 
 func (f *fakeTransfer) calls() ([]exportCall, []string) {

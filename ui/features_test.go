@@ -3,6 +3,8 @@ package ui
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -537,20 +539,39 @@ func TestExport(t *testing.T) {
 	if f == nil {
 		t.Fatal("Export… did not open the form")
 	}
-	if f.defaultName() != "P-001_session3.edf" {
-		t.Errorf("default file name %q", f.defaultName())
+	if name := f.defaultName(); !strings.HasPrefix(name, "P-001_") || !strings.HasSuffix(name, "_s3.edf") || !strings.HasSuffix(f.Path.Text, string(filepath.Separator)+name) {
+		t.Errorf("default file name %q, proposed path %q", name, f.Path.Text)
 	}
+	f.Path.SetText("")
 	test.Tap(f.Start)
 	if !strings.Contains(f.Message.Text, "Choose the file") {
 		t.Errorf("no path: message %q", f.Message.Text)
 	}
-	test.Type(f.Path, "/tmp/out/s3.edf")
+	dir := t.TempDir()
+	test.Type(f.Path, filepath.Join(dir, "missing", "s3.edf"))
+	test.Tap(f.Start)
+	if want := "The folder " + filepath.Join(dir, "missing") + " does not exist"; !strings.HasPrefix(f.Message.Text, want) {
+		t.Errorf("missing folder: message %q, want %q…", f.Message.Text, want)
+	}
+	path := filepath.Join(dir, "s3.bdf")
+	if err := os.WriteFile(path, []byte("an older export"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.Path.SetText(filepath.Join(dir, "s3.edf"))
 	f.Format.SetSelected(choiceBDF)
-	if f.Path.Text != "/tmp/out/s3.bdf" {
+	if f.Path.Text != path {
 		t.Errorf("path after choosing BDF+ %q, want the extension to follow", f.Path.Text)
 	}
 	f.Deidentify.SetChecked(true)
-	test.Tap(f.Start)
+	test.Tap(f.Start) // the file exists: asks first
+	if ex, _ := xfer.calls(); len(ex) != 0 {
+		t.Fatalf("exported over an existing file without asking: %+v", ex)
+	}
+	replace := findButton(h.w.Canvas().Overlays().Top(), "Replace")
+	if replace == nil {
+		t.Fatal("no Replace question for an existing file")
+	}
+	test.Tap(replace)
 	select {
 	case <-xfer.halfway:
 	case <-time.After(5 * time.Second):
@@ -562,11 +583,11 @@ func TestExport(t *testing.T) {
 	}
 	close(xfer.gate)
 	h.m.WaitIdle()
-	if f.Progress.Value != 1 || !strings.HasPrefix(f.Message.Text, "Exported session 3 to /tmp/out/s3.bdf") {
+	if f.Progress.Value != 1 || !strings.HasPrefix(f.Message.Text, "Exported session 3 to "+path) {
 		t.Errorf("done: progress %v, message %q", f.Progress.Value, f.Message.Text)
 	}
 	exports, _ := xfer.calls()
-	if want := (exportCall{3, service.FormatBDF, "/tmp/out/s3.bdf", true}); len(exports) != 1 || exports[0] != want {
+	if want := (exportCall{3, service.FormatBDF, path, true}); len(exports) != 1 || exports[0] != want {
 		t.Errorf("Export calls %+v, want %+v", exports, want)
 	}
 	test.Tap(f.Cancel)
@@ -582,7 +603,8 @@ func TestExportCancelAndError(t *testing.T) {
 	p.Sessions.Select(widget.TableCellID{Row: 2, Col: 0})
 	test.Tap(p.ExportButton)
 	f := p.Export
-	test.Type(f.Path, "/tmp/s1") // no extension: the format's is added
+	dir := t.TempDir()
+	f.Path.SetText(filepath.Join(dir, "s1")) // no extension: the format's is added
 	f.Format.SetSelected(choiceCSV)
 	test.Tap(f.Start)
 	<-xfer.halfway
@@ -591,7 +613,7 @@ func TestExportCancelAndError(t *testing.T) {
 	if !strings.Contains(f.Message.Text, "cancelled") || f.Start.Disabled() || p.Export == nil {
 		t.Errorf("after cancel: message %q, Start disabled %v, form open %v", f.Message.Text, f.Start.Disabled(), p.Export != nil)
 	}
-	if ex, _ := xfer.calls(); ex[0].path != "/tmp/s1.csv" || ex[0].format != service.FormatCSV || ex[0].session != 1 {
+	if ex, _ := xfer.calls(); ex[0].path != filepath.Join(dir, "s1.csv") || ex[0].format != service.FormatCSV || ex[0].session != 1 {
 		t.Errorf("export call %+v", ex[0])
 	}
 	xfer.gate, xfer.halfway, xfer.err = nil, nil, errors.New("disk full")
@@ -624,6 +646,28 @@ func TestImport(t *testing.T) {
 	}
 	if f.Message.Text != "Imported S1_gestures.EDF as session 99." || f.Progress.Value != 1 {
 		t.Errorf("message %q, progress %v", f.Message.Text, f.Progress.Value)
+	}
+	// A file naming another patient: asked first; Cancel imports nothing.
+	xfer.mu.Lock()
+	xfer.mismatch = `the file names patient "P-002", not "P-001"`
+	xfer.mu.Unlock()
+	f.Path.SetText("/media/usb/other.edf")
+	test.Tap(f.Start)
+	h.m.WaitIdle()
+	top := h.w.Canvas().Overlays().Top()
+	if findButton(top, "Import for P-001") == nil {
+		t.Fatal("no question for a file naming another patient")
+	}
+	test.Tap(findButton(top, "Cancel"))
+	if _, im := xfer.calls(); len(im) != 1 {
+		t.Errorf("imported after Cancel: %q", im)
+	}
+	test.Tap(f.Start)
+	h.m.WaitIdle()
+	test.Tap(findButton(h.w.Canvas().Overlays().Top(), "Import for P-001"))
+	h.m.WaitIdle()
+	if _, im := xfer.calls(); !slices.Equal(im, []string{"/media/usb/S1_gestures.EDF", "/media/usb/other.edf"}) {
+		t.Errorf("Import calls %q", im)
 	}
 }
 

@@ -64,6 +64,9 @@ type PatientPanel struct {
 	// ExportButton exports it and ImportButton imports a file as a new
 	// session of the patient (both hidden without a TransferService).
 	Open, ExportButton, ImportButton *widget.Button
+	// ProgressButton opens Progress (hidden without a ProgressService).
+	ProgressButton *widget.Button
+	Progress       *ProgressScreen
 	// Form is the open "Add patient" form, nil when closed.
 	Form *PatientForm
 	// Review, Export and Import are the open review screen and transfer
@@ -79,6 +82,7 @@ type PatientPanel struct {
 	review   service.ReviewService      // nil: no review
 	xfer     service.TransferService    // nil: no export/import
 	files    service.PatientFileService // nil: no edit/delete, views not audited
+	progress service.ProgressService    // nil: no progress view
 	patients []storage.Patient
 	sessions []storage.Session
 	metrics  []service.SessionSummary // parallel to sessions when hist != nil
@@ -91,7 +95,8 @@ type PatientPanel struct {
 }
 
 func newPatientPanel(sh shared, svc service.PatientService, rec service.RecordingService, d Deps) *PatientPanel {
-	p := &PatientPanel{shared: sh, svc: svc, rec: rec, hist: d.History, review: d.Review, xfer: d.Transfer, files: d.PatientFiles, session: -1}
+	p := &PatientPanel{shared: sh, svc: svc, rec: rec, hist: d.History, review: d.Review, xfer: d.Transfer, files: d.PatientFiles,
+		progress: d.Progress, session: -1}
 	p.Search = widget.NewEntry()
 	p.Search.SetPlaceHolder("Search code or name")
 	p.Search.OnChanged = func(string) { p.Reload() }
@@ -152,6 +157,10 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	p.Open = widget.NewButtonWithIcon("Review", theme.VisibilityIcon(), p.onOpenTapped)
 	p.ExportButton = widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), p.onExportTapped)
 	p.ImportButton = widget.NewButtonWithIcon("Import…", theme.DownloadIcon(), p.onImportTapped)
+	p.ProgressButton = widget.NewButtonWithIcon("Progress…", theme.ListIcon(), p.onProgressTapped)
+	if p.progress == nil {
+		p.ProgressButton.Hide()
+	}
 	if p.hist == nil {
 		p.Trend.Hide()
 	}
@@ -171,7 +180,7 @@ func newPatientPanel(sh shared, svc service.PatientService, rec service.Recordin
 	if p.hist == nil {
 		trend.Hide()
 	}
-	sessionButtons := container.NewHBox(p.Open, p.ExportButton, p.ImportButton)
+	sessionButtons := container.NewHBox(p.Open, p.ExportButton, p.ImportButton, p.ProgressButton)
 	header := container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewHBox(p.EditButton, p.DeleteButton), p.Current),
 		p.Details)
@@ -313,6 +322,7 @@ func (p *PatientPanel) updateButtons() {
 	enable(p.Open, sel)
 	enable(p.ExportButton, sel)
 	enable(p.ImportButton, p.selected != nil)
+	enable(p.ProgressButton, p.selected != nil)
 	enable(p.EditButton, p.selected != nil)
 	enable(p.DeleteButton, p.selected != nil)
 }
@@ -363,6 +373,17 @@ func (p *PatientPanel) poll() {
 	if p.Import != nil {
 		p.Import.poll()
 	}
+	if p.Progress != nil {
+		p.Progress.poll()
+	}
+}
+
+func (p *PatientPanel) onProgressTapped() {
+	if p.progress == nil || p.selected == nil || p.Progress != nil {
+		return
+	}
+	p.Progress = newProgressScreen(p.shared, p.progress, *p.selected, func() { p.Progress = nil })
+	p.Progress.dialog.Show()
 }
 
 func (p *PatientPanel) setMessage(msg string) {

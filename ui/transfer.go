@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -132,6 +133,7 @@ func newExportForm(sh shared, svc service.TransferService, s store.Session, clos
 	if s.ResolutionBits > 16 {
 		f.Format.SetSelected(choiceBDF) // native for 24-bit amplifiers
 	}
+	f.Path.SetText(filepath.Join(exportFolder(), f.defaultName()))
 	form := widget.NewForm(
 		widget.NewFormItem("Format", f.Format),
 		widget.NewFormItem("", f.Deidentify),
@@ -146,13 +148,23 @@ func newExportForm(sh shared, svc service.TransferService, s store.Session, clos
 // format returns the service format of the chosen format.
 func (f *ExportForm) format() string { return exportFormats[f.Format.Selected] }
 
-// defaultName is the suggested file name, e.g. "P-001_session12.edf".
+// defaultName is the suggested file name: patient code, start date and
+// time, session ID, e.g. "P-017_2026-05-04_0930_s12.edf".
 func (f *ExportForm) defaultName() string {
-	code := f.session.PatientCode
-	if code == "" {
-		code = "session"
+	return store.ExportFileName(&f.session, f.format())
+}
+
+// exportFolder is the folder proposed for exports: the user's Documents
+// folder when it exists, else the home folder, else the working folder.
+func exportFolder() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "."
 	}
-	return fmt.Sprintf("%s_session%d.%s", code, f.session.ID, f.format())
+	if fi, err := os.Stat(filepath.Join(home, "Documents")); err == nil && fi.IsDir() {
+		return filepath.Join(home, "Documents")
+	}
+	return home
 }
 
 // onFormatChanged keeps a typed path's extension in line with the format.
@@ -206,6 +218,29 @@ func (f *ExportForm) onExportTapped() {
 	if path != f.Path.Text {
 		f.Path.SetText(path)
 	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		f.setMessage("The folder "+dir+" does not exist. Choose another folder (Choose…) or create it first.", widget.DangerImportance)
+		return
+	}
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			f.setMessage(path+" is a folder: add a file name.", widget.DangerImportance)
+			return
+		}
+		f.confirm("Replace the file?", filepath.Base(path)+" already exists in "+dir+". Replace it with this export?",
+			"Replace", widget.DangerImportance, func(ok bool) {
+				if ok {
+					f.startExport(format, path)
+				}
+			})
+		return
+	}
+	f.startExport(format, path)
+}
+
+// startExport runs the export of the form's session to path in format.
+func (f *ExportForm) startExport(format, path string) {
 	deid, id := f.Deidentify.Checked, f.session.ID
 	f.done.set(0)
 	f.Progress.SetValue(0)
@@ -282,6 +317,34 @@ func (f *ImportForm) onImportTapped() {
 		return
 	}
 	pid := f.patient.ID
+	f.setRunning(true)
+	f.setMessage("Reading "+filepath.Base(path)+"…", widget.MediumImportance)
+	ctx := f.ctx()
+	f.run.do(func() func() {
+		warn, err := f.svc.CheckImport(ctx, pid, path)
+		return func() {
+			f.setRunning(false)
+			switch {
+			case err != nil:
+				f.log.Error("import", "path", path, "err", err)
+				f.setMessage(userMessage("Could not import", err), widget.DangerImportance)
+			case warn != "":
+				f.setMessage("", widget.MediumImportance)
+				f.confirm("Another patient?", "Careful: "+warn+". Import it as a recording of "+f.patient.Code+" anyway?",
+					"Import for "+f.patient.Code, widget.WarningImportance, func(ok bool) {
+						if ok {
+							f.startImport(pid, path)
+						}
+					})
+			default:
+				f.startImport(pid, path)
+			}
+		}
+	})
+}
+
+// startImport runs the import of path as a session of patient pid.
+func (f *ImportForm) startImport(pid int64, path string) {
 	f.done.set(0)
 	f.Progress.SetValue(0)
 	f.setRunning(true)

@@ -53,6 +53,11 @@ type Options struct {
 	Stall time.Duration
 	// Tick is how often Perform checks the stream's progress.
 	Tick time.Duration
+	// Advance, when set, drives an unpaced simulated stream instead of
+	// waiting Tick (script.Config.Advance; rehab.SimGate.Advance): a
+	// calibration of the simulated patient runs in a fraction of its
+	// length (demo-history).
+	Advance func(ctx context.Context) error
 }
 
 // DefaultOptions returns the clinic's protocol: the six
@@ -73,6 +78,9 @@ func DefaultOptions() Options {
 			MVCReps:  2,
 			MVCHold:  3 * time.Second,
 			MVCRest:  3 * time.Second,
+			QuickNote: fmt.Sprintf("Quick: about a minute. Expect about %.0f %% of movements recognised (%.0f %% without other patients' "+
+				"calibrations with these gestures in the database); adding one repetition after training gives about %.0f %%, four about %.0f %%.",
+				100*QuickAccuracyAdapted, 100*QuickAccuracyAlone, 100*TwoAccuracyAdapted, 100*FullAccuracy),
 		},
 		Spec:           recognition.Default(),
 		ControlSpec:    recognition.ControlInt8(),
@@ -134,6 +142,9 @@ type Calibration struct {
 type calSession struct {
 	id   int64
 	redo bool
+	// more: its gesture repetitions add to the earlier ones
+	// (AddRepetitions) instead of replacing them.
+	more bool
 }
 
 // New returns the calibration service on db, the device dev and its
@@ -172,6 +183,20 @@ func (c *Calibration) act(gesture string, level float64) {
 // Begin starts a calibration session for the patient on the streaming
 // device. The simulated patient is put under manual control.
 func (c *Calibration) Begin(ctx context.Context, patientID int64, redo bool) (int64, error) {
+	return c.begin(ctx, patientID, redo, false)
+}
+
+// AddRepetitions starts a session of the current calibration whose gesture
+// repetitions add to the ones recorded so far (e.g. one more repetition of
+// each gesture after a quick calibration), instead of replacing them as a
+// redo does.
+func (c *Calibration) AddRepetitions(ctx context.Context, patientID int64) (int64, error) {
+	return c.begin(ctx, patientID, true, true)
+}
+
+// begin starts a calibration session: a new calibration, a redo or more
+// repetitions.
+func (c *Calibration) begin(ctx context.Context, patientID int64, redo, more bool) (int64, error) {
 	if _, ok := c.dev.Info(); !ok {
 		return 0, errors.New("connect the amplifier (or the simulator) before calibrating")
 	}
@@ -182,6 +207,9 @@ func (c *Calibration) Begin(ctx context.Context, patientID int64, redo bool) (in
 	}
 	if redo && (c.patientID != patientID || len(c.sessions) == 0) {
 		c.mu.Unlock()
+		if more {
+			return 0, errors.New("nothing to add to: record the calibration first")
+		}
 		return 0, errors.New("nothing to redo: record the whole calibration first")
 	}
 	c.mu.Unlock()
@@ -201,10 +229,10 @@ func (c *Calibration) Begin(ctx context.Context, patientID int64, redo bool) (in
 		c.sessions, c.trained, c.saved = nil, nil, nil
 	}
 	c.patientID = patientID
-	rec := calSession{id: sess.ID, redo: redo}
+	rec := calSession{id: sess.ID, redo: redo, more: more}
 	c.sessions = append(c.sessions, rec)
 	c.recording = &rec
-	c.log.Info("calibration session", "session", sess.ID, "patient", patientID, "redo", redo)
+	c.log.Info("calibration session", "session", sess.ID, "patient", patientID, "redo", redo, "more", more)
 	return sess.ID, nil
 }
 
@@ -277,7 +305,7 @@ func (c *Calibration) Perform(ctx context.Context, prompts []service.Prompt) err
 			Marks: func(start, hold int64) []*storage.Annotation { return c.marks(p, start, hold) },
 		}
 	}
-	r := script.New(script.Config{Clock: sessionClock{c: c, sessionID: rec.id}, Annotator: c.rec, Tick: c.opts.Tick, Stall: c.opts.Stall})
+	r := script.New(script.Config{Clock: sessionClock{c: c, sessionID: rec.id}, Annotator: c.rec, Tick: c.opts.Tick, Stall: c.opts.Stall, Advance: c.opts.Advance})
 	c.mu.Lock()
 	c.runner, c.prompts = r, prompts
 	c.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -38,6 +39,9 @@ type calData struct {
 	channels [][]float64
 	gaps     [][2]int
 	anns     []*storage.Annotation
+	// more: the session's repetitions add to the earlier sessions'
+	// (Calibration.AddRepetitions).
+	more bool
 }
 
 // loadCalibration reads the samples and annotations of session id.
@@ -113,12 +117,17 @@ type labelled struct {
 	rep int
 }
 
-// gestureSegments returns the labelled segments of each recording: every
+// gestureSegments returns the labelled segments of each recording,
+// numbered by repetition per gesture across the recordings in order: every
 // gesture from the latest session that recorded it (a redo replaces the
-// earlier repetitions), numbered by repetition in recording order.
+// earlier repetitions), plus those of later sessions that add repetitions
+// (calData.more).
 func gestureSegments(data []*calData) [][]labelled {
 	owner := map[string]int{}
 	for i, d := range data {
+		if d.more {
+			continue
+		}
 		for _, a := range d.anns {
 			if a.Kind == AnnLabel {
 				owner[a.Text] = i
@@ -126,12 +135,12 @@ func gestureSegments(data []*calData) [][]labelled {
 		}
 	}
 	out := make([][]labelled, len(data))
+	rep := map[string]int{}
 	for i, d := range data {
-		rep := map[string]int{}
 		anns := slices.Clone(d.anns)
 		slices.SortStableFunc(anns, func(a, b *storage.Annotation) int { return int(a.Sample - b.Sample) })
 		for _, a := range anns {
-			if a.Kind != AnnLabel || owner[a.Text] != i {
+			if o, ok := owner[a.Text]; a.Kind != AnnLabel || (o != i && !(d.more && (!ok || i > o))) {
 				continue
 			}
 			rep[a.Text]++
@@ -241,6 +250,7 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 		if d.session.Channels == 0 || len(d.channels[0]) == 0 {
 			continue // empty: nothing was recorded
 		}
+		d.more = s.more
 		data = append(data, d)
 	}
 	if len(data) == 0 {
@@ -271,7 +281,32 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 	spec := c.opts.Spec
 	steps := float64(reps + 1)
 	all := recordings(data, segs, func(labelled) bool { return true })
-	pipe, err := recognition.Train(spec, all)
+	var base []recognition.Recording
+	baseNote, quickNote := "", ""
+	if a := recognition.QuickAdaptation(reps); a.Alpha < 1 || a.Beta < 1 {
+		// Few repetitions: start from the other patients' calibrations.
+		var patients int
+		base, patients = c.crossUserBase(ctx, data[0].session, slices.Collect(maps.Keys(classes)))
+		baseNote = startNote(len(base), patients)
+		if reps == 1 {
+			quickNote = quickNoteOf(len(base), patients)
+		}
+	}
+	train := func(s recognition.Spec, recs []recognition.Recording, reps int) (*recognition.Pipeline, error) {
+		if len(base) > 0 && s.Model == "lda" {
+			p, err := recognition.TrainAdapted(s, recs, base, recognition.QuickAdaptation(reps))
+			if !errors.Is(err, recognition.ErrBase) {
+				return p, err
+			}
+			c.log.Warn("calibration: the other patients' calibrations cannot start this one", "err", err)
+			base, baseNote = nil, ""
+			if quickNote != "" {
+				quickNote = quickNoteOf(0, 0)
+			}
+		}
+		return recognition.Train(s, recs)
+	}
+	pipe, err := train(spec, all, reps)
 	if err != nil {
 		return nil, trainError(err)
 	}
@@ -289,12 +324,15 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 	folds, note := 0, ""
 	if reps < 2 {
 		note = "Cross-validation needs at least two repetitions of each gesture: record more repetitions to measure the accuracy."
+		if quickNote != "" {
+			note = quickNote + " " + note
+		}
 	}
 	for r := 1; reps >= 2 && r <= reps; r++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		foldPipe, err := recognition.Train(spec, recordings(data, segs, func(l labelled) bool { return l.rep != r }))
+		foldPipe, err := train(spec, recordings(data, segs, func(l labelled) bool { return l.rep != r }), reps-1)
 		if err != nil {
 			progress(float64(r+1) / steps)
 			continue // e.g. one class left in the fold
@@ -353,6 +391,9 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 	} else if note == "" {
 		result.Note = "Cross-validation was not possible (a repetition left too few gestures to train on)."
 	}
+	if quickNote == "" && baseNote != "" && len(base) > 0 {
+		result.Note = strings.TrimSpace(result.Note + " " + baseNote)
+	}
 	ids := make([]int64, len(data))
 	for i, d := range data {
 		ids[i] = d.session.ID
@@ -361,7 +402,7 @@ func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*
 	if c.opts.ControlSpec.Model != "" {
 		// The glove's front end on the same holds: optional, so a failure
 		// (e.g. holds too short for it) only loses the glove model.
-		if ctrl, err = recognition.Train(c.opts.ControlSpec, all); err != nil || !slices.Equal(ctrl.Classes, pipe.Classes) {
+		if ctrl, err = train(c.opts.ControlSpec, all, reps); err != nil || !slices.Equal(ctrl.Classes, pipe.Classes) {
 			c.log.Warn("control front end not trained", "err", err)
 			ctrl = nil
 		}

@@ -161,6 +161,20 @@ func (t Transfer) Import(ctx context.Context, patientID int64, path string, prog
 	return res.SessionID, nil
 }
 
+// CheckImport reads the file at path and returns transfer.PatientMismatch
+// for patient patientID ("" when the file names the same patient or none).
+func (t Transfer) CheckImport(ctx context.Context, patientID int64, path string) (string, error) {
+	p, err := t.DB.PatientByID(ctx, patientID)
+	if err != nil {
+		return "", err
+	}
+	rec, err := xfer.ReadRecording(path)
+	if err != nil {
+		return "", err
+	}
+	return xfer.PatientMismatch(rec, p.Code), nil
+}
+
 // Backups implements service.BackupService with SQLite's online backup.
 // Restore needs the app's cooperation: Recording says whether a recording
 // runs (restore is refused then), Disconnect stops the device, and Restart

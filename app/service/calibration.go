@@ -51,6 +51,10 @@ type CalibrationConfig struct {
 	MVC              []MVCGroup
 	MVCReps          int
 	MVCHold, MVCRest time.Duration
+	// QuickNote tells the therapist, in plain words, what a quick
+	// calibration (one repetition of each gesture) is expected to give;
+	// empty when the service offers none.
+	QuickNote string
 }
 
 // CalibrationProgress is what CalibrationService.Perform is doing.
@@ -133,6 +137,10 @@ type CalibrationService interface {
 	// sessions are forgotten; with redo true the session's gesture prompts
 	// replace the earlier ones of the same gestures.
 	Begin(ctx context.Context, patientID int64, redo bool) (sessionID int64, err error)
+	// AddRepetitions starts a session of the current calibration whose
+	// gesture repetitions add to those recorded so far (e.g. after a quick
+	// calibration of one repetition) instead of replacing them.
+	AddRepetitions(ctx context.Context, patientID int64) (sessionID int64, err error)
 	// Perform prompts each of prompts in turn (the simulated patient, if
 	// connected, follows them) and records them as annotations of the
 	// session. It returns when all are done, ctx is cancelled or the

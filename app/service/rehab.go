@@ -12,6 +12,9 @@ import (
 type RehabPlan struct {
 	Name      string          `json:"name"`
 	Exercises []RehabExercise `json:"exercises"`
+	// SessionsPerWeek is the prescribed frequency (0: not prescribed); the
+	// progress report measures adherence against it.
+	SessionsPerWeek float64 `json:"sessions_per_week,omitempty"`
 }
 
 // RehabExercise is one exercise of a plan.

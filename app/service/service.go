@@ -236,6 +236,11 @@ type TransferService interface {
 	// Import reads the EDF+/BDF+ file at path as a new session of patient
 	// patientID and returns its ID; progress as for Export.
 	Import(ctx context.Context, patientID int64, path string, progress func(done float64)) (sessionID int64, err error)
+	// CheckImport reads the file at path and returns a sentence for the
+	// user when its patient field names a patient other than patientID
+	// ("" when it names the same one or nobody), so the screen can ask
+	// before importing; an unreadable file is an error.
+	CheckImport(ctx context.Context, patientID int64, path string) (warning string, err error)
 }
 
 // BackupService backs the database up and restores it.

@@ -178,3 +178,11 @@ func (m *LDA) Clone() *LDA {
 	}
 	return &c
 }
+
+// Classifier returns m as a classify.LDA (the same decisions and
+// probabilities), e.g. to run it in a recognition pipeline or store it
+// with classify.Marshal. It is a copy: later changes to m (Online) do not
+// reach it.
+func (m *LDA) Classifier() (*classify.LDA, error) {
+	return classify.NewLDAFromNetwork(m.Network(), m.lambda)
+}

@@ -3,6 +3,7 @@ package classify
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -238,4 +239,33 @@ func (m *LDA) UnmarshalBinary(b []byte) error {
 	}
 	*m = LDA{sc: sc, k: k, d: d, w: w, b: bias, shrinkage: shrink, z: make([]float64, d)}
 	return nil
+}
+
+// NewLDAFromNetwork returns the LDA whose decisions are those of n, a
+// one-layer network on standardised inputs (n.Layers[0]: K×d weights w_k,
+// biases b_k; n.Mean, n.InvStd the standardisation), as built by a
+// shrinkage LDA outside this package (e.g. processing/adapt's adapted
+// LDA). shrinkage is recorded for Shrinkage. The slices are copied.
+func NewLDAFromNetwork(n Network, shrinkage float64) (*LDA, error) {
+	if len(n.Layers) != 1 {
+		return nil, fmt.Errorf("classify: an LDA is one layer, the network has %d", len(n.Layers))
+	}
+	l := n.Layers[0]
+	d, k := l.In, l.Out
+	if d < 1 || k < 2 || len(l.W) != k*d || len(l.B) != k || len(n.Mean) != d || len(n.InvStd) != d {
+		return nil, fmt.Errorf("classify: LDA network of %d×%d with %d weights, %d biases, %d means, %d scales",
+			k, d, len(l.W), len(l.B), len(n.Mean), len(n.InvStd))
+	}
+	if n.Temperature != 0 && n.Temperature != 1 {
+		return nil, fmt.Errorf("classify: LDA network with temperature %v (want 1)", n.Temperature)
+	}
+	for _, v := range [][]float64{l.W, l.B, n.Mean, n.InvStd} {
+		for _, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("%w: LDA parameter %v", ErrNotFinite, x)
+			}
+		}
+	}
+	return &LDA{sc: scaler{Mean: slices.Clone(n.Mean), InvStd: slices.Clone(n.InvStd)}, k: k, d: d,
+		w: slices.Clone(l.W), b: slices.Clone(l.B), shrinkage: shrinkage, z: make([]float64, d)}, nil
 }

@@ -12,7 +12,9 @@
 // training recordings, Evaluate scores it on a test recording (accuracy,
 // balanced accuracy, per-class recall and precision, confusion matrix), and
 // Pipeline.NewDecider builds the allocation-free real-time path
-// (pipeline.Decider) with the same front end.
+// (pipeline.Decider) with the same front end. TrainAdapted trains a short
+// calibration (FirstRepetitions) starting from other people's recordings:
+// their LDA statistics moved toward the patient's (processing/adapt).
 //
 // Default returns the product's default pipeline, chosen by measurement on
 // the 3DC data set for accuracy; Control the glove loop's front end,

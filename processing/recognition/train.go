@@ -125,6 +125,19 @@ func Train(s Spec, recs []Recording) (*Pipeline, error) {
 // The Pipeline keeps s resolved at rateHz (At): its Window and Increment
 // are in samples, next to the durations they came from.
 func TrainDataset(s Spec, ds *Dataset, channels int, rateHz float64) (*Pipeline, error) {
+	return trainDataset(s, ds, channels, rateHz, func(X [][]float64, Y []int) (classify.Model, error) {
+		kind, _ := s.Kind()
+		m, err := classify.Train(kind, X, Y, classify.Config{Seed: s.Seed})
+		if err != nil {
+			return nil, fmt.Errorf("recognition: training %s: %w", kind, err)
+		}
+		return m, nil
+	})
+}
+
+// trainDataset is TrainDataset with the model fitted by fit on the
+// training rows.
+func trainDataset(s Spec, ds *Dataset, channels int, rateHz float64, fit func(X [][]float64, Y []int) (classify.Model, error)) (*Pipeline, error) {
 	if err := s.Validate(channels, rateHz); err != nil {
 		return nil, err
 	}
@@ -146,12 +159,12 @@ func TrainDataset(s Spec, ds *Dataset, channels int, rateHz float64) (*Pipeline,
 		}
 		p.RestSD = slices.Clone(ds.RestSD)
 	}
-	kind, _ := s.Kind()
-	m, err := classify.Train(kind, X, Y, classify.Config{Seed: s.Seed})
+	m, err := fit(X, Y)
 	if err != nil {
-		return nil, fmt.Errorf("recognition: training %s: %w", kind, err)
+		return nil, err
 	}
 	p.Model = m
+	kind := m.Kind()
 	if s.Int8 {
 		nw, ok := m.(classify.Networker)
 		if !ok {

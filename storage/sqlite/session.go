@@ -14,7 +14,7 @@ import (
 
 const sessionCols = `s.id, s.patient_id, COALESCE(p.code, ''), s.type, s.status, s.started_at, s.ended_at,
 	s.device, s.protocol, s.port, s.rate_hz, s.channels, s.labels, s.scale_uv, s.resolution_bits,
-	s.filter, s.samples, s.lost, s.dropped, s.therapist_id, s.notes`
+	s.filter, s.samples, s.lost, s.dropped, s.therapist_id, s.notes, s.units`
 
 const sessionFrom = ` FROM sessions s LEFT JOIN patients p ON p.id = s.patient_id`
 
@@ -38,7 +38,7 @@ func (db *DB) CreateSession(ctx context.Context, s *storage.Session) error {
 	if err := validSession(s); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	labels, scale, err := sessionJSON(s)
+	labels, scale, units, err := sessionJSON(s)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -61,11 +61,11 @@ func (db *DB) CreateSession(ctx context.Context, s *storage.Session) error {
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO sessions (patient_id, type, status, started_at, ended_at,
 		device, protocol, port, rate_hz, channels, labels, scale_uv, resolution_bits, filter, samples, lost, dropped,
-		therapist_id, notes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		therapist_id, notes, units)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		patient, string(s.Type), string(s.Status), formatTime(s.StartedAt), ended,
 		s.Device, s.Protocol, s.Port, s.RateHz, s.Channels, labels, scale, s.ResolutionBits, s.Filter,
-		s.Samples, s.Lost, s.Dropped, therapist, s.Notes)
+		s.Samples, s.Lost, s.Dropped, therapist, s.Notes, units)
 	if err != nil {
 		return fmt.Errorf("create session: %w", mapErr(err))
 	}
@@ -203,6 +203,8 @@ func validSession(s *storage.Session) error {
 		return fmt.Errorf("%w: %d labels for %d channels", storage.ErrInvalid, len(s.Labels), s.Channels)
 	case len(s.ScaleUV) != 0 && len(s.ScaleUV) != s.Channels:
 		return fmt.Errorf("%w: %d scales for %d channels", storage.ErrInvalid, len(s.ScaleUV), s.Channels)
+	case len(s.Units) != 0 && len(s.Units) != s.Channels:
+		return fmt.Errorf("%w: %d units for %d channels", storage.ErrInvalid, len(s.Units), s.Channels)
 	case s.Samples < 0 || s.Lost < 0 || s.Dropped < 0:
 		return fmt.Errorf("%w: negative sample count", storage.ErrInvalid)
 	}
@@ -214,16 +216,20 @@ func validSession(s *storage.Session) error {
 	return nil
 }
 
-func sessionJSON(s *storage.Session) (labels, scale string, err error) {
+func sessionJSON(s *storage.Session) (labels, scale, units string, err error) {
 	l, err := json.Marshal(nonNil(s.Labels))
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	sc, err := json.Marshal(nonNil(s.ScaleUV))
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return string(l), string(sc), nil
+	u, err := json.Marshal(nonNil(s.Units))
+	if err != nil {
+		return "", "", "", err
+	}
+	return string(l), string(sc), string(u), nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -240,11 +246,11 @@ func scanSession(sc scanner, extra ...any) (*storage.Session, error) {
 		patient, therapist   sql.NullInt64
 		typ, status, started string
 		ended                sql.NullString
-		labels, scale        string
+		labels, scale, units string
 	)
 	err := sc.Scan(append([]any{&s.ID, &patient, &s.PatientCode, &typ, &status, &started, &ended,
 		&s.Device, &s.Protocol, &s.Port, &s.RateHz, &s.Channels, &labels, &scale, &s.ResolutionBits,
-		&s.Filter, &s.Samples, &s.Lost, &s.Dropped, &therapist, &s.Notes}, extra...)...)
+		&s.Filter, &s.Samples, &s.Lost, &s.Dropped, &therapist, &s.Notes, &units}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
@@ -267,6 +273,12 @@ func scanSession(sc scanner, extra ...any) (*storage.Session, error) {
 	if err := json.Unmarshal([]byte(scale), &s.ScaleUV); err != nil {
 		return nil, fmt.Errorf("session %d scale: %w", s.ID, err)
 	}
+	if err := json.Unmarshal([]byte(units), &s.Units); err != nil {
+		return nil, fmt.Errorf("session %d units: %w", s.ID, err)
+	}
+	if len(s.Units) == 0 {
+		s.Units = nil
+	}
 	if len(s.Labels) == 0 {
 		s.Labels = nil
 	}
@@ -274,4 +286,30 @@ func scanSession(sc scanner, extra ...any) (*storage.Session, error) {
 		s.ScaleUV = nil
 	}
 	return &s, nil
+}
+
+// SetSessionNotes replaces the therapist's free-text notes of session id
+// (storage.ErrNotFound). The change is audited.
+func (db *DB) SetSessionNotes(ctx context.Context, id int64, notes string) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("notes of session %d: %w", id, mapErr(err))
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE sessions SET notes = ? WHERE id = ?`, notes, id)
+	if err != nil {
+		return fmt.Errorf("notes of session %d: %w", id, mapErr(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("notes of session %d: %w", id, err)
+	} else if n == 0 {
+		return fmt.Errorf("notes of session %d: %w", id, storage.ErrNotFound)
+	}
+	if err := db.auditTx(ctx, tx, storage.AuditChanged, storage.ObjectSession, id, "notes"); err != nil {
+		return fmt.Errorf("notes of session %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("notes of session %d: %w", id, mapErr(err))
+	}
+	return nil
 }

@@ -63,6 +63,13 @@ type ExportResult struct {
 	Clipped int64
 }
 
+// EndMarker is the text of the annotation an EDF/BDF export adds at the
+// end of the last sample when the last data record is padded (its samples
+// past the end repeat the last value, as EDF writers do), so that Import
+// drops exactly the padding. Other readers show it as an ordinary
+// annotation.
+const EndMarker = "MyoRehab: end of recording"
+
 // edfNarrowUV is the physical range (±µV) of a 16-bit EDF export of a
 // device with more than 16 bits (PROTOCOLS.md §5.4: ±10 mV gives a 0.3 µV
 // step; larger values are clipped and the clipping is annotated).
@@ -160,24 +167,9 @@ func createError(path string, err error) error {
 	return fmt.Errorf("cannot export to %s: %w", path, err)
 }
 
-// FileName proposes a file name for the export of session s in format f:
-// patient code (or "session"), start date and time, session ID, extension,
-// e.g. "P-017_2026-05-04_0930_s12.bdf". Characters that are unsafe in
-// file names become '_'.
-func FileName(s *storage.Session, f Format) string {
-	code := s.PatientCode
-	if code == "" {
-		code = "session"
-	}
-	safe := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
-			return r
-		}
-		return '_'
-	}, code)
-	return fmt.Sprintf("%s_%s_s%d.%s", safe, s.StartedAt.In(time.Local).Format("2006-01-02_1504"), s.ID, f)
-}
+// FileName proposes a file name for the export of session s in format f
+// (storage.ExportFileName), e.g. "P-017_2026-05-04_0930_s12.bdf".
+func FileName(s *storage.Session, f Format) string { return storage.ExportFileName(s, string(f)) }
 
 func checkFormat(f Format) error {
 	switch f {
@@ -267,7 +259,10 @@ func channelLabel(s *storage.Session, c int) string {
 // (BDF: the full 24-bit range; EDF from devices of up to 16 bits: the
 // 16-bit range). An EDF export of a device of more than 16 bits narrows the
 // physical range to ±10 mV, requantizes and clips, and annotates the
-// number of clipped samples. deidentify writes the patient's code only
+// number of clipped samples. A channel whose unit is not a voltage (an
+// imported "adu" signal) keeps its unit and scale. When the last data
+// record is padded, the EndMarker annotation marks the end of the samples.
+// deidentify writes the patient's code only
 // (start date and time are kept).
 func exportEDF(ctx context.Context, db storage.Store, s *storage.Session, bdf, deidentify bool, ws io.WriteSeeker, progress *progress) (res ExportResult, err error) {
 	format := edf.EDF
@@ -304,7 +299,7 @@ func exportEDF(ctx context.Context, db storage.Store, s *storage.Session, bdf, d
 		}
 		longest = max(longest, len(texts[i]))
 	}
-	narrow := format == edf.EDF && s.ResolutionBits > 16
+	narrow := format == edf.EDF && s.ResolutionBits > 16 && len(s.Units) == 0
 	sigs := make([]edf.Signal, s.Channels)
 	scales := make([]float64, s.Channels) // µV per stored count
 	lo, hi := format.DigitalRange()
@@ -319,7 +314,12 @@ func exportEDF(ctx context.Context, db storage.Store, s *storage.Session, bdf, d
 			scale = s.ScaleUV[c]
 		}
 		scales[c] = scale
+		unit := s.Unit(c)
+		_, volt := edf.UnitUV(unit)
 		switch {
+		case !volt && c < len(s.ScaleUV):
+			// Not a voltage (an imported "adu" signal): the unit and scale as imported.
+			sig.PhysicalDim, sig.PhysicalMin, sig.PhysicalMax = unit, float64(lo)*scale, float64(hi)*scale
 		case narrow:
 			sig.PhysicalDim, sig.PhysicalMin, sig.PhysicalMax = "uV", -edfNarrowUV, edfNarrowUV
 		case c >= len(s.ScaleUV):
@@ -392,6 +392,11 @@ func exportEDF(ctx context.Context, db storage.Store, s *storage.Session, bdf, d
 	}
 	if err != nil {
 		return res, err
+	}
+	if spr := w.Header().Signals[0].SamplesPerRecord; res.Samples%int64(spr) != 0 {
+		if err := w.Annotate(edf.Annotation{Onset: float64(res.Samples) / s.RateHz, Text: EndMarker}); err != nil {
+			return res, err
+		}
 	}
 	res.Clipped += w.Clipped()
 	if res.Clipped > 0 {

@@ -92,6 +92,7 @@ func TestExportEDFGapsAndNarrowing(t *testing.T) {
 			{Onset: 1.2, Text: "gap: 100 samples lost"},
 			{Onset: 1.2, Text: "cue: in the gap"},
 			{Onset: 1.6, Duration: 0.1, Text: "open"},
+			{Onset: 2.2, Text: EndMarker}, // 550 samples at 250 Hz
 		}
 		if !slices.Equal(b.Annotations, wantAnns) {
 			t.Errorf("BDF annotations\n got %+v\nwant %+v", b.Annotations, wantAnns)

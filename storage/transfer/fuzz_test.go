@@ -18,6 +18,8 @@ func FuzzDecodeRecording(f *testing.F) {
 	f.Add(edfBytes(f, edf.WriterConfig{Format: edf.BDF, RateHz: 10, Signals: signals(2, edf.BDF, 0.5, "uV")},
 		ramp(2, 25, 3), []edf.Annotation{{Onset: 0.3, Duration: 0.5, Text: "fist"}, {Onset: 9, Text: "late"}}))
 	f.Add(edfBytes(f, edf.WriterConfig{RateHz: 7, Signals: signals(1, edf.EDF, 2, "adu")}, ramp(1, 7, 1), nil))
+	f.Add(edfBytes(f, edf.WriterConfig{RateHz: 10, Signals: signals(1, edf.EDF, 1, "adu")}, ramp(1, 13, 1),
+		[]edf.Annotation{{Onset: 1.3, Text: EndMarker}, {Onset: 0.2, Text: "grip"}})) // our export's end marker
 	f.Add([]byte("0       not an edf file"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		rec, err := DecodeRecording(bytes.NewReader(in), int64(len(in)), "fuzz.edf")
@@ -54,6 +56,9 @@ func FuzzDecodeRecording(f *testing.F) {
 			if s < 0 {
 				t.Fatalf("annotation %d at sample %d", k, s)
 			}
+		}
+		if p := PaddingOf(f, rec.Signals...); p < 0 || p >= spr {
+			t.Fatalf("PaddingOf %d with %d samples per record", p, spr)
 		}
 	})
 }

@@ -40,6 +40,7 @@ type Recording struct {
 	pad       int     // samples of the last record that only pad it
 	end       int64   // session samples spanned, gaps included, padding excluded
 	annSample []int64 // session sample index of each of File.Annotations
+	marker    int     // index in File.Annotations of the EndMarker, -1 when none
 }
 
 // ErrNotRecording is returned (wrapped, with an explanation) by
@@ -79,7 +80,7 @@ func DecodeRecording(r io.ReaderAt, size int64, name string) (*Recording, error)
 	case err != nil:
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	rec := &Recording{File: f, Name: name}
+	rec := &Recording{File: f, Name: name, marker: -1}
 	rec.Patient, _ = edf.ParsePatientID(f.Patient)
 	for i := range f.Signals {
 		if f.Signals[i].IsAnnotation() {
@@ -101,9 +102,6 @@ func DecodeRecording(r io.ReaderAt, size int64, name string) (*Recording, error)
 	rec.RateHz = f.SampleRateHz(rec.Signals[0])
 	for _, i := range rec.Signals {
 		sig := &f.Signals[i]
-		if _, ok := edf.UnitUV(sig.PhysicalDim); !ok {
-			rec.Notes = append(rec.Notes, fmt.Sprintf("signal %q is in %q, not a voltage; its physical values are stored as if µV", sig.Label, sig.PhysicalDim))
-		}
 		if off := sig.Offset(); math.Abs(off) > math.Abs(sig.Scale())/2 {
 			rec.Notes = append(rec.Notes, fmt.Sprintf("signal %q has an offset of %g %s that a session cannot store; dropped", sig.Label, off, sig.PhysicalDim))
 		}
@@ -118,7 +116,8 @@ func DecodeRecording(r io.ReaderAt, size int64, name string) (*Recording, error)
 // axis: record r starts at recStart[r] (EDF+D jumps become gaps), an
 // annotation at the sample of its onset within the last record starting at
 // or before it (before the recording: at sample 0, with a note). The
-// padding of the last record (edf.File.Padding) is left out.
+// padding of the last record is left out: up to the EndMarker annotation
+// when the file has one (our exports), else as edf.File.Padding guesses.
 func (rec *Recording) place() error {
 	f := rec.File
 	spr := int64(f.Signals[rec.Signals[0]].SamplesPerRecord)
@@ -131,9 +130,8 @@ func (rec *Recording) place() error {
 		rec.recStart[r] = int64(start)
 		rec.end = rec.recStart[r] + spr
 	}
-	rec.pad = f.Padding(rec.Signals...)
-	rec.end -= int64(rec.pad)
 	rec.annSample = make([]int64, len(f.Annotations))
+	rec.pad = -1
 	for k, a := range f.Annotations {
 		// The last record starting at or before the onset (record starts
 		// increase: checked above).
@@ -147,8 +145,41 @@ func (rec *Recording) place() error {
 			sample = 0
 		}
 		rec.annSample[k] = int64(min(sample, 1<<62))
+		if a.Text == EndMarker {
+			// Our own export says where the samples end: honour it
+			// exactly when it lies within the last record.
+			if pad := rec.end - rec.annSample[k]; pad >= 0 && pad < spr {
+				rec.pad = int(pad)
+			}
+			rec.marker = k
+		}
 	}
+	if rec.pad < 0 {
+		rec.pad = f.Padding(rec.Signals...)
+	}
+	rec.end -= int64(rec.pad)
 	return nil
+}
+
+// PaddingOf returns how many samples at the end of signals sigs of f pad
+// the last data record: up to the EndMarker annotation of our exports when
+// f has one within the last record, else edf.File.Padding's guess. sigs
+// are ordinary signals with the same samples per record; f is taken as
+// continuous (EDF+C).
+func PaddingOf(f *edf.File, sigs ...int) int {
+	if len(sigs) == 0 || f.Records == 0 {
+		return 0
+	}
+	spr := f.Signals[sigs[0]].SamplesPerRecord
+	n := f.Records * spr
+	for _, a := range f.Annotations {
+		if a.Text == EndMarker {
+			if pad := n - int(math.Round(a.Onset*f.SampleRateHz(sigs[0]))); pad >= 0 && pad < spr {
+				return pad
+			}
+		}
+	}
+	return f.Padding(sigs...)
 }
 
 // PatientMismatch returns a sentence for the user when rec's patient field
@@ -194,9 +225,13 @@ type ImportResult struct {
 
 // Import stores rec as a new completed session of type import of patient
 // patientID: the raw counts of every signal of rec.Signals with their
-// scale in µV per count, and every annotation. The padding of the last
-// data record is not stored (see edf.File.Padding: a recording whose last
-// samples repeat in every signal loses the repeats, at most one record). Gaps between the data
+// scale in µV per count (a signal whose physical dimension is not a
+// voltage, e.g. "adu", keeps its dimension in Session.Units and its scale
+// in that unit per count), and every annotation but the EndMarker. The
+// padding of the last data record is not stored: the EndMarker of our
+// exports says exactly where the samples end; without it edf.File.Padding
+// guesses (a recording whose last samples repeat in every signal loses the
+// repeats, at most one record). Gaps between the data
 // records of an EDF+D/BDF+D file become gaps (lost samples) in the
 // session. Annotations keep their text; those with a duration become
 // labels, and "cue: ", "note: " and "fault: " prefixes become the kind.
@@ -224,11 +259,20 @@ func Import(ctx context.Context, db storage.Store, patientID int64, rec *Recordi
 	if fields := strings.Fields(f.Recording); len(fields) == 5 && fields[0] == "Startdate" && fields[4] != "X" {
 		s.Device = strings.ReplaceAll(fields[4], "_", " ")
 	}
+	foreign := false
 	for _, i := range sigs {
 		sig := &f.Signals[i]
-		uv, _ := edf.UnitUV(sig.PhysicalDim)
+		uv, volt := edf.UnitUV(sig.PhysicalDim)
+		unit := ""
+		if !volt {
+			unit, foreign = sig.PhysicalDim, true // "adu" stays "adu"
+		}
 		s.Labels = append(s.Labels, sig.Label)
 		s.ScaleUV = append(s.ScaleUV, sig.Scale()*uv)
+		s.Units = append(s.Units, unit)
+	}
+	if !foreign {
+		s.Units = nil
 	}
 	if err := db.CreateSession(ctx, s); err != nil {
 		return res, err
@@ -259,7 +303,12 @@ func Import(ctx context.Context, db storage.Store, patientID int64, rec *Recordi
 		prog.add(int64(n))
 		r += k
 	}
+	stored := 0
 	for k, a := range f.Annotations {
+		if k == rec.marker {
+			continue
+		}
+		stored++
 		kind, text := "annotation", a.Text
 		if a.Duration > 0 {
 			kind = "label"
@@ -281,7 +330,7 @@ func Import(ctx context.Context, db storage.Store, patientID int64, rec *Recordi
 		return res, err
 	}
 	prog.done()
-	return ImportResult{SessionID: s.ID, Samples: samples, Channels: len(sigs), RateHz: rate, Annotations: len(f.Annotations)}, nil
+	return ImportResult{SessionID: s.ID, Samples: samples, Channels: len(sigs), RateHz: rate, Annotations: stored}, nil
 }
 
 // removeSession deletes a half-imported session (best effort: the import
