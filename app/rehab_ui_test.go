@@ -182,6 +182,16 @@ func TestUIRunsAWholePlan(t *testing.T) {
 		return res != nil
 	})
 	scr.Refresh()
+	scr.WaitIdle()
+	scr.Refresh()
+	// The MVC measured at the start is now the live bars' reference.
+	m, err := svc.DB.LatestMVC(t.Context(), p.ID)
+	if err != nil || m.Source != "rehab" {
+		t.Fatalf("the MVC measured in the session: %+v, %v", m, err)
+	}
+	if ref := scr.Live.Levels.Reference(0); ref != m.MVCUV[0] {
+		t.Errorf("live bar reference %v µV, want the MVC just measured %v µV", ref, m.MVCUV[0])
+	}
 	if !strings.Contains(r.Summary.Text, "4 of 4 repetitions done") {
 		t.Errorf("summary %q", r.Summary.Text)
 	}

@@ -366,7 +366,10 @@ type RehabPanel struct {
 	sessView   *PatientView
 	assistSet  time.Time // when the therapist last moved the assist slider
 	syncing    bool      // the slider is being set to the live level
-	content    fyne.CanvasObject
+	// ended is called when a session ends (set by MainScreen: reload the
+	// patient's MVC, which the session may have measured, and sessions).
+	ended   func()
+	content fyne.CanvasObject
 }
 
 func newRehabPanel(sh shared, svc service.RehabService, patient func() *storage.Patient) *RehabPanel {
@@ -621,6 +624,9 @@ func (p *RehabPanel) poll() {
 	}
 	if was != l.Active {
 		p.update()
+		if !l.Active && p.ended != nil {
+			p.ended()
+		}
 	}
 }
 

@@ -137,6 +137,10 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 
 	if d.Rehab != nil {
 		m.Rehab = newRehabPanel(sh, d.Rehab, func() *storage.Patient { return m.Patients.selected })
+		m.Rehab.ended = func() {
+			m.loadPatientMVC(m.Patients.selected)
+			m.Patients.ReloadSessions()
+		}
 		m.Live.Tabs.Append(container.NewTabItem("Exercises", m.Rehab.content))
 	}
 
