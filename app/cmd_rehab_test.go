@@ -6,6 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"myorehab/acquisition/glove/emulator"
+	"myorehab/acquisition/glove/emulator/emulatortest"
+	"myorehab/acquisition/sim"
+	"myorehab/app/rehab"
+	"myorehab/storage"
 )
 
 const rehabPlanFile = `{"name": "grip, week 1",
@@ -91,5 +98,66 @@ func TestRehabCommandRefuses(t *testing.T) {
 	}
 	if s := strings.TrimSpace(out.String()); s != "[]" {
 		t.Errorf("sessions after refused plans: %s", s)
+	}
+}
+
+// TestRehabCommandWithGlove runs a short plan in real time with the glove
+// emulator (passive range of motion needs no model): every rep reports the
+// glove's range reached, and the session holds the glove's events.
+func TestRehabCommandWithGlove(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 6 s in real time")
+	}
+	_, pipe := emulatortest.Start(t, emulator.Config{Watchdog: 3 * time.Second})
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "r.db")
+	db := openDB(t, dbPath)
+	p := &storage.Patient{Code: "GLOVE-1"}
+	if err := db.CreatePatient(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	labels := sim.DefaultLabels(sim.DefaultChannels)
+	m := &storage.MVCMeasurement{PatientID: p.ID, Source: "test", Labels: labels, MVCUV: make([]float64, len(labels))}
+	for i := range m.MVCUV {
+		m.MVCUV[i] = 150
+	}
+	if err := db.SaveMVC(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	plan := `{"name": "glove", "exercises": [{"name": "grip", "kind": "mvc", "channels": ["FDS"], "gesture": "power grip",
+	  "target_low_pct": 20, "target_high_pct": 80, "hold_s": 1.5, "rest_s": 0.5, "reps": 2, "assist": {"mode": "passive", "level": 60}}]}`
+	var out strings.Builder
+	err := Run(context.Background(), []string{"rehab", "--plan", writePlan(t, dir, plan), "--protocol", "sim", "--glove", pipe.B,
+		"--db", dbPath, "--patient", "GLOVE-1", "--skill", "1", "--json"}, &out, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res rehabResult
+	lastJSON(t, out.String(), &res)
+	if res.CompletedReps != 2 || len(res.Faults) != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	level := 60 // the plan's, then assist-as-needed
+	for _, r := range res.Reps {
+		if r.GloveRangePct == nil || r.AssistLevel != level {
+			t.Errorf("rep %d: glove range %v, assistance %d %%; want the range and %d %%", r.Rep, r.GloveRangePct, r.AssistLevel, level)
+		}
+		level = rehab.NextAssist(rehab.Assist{Mode: "passive", Level: 60}, level, r.Success)
+	}
+	db = openDB(t, dbPath)
+	defer db.Close()
+	anns, err := db.ListAnnotations(t.Context(), res.SessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	glove := 0
+	for _, a := range anns {
+		if a.Kind == "glove" {
+			glove++
+		}
+	}
+	if glove == 0 {
+		t.Error("no glove event in the session")
 	}
 }

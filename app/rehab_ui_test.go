@@ -182,6 +182,16 @@ func TestUIRunsAWholePlan(t *testing.T) {
 		return res != nil
 	})
 	scr.Refresh()
+	scr.WaitIdle()
+	scr.Refresh()
+	// The MVC measured at the start is now the live bars' reference.
+	m, err := svc.DB.LatestMVC(t.Context(), p.ID)
+	if err != nil || m.Source != "rehab" {
+		t.Fatalf("the MVC measured in the session: %+v, %v", m, err)
+	}
+	if ref := scr.Live.Levels.Reference(0); ref != m.MVCUV[0] {
+		t.Errorf("live bar reference %v µV, want the MVC just measured %v µV", ref, m.MVCUV[0])
+	}
 	if !strings.Contains(r.Summary.Text, "4 of 4 repetitions done") {
 		t.Errorf("summary %q", r.Summary.Text)
 	}
@@ -216,5 +226,36 @@ func TestUIRunsAWholePlan(t *testing.T) {
 	}
 	if kinds["glove"] == 0 || kinds[rehab.AnnRep] != 4 || kinds[rehab.AnnMVC] != 4 {
 		t.Errorf("annotations by kind %v: want glove events, 4 reps and 4 MVC holds", kinds)
+	}
+}
+
+// TestCloseSavesARunningSession: closing the app during a guided session
+// ends it and saves the reps done, with the plan version.
+func TestCloseSavesARunningSession(t *testing.T) {
+	path := t.TempDir() + "/myorehab.db"
+	svc, _ := testServicesAt(t, path)
+	p := testPatient(t, svc, "CLOSE-1")
+	saveMVC(t, svc, p.ID, 100)
+	plan := rehab.DefaultPlan()
+	plan.Exercises[0].HoldS, plan.Exercises[0].RestS = 0.5, 0.2
+	if _, err := svc.Rehab.SavePlan(t.Context(), p.ID, plan); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Device.Connect(service.DeviceConfig{Protocol: "sim"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Rehab.Start(t.Context(), p.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	waitfor.Eventually(t, 30*time.Second, "two reps done", func() bool { return svc.Rehab.Live().Done >= 2 })
+	svc.Close()
+	svc2, _ := testServicesAt(t, path)
+	ss, err := svc2.DB.ListSessions(t.Context(), storage.SessionFilter{PatientID: p.ID})
+	if err != nil || len(ss) != 1 || ss[0].Type != storage.SessionRehab || ss[0].Status != storage.StatusCompleted {
+		t.Fatalf("sessions %+v, %v", ss, err)
+	}
+	rs, err := svc2.DB.RehabSessionOf(t.Context(), ss[0].ID)
+	if err != nil || rs.PlanVersion != 1 || rs.CompletedReps < 2 || rs.CompletedReps >= rs.PlannedReps {
+		t.Fatalf("rehab session %+v, %v", rs, err)
 	}
 }

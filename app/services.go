@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"myorehab/acquisition"
 	"myorehab/app/calibrate"
@@ -74,9 +75,11 @@ func (s *Services) ConnectAndRecord(ctx context.Context, cfg service.DeviceConfi
 	return sess, err
 }
 
-// Close disarms and closes the glove, stops any recording, disconnects
+// Close ends a guided session (what was done is saved), disarms and
+// closes the glove, stops any recording, disconnects
 // the device and closes the database, in that order.
 func (s *Services) Close() error {
+	s.Rehab.Close(10 * time.Second) // a running session ends and is saved
 	s.Glove.Close()
 	s.Device.Disconnect()
 	return s.DB.Close()

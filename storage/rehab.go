@@ -100,9 +100,14 @@ func MatchLabel(labels []string, name string) int {
 
 // For returns m's MVC per channel in the order of a stream's labels (a
 // channel m lacks gets 0: no %MVC on it); a measurement with as many
-// channels as the stream but none of its labels is used in channel order.
+// channels as the stream but none of its labels, or without labels, is
+// used in channel order.
 func (m *MVCMeasurement) For(labels []string) []float64 {
 	out := make([]float64, len(labels))
+	if len(m.Labels) == 0 {
+		copy(out, m.MVCUV)
+		return out
+	}
 	matched := 0
 	for i, l := range labels {
 		if j := MatchLabel(m.Labels, l); j >= 0 && j < len(m.MVCUV) {

@@ -157,15 +157,13 @@ func (p *LivePanel) applyMVC() {
 		p.Levels.SetMVC(nil)
 		return
 	}
-	var labels []string
-	if p.snap != nil {
-		labels = p.snap.Info.Labels
+	if p.snap == nil || len(p.snap.Info.Labels) == 0 { // no stream labels: in the measurement's own order
+		p.mvcLabels = nil
+		p.Levels.SetMVC(p.mvc.MVCUV)
+		return
 	}
-	if labels == nil {
-		labels = p.mvc.Labels
-	}
-	p.mvcLabels = labels
-	p.Levels.SetMVC(p.mvc.For(labels))
+	p.mvcLabels = p.snap.Info.Labels
+	p.Levels.SetMVC(p.mvc.For(p.mvcLabels))
 }
 
 // SetMVC sets the per-channel MVC RMS in µV that full RMS bars stand for

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -32,7 +33,8 @@ var (
 	missText    = color.NRGBA{R: 0xa0, G: 0x52, B: 0x00, A: 0xff}
 )
 
-// Text sizes of the patient-facing screen, readable from two metres
+// Text sizes of the patient-facing screen at scale 1 (it is shown at 0.85
+// to fit a 768-pixel screen), readable from two metres
 // (a 36 px cap height is about 1° of visual angle at 2 m on a 1366×768
 // 15" screen).
 const (
@@ -226,19 +228,19 @@ func newPatientView(scale float32) *PatientView {
 		Picture: NewHandPicture(), Bar: NewLevelBar(), Hold: widget.NewProgressBar(),
 	}
 	v.Hold.TextFormatter = func() string { return "hold " + strconv.Itoa(int(math.Round(v.Hold.Value*100))) + " %" }
-	pic := fyne.NewSize(150*scale, 150*scale)
+	pic := fyne.NewSize(130*scale, 130*scale)
 	v.content = container.NewVBox(
 		v.Cue,
 		container.NewHBox(layout.NewSpacer(), container.NewGridWrap(pic, v.Picture),
-			container.NewGridWrap(fyne.NewSize(220*scale, 150*scale), container.NewCenter(v.Count)), layout.NewSpacer()),
-		container.NewGridWrap(fyne.NewSize(300, 90*scale), layout.NewSpacer()), // spacer row replaced below
+			container.NewGridWrap(fyne.NewSize(220*scale, 130*scale), container.NewCenter(v.Count)), layout.NewSpacer()),
+		nil, // the bar, below
 		v.Level,
 		v.Hold,
 		v.Reps,
 		v.Feedback,
 	)
-	// The bar takes the whole width at a height of 90 px × scale.
-	v.content.(*fyne.Container).Objects[2] = container.New(&fixedHeight{h: 90 * scale}, v.Bar)
+	// The bar takes the whole width at a height of 72 px × scale.
+	v.content.(*fyne.Container).Objects[2] = container.New(&fixedHeight{h: 72 * scale}, v.Bar)
 	return v
 }
 
@@ -272,7 +274,11 @@ func (v *PatientView) show(l service.RehabLive) {
 		cue = "Get ready"
 	}
 	set(v.Cue, cue, fg)
-	v.Picture.SetGesture(l.Exercise.Gesture)
+	if l.Phase == "rest" || !l.Active {
+		v.Picture.SetGesture("rest")
+	} else {
+		v.Picture.SetGesture(l.Exercise.Gesture)
+	}
 	count := ""
 	if l.Active && l.Remaining > 0 {
 		count = strconv.Itoa(int(math.Ceil(l.Remaining.Seconds())))
@@ -334,22 +340,36 @@ type RehabPanel struct {
 	Lock       *widget.Check  // lock the assist level
 	Status     *widget.Label  // what the session is doing, the last rep, advice
 	Summary    *widget.Label  // the end-of-session summary
-	View       *PatientView
-	Editor     *PlanEditor // the open plan editor, nil when closed
+	// Session opens the therapist's view (the controls above, DStatus and
+	// DSummary, beside the patient's view) over the whole window; Start
+	// opens it too.
+	Session           *widget.Button
+	DStatus, DSummary *widget.Label
+	Note              *widget.Label // the answer to the therapist's last change
+	View              *PatientView
+	Editor            *PlanEditor // the open plan editor, nil when closed
 	// MVCPrompt is the prompt to measure the MVC first, shown when Start
 	// is tapped for a patient without MVC and a plan with %MVC exercises.
 	MVCPrompt *dialog.CustomDialog
 
 	shared
-	svc      service.RehabService
-	patient  func() *storage.Patient
-	plan     *service.RehabPlan
-	version  int
-	mvc      *storage.MVCMeasurement
-	live     service.RehabLive
-	full     *dialog.CustomDialog
-	fullView *PatientView
-	content  fyne.CanvasObject
+	svc        service.RehabService
+	patient    func() *storage.Patient
+	plan       *service.RehabPlan
+	version    int
+	mvc        *storage.MVCMeasurement
+	live       service.RehabLive
+	full       *dialog.CustomDialog
+	fullView   *PatientView
+	controls   *fyne.Container
+	sessDialog *dialog.CustomDialog
+	sessView   *PatientView
+	assistSet  time.Time // when the therapist last moved the assist slider
+	syncing    bool      // the slider is being set to the live level
+	// ended is called when a session ends (set by MainScreen: reload the
+	// patient's MVC, which the session may have measured, and sessions).
+	ended   func()
+	content fyne.CanvasObject
 }
 
 func newRehabPanel(sh shared, svc service.RehabService, patient func() *storage.Patient) *RehabPanel {
@@ -382,21 +402,67 @@ func newRehabPanel(sh shared, svc service.RehabService, patient func() *storage.
 	p.Summary.Wrapping = fyne.TextWrapWord
 	p.View = newPatientView(0.55)
 
+	p.Session = widget.NewButtonWithIcon("Session view", theme.ComputerIcon(), p.onSessionView)
+	p.DStatus, p.DSummary = widget.NewLabel(""), widget.NewLabel("")
+	p.Note = widget.NewLabel("")
+	p.DStatus.Wrapping, p.DSummary.Wrapping, p.Note.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord, fyne.TextWrapWord
+	// The buttons first, so they are in view on a 720-pixel screen.
 	setup := container.NewVBox(
-		widget.NewLabelWithStyle("Plan", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Plan, p.MVC, p.MeasureMVC,
-		container.NewGridWithColumns(2, p.Start, p.EditPlan), p.Full)
-	controls := container.NewVBox(
-		widget.NewLabelWithStyle("Therapist", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewGridWithColumns(2, p.Pause, p.Repeat, p.Skip, p.End),
-		container.NewBorder(nil, nil, widget.NewLabel("Target"), p.Apply, container.NewGridWithColumns(2, p.Low, p.High)),
-		container.NewBorder(nil, nil, widget.NewLabel("Assist"), p.Lock, p.Assist),
-		p.Status, p.Summary)
-	left := container.NewVScroll(container.NewVBox(setup, widget.NewSeparator(), controls))
-	split := container.NewHSplit(left, container.NewVScroll(p.View.content))
-	split.Offset = 0.34
+		container.NewGridWithColumns(2, p.Start, p.EditPlan), container.NewGridWithColumns(2, p.Session, p.Full),
+		p.MeasureMVC, p.MVC, p.Status, p.Summary,
+		widget.NewLabelWithStyle("Plan", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.Plan)
+	split := container.NewHSplit(container.NewVScroll(setup), container.NewVScroll(p.View.content))
+	split.Offset = 0.4
 	p.content = split
+	// The therapist's view: the session over the whole window, controls
+	// on the left, what the patient sees on the right (sessionView).
+	p.controls = container.NewVBox(
+		widget.NewLabelWithStyle("Therapist's controls", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewGridWithColumns(2, p.Pause, p.Repeat, p.Skip, p.End),
+		widget.NewLabel("Target band (% MVC) for this exercise"),
+		container.NewBorder(nil, nil, nil, p.Apply, container.NewGridWithColumns(2, p.Low, p.High)),
+		widget.NewLabel("Glove assistance for the next reps"),
+		container.NewBorder(nil, nil, nil, p.Lock, p.Assist),
+		p.Note, widget.NewSeparator(), p.DStatus, p.DSummary)
 	p.update()
 	return p
+}
+
+// dialogFill is the size of a dialog that fills the window, leaving the
+// dialog's own frame room; at most 600 px tall, so that it stays on a
+// 768-pixel screen even when the window's content is taller than the
+// screen (the dialog is centred on the window).
+func dialogFill(w fyne.Window) fyne.Size {
+	s := w.Canvas().Size()
+	return fyne.NewSize(s.Width-2*theme.Padding()-16, min(600, s.Height-4*theme.Padding()-190))
+}
+
+// onSessionView shows the therapist's view of the session over the whole
+// window (with the E-STOP): the controls and, beside them, what the
+// patient sees.
+func (p *RehabPanel) onSessionView() {
+	if p.sessDialog != nil {
+		return
+	}
+	v := newPatientView(0.75)
+	closeB := widget.NewButtonWithIcon("Close (the session goes on)", theme.ViewRestoreIcon(), nil)
+	patientB := widget.NewButtonWithIcon("Patient screen", theme.ViewFullScreenIcon(), nil)
+	split := container.NewHSplit(container.NewVScroll(p.controls), container.NewVScroll(v.content))
+	split.Offset = 0.36
+	p.sessDialog = p.newDialog("Guided session", container.NewBorder(nil,
+		container.NewHBox(layout.NewSpacer(), patientB, closeB), nil, nil, split))
+	p.sessView = v
+	closeB.OnTapped = func() {
+		p.sessDialog.Hide()
+		p.sessDialog, p.sessView = nil, nil
+	}
+	patientB.OnTapped = func() {
+		closeB.OnTapped()
+		p.onFull()
+	}
+	p.sessDialog.Resize(dialogFill(p.win))
+	p.sessDialog.Show()
+	v.show(p.live)
 }
 
 // setPatient loads the patient's plan (and shows their MVC, set by the
@@ -514,6 +580,9 @@ func (p *RehabPanel) poll() {
 	if p.fullView != nil {
 		p.fullView.show(l)
 	}
+	if p.sessView != nil {
+		p.sessView.show(l)
+	}
 	status := ""
 	switch {
 	case l.Active && l.Phase == "mvc":
@@ -534,21 +603,30 @@ func (p *RehabPanel) poll() {
 		status += "\n" + l.Advice
 	}
 	setLabel(p.Status, status)
+	setLabel(p.DStatus, status)
+	summary := ""
 	if !l.Active {
-		setLabel(p.Summary, l.Summary)
-	} else {
-		setLabel(p.Summary, "")
+		summary = l.Summary
 	}
+	setLabel(p.Summary, summary)
+	setLabel(p.DSummary, summary)
 	if l.Paused {
 		p.Pause.SetText("Resume")
 	} else if p.Pause.Text != "Pause" {
 		p.Pause.SetText("Pause")
 	}
+	// The slider follows the assist-as-needed level, except for a moment
+	// after the therapist moved it.
+	if l.Active && p.Assist.Value != float64(l.AssistLevel) && p.now().Sub(p.assistSet) > 2*time.Second {
+		p.syncing = true
+		p.Assist.SetValue(float64(l.AssistLevel))
+		p.syncing = false
+	}
 	if was != l.Active {
-		if l.Active {
-			p.Assist.SetValue(float64(l.AssistLevel))
-		}
 		p.update()
+		if !l.Active && p.ended != nil {
+			p.ended()
+		}
 	}
 }
 
@@ -585,6 +663,7 @@ func (p *RehabPanel) start(id int64, measure bool) {
 			}
 			p.live.Active = true
 			p.update()
+			p.onSessionView()
 		}
 	})
 }
@@ -601,21 +680,30 @@ func (p *RehabPanel) onApplyBand() {
 	low, err1 := strconv.ParseFloat(strings.TrimSpace(p.Low.Text), 64)
 	high, err2 := strconv.ParseFloat(strings.TrimSpace(p.High.Text), 64)
 	if err1 != nil || err2 != nil {
-		setLabel(p.Status, "Type the target band as two numbers in % MVC, e.g. 30 and 50.")
+		setLabel(p.Note, "Type the target band as two numbers in % MVC, e.g. 30 and 50.")
 		return
 	}
 	if err := p.svc.SetBand(low, high); err != nil {
-		setLabel(p.Status, err.Error())
+		setLabel(p.Note, err.Error())
+		return
 	}
+	setLabel(p.Note, fmt.Sprintf("Target set to %g–%g %% MVC.", low, high))
 }
 
 func (p *RehabPanel) applyAssist() {
-	if !p.live.Active {
+	if !p.live.Active || p.syncing {
 		return
 	}
+	p.assistSet = p.now()
 	if err := p.svc.SetAssist(int(p.Assist.Value), p.Lock.Checked); err != nil {
-		setLabel(p.Status, err.Error())
+		setLabel(p.Note, err.Error())
+		return
 	}
+	lock := "adapting rep by rep"
+	if p.Lock.Checked {
+		lock = "locked"
+	}
+	setLabel(p.Note, fmt.Sprintf("Assist %d %%, %s.", int(p.Assist.Value), lock))
 }
 
 // onFull shows the patient view over the whole window, with the E-STOP
@@ -624,15 +712,15 @@ func (p *RehabPanel) onFull() {
 	if p.full != nil {
 		return
 	}
-	v := newPatientView(1)
+	v := newPatientView(0.85)
 	closeB := widget.NewButtonWithIcon("Back to the therapist's view", theme.ViewRestoreIcon(), nil)
-	p.full = p.newDialog("Exercise", container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), closeB), nil, nil, v.content))
+	p.full = p.newDialog("Exercise", container.NewBorder(container.NewHBox(layout.NewSpacer(), closeB), nil, nil, nil, v.content))
 	p.fullView = v
 	closeB.OnTapped = func() {
 		p.full.Hide()
 		p.full, p.fullView = nil, nil
 	}
-	p.full.Resize(p.win.Canvas().Size())
+	p.full.Resize(dialogFill(p.win))
 	p.full.Show()
 	v.show(p.live)
 }

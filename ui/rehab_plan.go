@@ -97,7 +97,8 @@ func newPlanEditor(sh shared, svc service.RehabService, pt storage.Patient, plan
 	body := container.NewBorder(nil, container.NewVBox(e.Message, container.NewHBox(layout.NewSpacer(), cancel, e.Save)), nil, nil,
 		container.NewHSplit(left, container.NewVScroll(form)))
 	e.dialog = e.newDialog("Exercise plan of "+pt.Code, body)
-	e.dialog.Resize(fyne.NewSize(1100+e.estopWidth(), 640))
+	fill := dialogFill(e.win)
+	e.dialog.Resize(fyne.NewSize(min(1100+e.estopWidth(), fill.Width), min(620, fill.Height)))
 	e.dialog.Show()
 	if len(e.plan.Exercises) > 0 {
 		e.Exercises.Select(0)

@@ -43,23 +43,25 @@ type MainScreen struct {
 	// Glove is the glove panel (the live view's "Glove" tab), EStop the
 	// E-STOP button in the top bar and GloveState the glove's state
 	// beside it; all nil without a GloveService.
-	Glove *GlovePanel
-	// Rehab is the "Exercises" tab; nil without a RehabService.
-	Rehab      *RehabPanel
+	Glove      *GlovePanel
 	EStop      *EStopButton
 	GloveState *Badge
+	// Rehab is the "Exercises" tab; nil without a RehabService.
+	Rehab *RehabPanel
 	// Notice is the banner above the panels (sessions a crash
 	// interrupted); hidden until ShowInterrupted.
 	Notice *Notice
 
-	deps    Deps
-	win     fyne.Window
-	run     runner
-	ctx     atomic.Pointer[context.Context]
-	queued  atomic.Bool // a frame is queued on the Fyne goroutine
-	frames  int
-	done    chan struct{} // closed when the ticker goroutine of Start exits
-	content fyne.CanvasObject
+	// mvcPatient is the patient whose MVC the live bars show (0: none).
+	mvcPatient int64
+	deps       Deps
+	win        fyne.Window
+	run        runner
+	ctx        atomic.Pointer[context.Context]
+	queued     atomic.Bool // a frame is queued on the Fyne goroutine
+	frames     int
+	done       chan struct{} // closed when the ticker goroutine of Start exits
+	content    fyne.CanvasObject
 }
 
 // New builds the main screen on window w, applies the clinic theme to a,
@@ -138,6 +140,10 @@ func New(a fyne.App, w fyne.Window, d Deps) *MainScreen {
 
 	if d.Rehab != nil {
 		m.Rehab = newRehabPanel(sh, d.Rehab, func() *storage.Patient { return m.Patients.selected })
+		m.Rehab.ended = func() {
+			m.loadPatientMVC(m.Patients.selected)
+			m.Patients.ReloadSessions()
+		}
 		m.Live.Tabs.Append(container.NewTabItem("Exercises", m.Rehab.content))
 	}
 
@@ -251,7 +257,17 @@ func (m *MainScreen) onCalibrateTapped() {
 	}
 	sh := m.shared()
 	m.Calibration = newCalibrationWizard(sh, m.deps.Calibration, m.deps.Device, m.deps.Channels, *pt,
-		func(*service.SavedModel) { m.loadPatientMVC(m.Patients.selected) },
+		func(sm *service.SavedModel) {
+			// The new model's MVC is now the patient's newest.
+			var mvc *storage.MVCMeasurement
+			if len(sm.MVCUV) > 0 {
+				mvc = &storage.MVCMeasurement{PatientID: pt.ID, Source: "calibration", MVCUV: sm.MVCUV, CreatedAt: m.shared().now()}
+			}
+			m.Live.setPatientMVC(mvc)
+			if m.Rehab != nil {
+				m.Rehab.setMVC(mvc)
+			}
+		},
 		func() { m.Calibration = nil })
 	m.Calibration.dialog.Show()
 }
@@ -259,11 +275,17 @@ func (m *MainScreen) onCalibrateTapped() {
 // loadPatientMVC shows the live bars in % of patient p's own newest MVC
 // (none: "% max" at once, so another patient's MVC is never shown).
 func (m *MainScreen) loadPatientMVC(p *storage.Patient) {
-	m.Live.setPatientMVC(nil)
+	var id int64
+	if p != nil {
+		id = p.ID
+	}
+	if id != m.mvcPatient { // another patient: never show the previous one's
+		m.Live.setPatientMVC(nil)
+		m.mvcPatient = id
+	}
 	if p == nil || m.deps.Rehab == nil {
 		return
 	}
-	id := p.ID
 	ctx := m.context()
 	m.run.do(func() func() {
 		mvc, err := m.deps.Rehab.PatientMVC(ctx, id)

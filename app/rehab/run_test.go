@@ -2,10 +2,16 @@ package rehab
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
+
 	"testing"
 	"time"
+
+	"myorehab/acquisition/sim"
+	"myorehab/app/device"
+	"myorehab/internal/waitfor"
 
 	"myorehab/storage"
 	"myorehab/storage/sqlite"
@@ -129,5 +135,87 @@ func TestSkillAndAssist(t *testing.T) {
 			t.Errorf("rep %d at assist %d, want %d", r.Rep, r.AssistLevel, level)
 		}
 		level = NextAssist(plan.Exercises[0].Assist, level, r.Score.Success)
+	}
+}
+
+// TestTherapistControls runs a plan in real time and uses the therapist's
+// controls: skip the first rep, repeat the second, pause and resume the
+// third (its hold starts again), end during the fourth. The stored reps
+// say so.
+func TestTherapistControls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 8 s in real time")
+	}
+	db, p := openDB(t)
+	ctx := context.Background()
+	labels := sim.DefaultLabels(sim.DefaultChannels)
+	mvc := make([]float64, len(labels))
+	for i := range mvc {
+		mvc[i] = 100
+	}
+	if err := db.SaveMVC(ctx, &storage.MVCMeasurement{PatientID: p.ID, Source: "test", Labels: labels, MVCUV: mvc}); err != nil {
+		t.Fatal(err)
+	}
+	plan := &Plan{Name: "controls", Exercises: []Exercise{{Name: "grip", Kind: KindMVC, Gesture: "power grip",
+		Channels: []string{"FDS"}, TargetLowPct: 10, TargetHighPct: 90, HoldS: 1, RestS: 0.3, Reps: 4}}}
+	cfg := sim.DefaultConfig()
+	cfg.Manual = true
+	src, err := sim.NewSource(sim.SourceConfig{Config: cfg, Paced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused := make(chan int64, 1)
+	res, err := RunSource(ctx, SourceRun{DB: db, Source: src, Mains: device.Mains50, OnStart: func(r *Runner) {
+		go func() {
+			at := func(rep int, what string) {
+				waitfor.Eventually(t, 30*time.Second, what, func() bool {
+					l := r.Live()
+					return l.Active && l.Phase == PhaseHold && l.Rep == rep && l.HoldDone > 0.2
+				})
+			}
+			at(1, "rep 1's hold")
+			r.Skip()
+			at(2, "rep 2's hold")
+			r.Repeat()
+			waitfor.Eventually(t, 30*time.Second, "rep 2 twice", func() bool { return r.Live().Done >= 2 })
+			at(3, "rep 3's hold")
+			r.Pause()
+			_, _, n := r.cfg.Recorder.State()
+			paused <- n
+			waitfor.Eventually(t, 30*time.Second, "paused", func() bool { return r.Live().Paused })
+			time.Sleep(300 * time.Millisecond)
+			r.Resume()
+			at(4, "rep 4's hold")
+			r.End()
+		}()
+	}}, Request{PatientID: p.ID, Plan: plan, Patient: NewSimPatient(1, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range res.Reps {
+		s := fmt.Sprintf("rep %d", x.Rep)
+		if x.Skipped {
+			s += " skipped"
+		}
+		got = append(got, s)
+	}
+	if want := "rep 1 skipped, rep 2, rep 2, rep 3"; strings.Join(got, ", ") != want {
+		t.Errorf("reps %q, want %q", strings.Join(got, ", "), want)
+	}
+	select {
+	case at := <-paused:
+		if len(res.Reps) == 4 && res.Reps[3].CueSample < at {
+			t.Errorf("rep 3 counted from sample %d, before the pause at %d: the interrupted hold was not repeated", res.Reps[3].CueSample, at)
+		}
+	default:
+		t.Error("the session ended before rep 3 was paused")
+	}
+	if !strings.Contains(res.Summary.Ended, "ended by the therapist") || res.Completed() != 3 {
+		t.Errorf("ended %q, completed %d", res.Summary.Ended, res.Completed())
+	}
+	stored, err := db.RehabReps(ctx, res.SessionID)
+	if err != nil || len(stored) != 4 || !stored[0].Skipped {
+		t.Fatalf("stored reps %d (%v)", len(stored), err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"myorehab/acquisition/sim"
 	"myorehab/app/service"
@@ -26,6 +27,7 @@ type Service struct {
 	seed     uint64
 	result   *Result
 	running  bool
+	done     chan struct{} // closed when the running session has ended
 	startErr string
 }
 
@@ -129,10 +131,12 @@ func (s *Service) Start(ctx context.Context, patientID int64, measureMVC bool) e
 	if err := s.runner.Check(ctx, req); err != nil {
 		return err
 	}
+	done := make(chan struct{})
 	s.mu.Lock()
-	s.running, s.result, s.startErr = true, nil, ""
+	s.running, s.result, s.startErr, s.done = true, nil, "", done
 	s.mu.Unlock()
 	go func() {
+		defer close(done)
 		res, err := s.runner.Run(s.ctx, req)
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -188,6 +192,23 @@ func SummaryText(res *Result) string {
 		b.WriteString("\n" + a)
 	}
 	return b.String()
+}
+
+// Close ends a running session (what was done is saved) and waits for it,
+// up to timeout.
+func (s *Service) Close(timeout time.Duration) {
+	s.mu.Lock()
+	running, done := s.running, s.done
+	s.mu.Unlock()
+	if !running || done == nil {
+		return
+	}
+	s.runner.End()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		s.cfg.Log.Warn("rehab session still ending at close")
+	}
 }
 
 // Result returns the last finished session's result, nil when none.

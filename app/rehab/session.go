@@ -842,9 +842,16 @@ func cueText(ex Exercise) string {
 func repText(x *RepResult) string {
 	s := x.Score
 	if x.Kind == KindGesture {
-		return fmt.Sprintf("%s set %d rep %d: accuracy %s, mean %.0f %% MVC, success %v", x.Exercise, x.Set, x.Rep, pctOrDash(s.Accuracy), s.MeanPct, s.Success)
+		return fmt.Sprintf("%s set %d rep %d: classifier %s on %s, mean %.0f %% MVC — %s", x.Exercise, x.Set, x.Rep, pctOrDash(s.Accuracy), x.Gesture, s.MeanPct, verdict(s.Success))
 	}
-	return fmt.Sprintf("%s set %d rep %d: %.2f s in %g–%g %%, peak %.0f %% MVC, success %v", x.Exercise, x.Set, x.Rep, s.TimeInBandS, x.LowPct, x.HighPct, s.PeakPct, s.Success)
+	return fmt.Sprintf("%s set %d rep %d: %.1f of %.1f s in %g–%g %%, peak %.0f %% MVC — %s", x.Exercise, x.Set, x.Rep, s.TimeInBandS, s.HoldS, x.LowPct, x.HighPct, s.PeakPct, verdict(s.Success))
+}
+
+func verdict(success bool) string {
+	if success {
+		return "success"
+	}
+	return "missed"
 }
 
 func pctOrDash(f float64) string {

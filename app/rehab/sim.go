@@ -252,6 +252,9 @@ type SourceRun struct {
 	// replayed unpaced): the prompts then drive it block by block, in
 	// lockstep with every consumer.
 	Unpaced bool
+	// OnStart, when set, is given the session's runner before it runs (a
+	// test's or a caller's handle on the therapist's controls).
+	OnStart func(*Runner)
 }
 
 // RunSource runs req on run.Source through the real session path
@@ -300,5 +303,9 @@ func RunSource(ctx context.Context, run SourceRun, req Request) (*Result, error)
 		}
 		rcfg.Advance = g.Advance
 	}
-	return NewRunner(rcfg).Run(ctx, req)
+	r := NewRunner(rcfg)
+	if run.OnStart != nil {
+		run.OnStart(r)
+	}
+	return r.Run(ctx, req)
 }

@@ -142,3 +142,36 @@ func TestRunFailsClearly(t *testing.T) {
 		}
 	})
 }
+
+// TestAdvanceDrivesTheClock: with Advance set the runner never waits for a
+// tick; it asks for the next block whenever it waits, and every cue falls
+// on a block boundary — the hold starts where the clock stood at Begin.
+func TestAdvanceDrivesTheClock(t *testing.T) {
+	clock := &stepClock{step: 0}
+	clock.frozen.Store(true)
+	n := &notes{}
+	var advances atomic.Int64
+	var begins []int64
+	r := New(Config{Clock: clock, Annotator: n, Tick: time.Hour, Stall: time.Hour, Advance: func(context.Context) error {
+		advances.Add(1)
+		clock.n.Add(20) // one 20-sample block
+		return nil
+	}})
+	steps := []Step{
+		{Hold: 100 * time.Millisecond, Rest: 40 * time.Millisecond, Marks: marks("a"), Begin: func() { begins = append(begins, clock.n.Load()) }},
+		{Hold: 60 * time.Millisecond, Marks: marks("b"), Begin: func() { begins = append(begins, clock.n.Load()) }},
+	}
+	if err := r.Run(context.Background(), steps); err != nil {
+		t.Fatal(err)
+	}
+	// 100 + 40 + 60 ms at 1 kHz in 20-sample blocks: 10 advances.
+	if got := advances.Load(); got != 10 {
+		t.Errorf("%d advances, want 10", got)
+	}
+	if fmt.Sprint(begins) != "[0 140]" {
+		t.Errorf("holds began at samples %v, want [0 140]", begins)
+	}
+	if len(n.got) != 2 || n.got[0].Sample != 0 || n.got[0].Duration != 100 || n.got[1].Sample != 140 || n.got[1].Duration != 60 {
+		t.Errorf("annotations %+v", n.got)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package rehab
+
+const raceEnabled = false
