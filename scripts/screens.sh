@@ -19,6 +19,7 @@ declare -A steps=(
 	[trend]="record,wait:4,stop,wait:1,record,wait:4,stop,wait:2,trend,wait:1"
 	[fatigue]="fatigue,wait:14"
 	[glove]="glove,wait:3"
+	[exercises]="exercises,wait:3"
 	[calibration]="calibrate,wait:3"
 	[calibration-mvc]="calibrate,wait:3,next,wait:21"
 	[settings]="settings,wait:2"
@@ -28,7 +29,7 @@ declare -A steps=(
 	# recorded, then killed (kill -9) and started again: the banner
 	[crash-notice]="record,wait:4"
 )
-order=${SCREENS:-"live recording review history trend fatigue glove calibration calibration-mvc settings add-patient device-setup disconnected crash-notice"}
+order=${SCREENS:-"live recording review history trend fatigue glove exercises calibration calibration-mvc settings add-patient device-setup disconnected crash-notice"}
 for size in $sizes; do
 	w=${size%x*} h=${size#*x}
 	data=$(mktemp -d)

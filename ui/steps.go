@@ -8,7 +8,8 @@ import (
 // Step performs one named action as a therapist would, for scripted
 // demonstrations and the screenshots of docs/screens (make screenshots):
 //
-//	signal, fatigue, glove  show that tab of the live view
+//	signal, fatigue, glove,
+//	exercises               show that tab of the live view
 //	record, stop            press Record / Stop
 //	marker, note            place a marker / a note in the recording
 //	disconnect              press Disconnect
@@ -24,7 +25,7 @@ import (
 // goroutine.
 func (m *MainScreen) Step(name string) error {
 	switch name {
-	case "signal", "fatigue", "glove":
+	case "signal", "fatigue", "glove", "exercises":
 		for i, it := range m.Live.Tabs.Items {
 			if strings.EqualFold(it.Text, name) {
 				m.Live.Tabs.SelectIndex(i)
