@@ -43,7 +43,7 @@ staticcheck:
 
 # Tests run under Xvfb so that the real-window smoke test has a display.
 gotest:
-	xvfb-run -a -s "-screen 0 1400x900x24" $(GO) test -race -count=1 -timeout 20m ./...
+	xvfb-run -a -s "-screen 0 1400x900x24" $(GO) test -race -count=1 -timeout 40m ./...
 
 # The zero-allocation checks again without -race: the race detector
 # allocates, so some of them skip under it. They are the tests whose name

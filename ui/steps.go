@@ -19,6 +19,9 @@ import (
 //	add-patient             open the Add patient form
 //	setup                   open the device set-up (Set up…)
 //	trend                   show the session trend beside the history
+//	progress                open the selected patient's Progress
+//	session                 start an exercise session (MVC holds first)
+//	patient-screen          show the exercise session's patient screen
 //
 // It returns an error for an unknown name or an action the screen cannot
 // take now (e.g. review without a finished session). Call it on the Fyne
@@ -77,6 +80,21 @@ func (m *MainScreen) Step(name string) error {
 			return fmt.Errorf("no session trend")
 		}
 		m.Patients.HistoryTabs.SelectIndex(1)
+	case "progress":
+		if m.Patients.ProgressButton == nil || m.Patients.ProgressButton.Hidden {
+			return fmt.Errorf("no progress view")
+		}
+		m.Patients.onProgressTapped()
+	case "session", "patient-screen":
+		if m.Rehab == nil {
+			return fmt.Errorf("no exercise sessions")
+		}
+		if name == "patient-screen" {
+			m.Rehab.onFull()
+			return nil
+		}
+		m.Rehab.MeasureMVC.SetChecked(true)
+		m.Rehab.onStart()
 	default:
 		return fmt.Errorf("unknown step %q", name)
 	}
