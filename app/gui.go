@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"myorehab/app/auth"
 	"myorehab/app/device"
 	"myorehab/app/records"
+	"myorehab/app/rehab"
 	"myorehab/app/service"
 	"myorehab/assets"
 	"myorehab/storage"
@@ -323,20 +325,27 @@ func runSteps(ctx context.Context, svc *Services, scr *ui.MainScreen, steps stri
 	}
 }
 
-// ensureDemoPatient returns the demo patient, creating it if needed.
+// ensureDemoPatient returns the demo patient, creating it if needed, with
+// the starter exercise plan (rehab.DefaultPlan) when it has none, so the
+// demo's Exercises tab can start a session at once.
 func ensureDemoPatient(ctx context.Context, db *sqlite.DB) (*storage.Patient, error) {
 	p, err := db.PatientByCode(ctx, DemoPatientCode)
-	if err == nil {
-		return p, nil
+	if err != nil {
+		p = &storage.Patient{
+			Code:         DemoPatientCode,
+			Name:         "Demo Patient",
+			AffectedSide: "right",
+			Diagnosis:    "Demonstration record (simulated EMG)",
+		}
+		if err := db.CreatePatient(ctx, p); err != nil {
+			return nil, err
+		}
 	}
-	p = &storage.Patient{
-		Code:         DemoPatientCode,
-		Name:         "Demo Patient",
-		AffectedSide: "right",
-		Diagnosis:    "Demonstration record (simulated EMG)",
-	}
-	if err := db.CreatePatient(ctx, p); err != nil {
-		return nil, err
+	if _, err := db.LatestRehabPlan(ctx, p.ID); errors.Is(err, storage.ErrNotFound) {
+		plan := rehab.DefaultPlan()
+		if err := db.SaveRehabPlan(ctx, &storage.RehabPlan{PatientID: p.ID, Name: plan.Name, JSON: rehab.PlanJSON(plan)}); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }

@@ -31,17 +31,18 @@ declare -A steps=(
 	# an exercise session with the simulated patient (MVC holds first)
 	[exercise-session]="exercises,wait:1,session,wait:30"
 	[patient-screen]="exercises,wait:1,session,wait:30,patient-screen,wait:4"
+	[plan-editor]="exercises,wait:1,plan,wait:3"
 	# the demo patient's 12-week history (myorehab demo-history) first
 	[progress]="progress,wait:4"
 )
-order=${SCREENS:-"live recording review history trend fatigue glove exercises exercise-session patient-screen progress calibration calibration-mvc settings add-patient device-setup disconnected crash-notice"}
+order=${SCREENS:-"live recording review history trend fatigue glove exercises exercise-session patient-screen plan-editor progress calibration calibration-mvc settings add-patient device-setup disconnected crash-notice"}
 for size in $sizes; do
 	w=${size%x*} h=${size#*x}
 	data=$(mktemp -d)
 	for name in $order; do
 		png="$out/$name-$size.png"
 		if [ "$name" = progress ]; then
-			"$bin" demo-history --db "$data/myorehab.db" --patient DEMO-001 --weeks 12 >/dev/null
+			LANG=en_US.UTF-8 "$bin" demo-history --db "$data/myorehab.db" --patient DEMO-001 --weeks 12 >/dev/null
 		fi
 		xvfb-run -a -s "-screen 0 ${size}x24" bash -c '
 			LANG=en_US.UTF-8 MYOREHAB_STEPS="'"${steps[$name]}"'" "'"$bin"'" --demo --data-dir "'"$data"'" & pid=$!

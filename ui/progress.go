@@ -50,11 +50,11 @@ type ProgressScreen struct {
 func newProgressScreen(sh shared, svc service.ProgressService, pt storage.Patient, closed func()) *ProgressScreen {
 	s := &ProgressScreen{shared: sh, svc: svc, patient: pt, selected: -1, closed: closed}
 	s.Summary = widget.NewLabel("Loading…")
-	s.Summary.Truncation = fyne.TextTruncateEllipsis
+	s.Summary.Wrapping = fyne.TextWrapWord
 	s.Plan = widget.NewLabel("")
-	s.Plan.Truncation = fyne.TextTruncateEllipsis
+	s.Plan.Wrapping = fyne.TextWrapWord
 	s.Trends = widget.NewLabel("")
-	s.Trends.Truncation = fyne.TextTruncateEllipsis
+	s.Trends.Wrapping = fyne.TextWrapWord
 	s.Message = widget.NewLabel("")
 	s.Message.Wrapping = fyne.TextWrapWord
 	s.Message.Hide()

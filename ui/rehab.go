@@ -211,6 +211,7 @@ type PatientView struct {
 	Bar                               *LevelBar
 	Hold                              *widget.ProgressBar
 	content                           fyne.CanvasObject
+	fits                              map[*canvas.Text]*fyne.Container // fitText's container of each text
 }
 
 func bigText(size float32, bold bool) *canvas.Text {
@@ -229,19 +230,56 @@ func newPatientView(scale float32) *PatientView {
 	}
 	v.Hold.TextFormatter = func() string { return "hold " + strconv.Itoa(int(math.Round(v.Hold.Value*100))) + " %" }
 	pic := fyne.NewSize(130*scale, 130*scale)
+	fit := func(t *canvas.Text) *fyne.Container {
+		c := fitText(t)
+		v.fits[t] = c
+		return c
+	}
+	v.fits = map[*canvas.Text]*fyne.Container{}
 	v.content = container.NewVBox(
-		v.Cue,
+		fit(v.Cue),
 		container.NewHBox(layout.NewSpacer(), container.NewGridWrap(pic, v.Picture),
 			container.NewGridWrap(fyne.NewSize(220*scale, 130*scale), container.NewCenter(v.Count)), layout.NewSpacer()),
 		nil, // the bar, below
-		v.Level,
+		fit(v.Level),
 		v.Hold,
-		v.Reps,
-		v.Feedback,
+		fit(v.Reps),
+		fit(v.Feedback),
 	)
 	// The bar takes the whole width at a height of 72 px × scale.
 	v.content.(*fyne.Container).Objects[2] = container.New(&fixedHeight{h: 72 * scale}, v.Bar)
 	return v
+}
+
+// fitText returns t in a container that asks for little width and, when
+// the space it gets is narrower than the text at its size, draws the text
+// smaller to fit: a long cue or "Great — that one counted!" never widens
+// the window (a canvas.Text alone asks for its whole width).
+func fitText(t *canvas.Text) *fyne.Container {
+	return container.New(&fitLayout{size: t.TextSize}, t)
+}
+
+// fitLayout is fitText's layout; size is the text's own size.
+type fitLayout struct{ size float32 }
+
+func (l *fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	t := objs[0].(*canvas.Text)
+	m := fyne.MeasureText("Mg", l.size, t.TextStyle)
+	return fyne.NewSize(min(80, fyne.MeasureText(t.Text, l.size, t.TextStyle).Width), m.Height)
+}
+
+func (l *fitLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	t := objs[0].(*canvas.Text)
+	size := l.size
+	if w := fyne.MeasureText(t.Text, l.size, t.TextStyle).Width; w > s.Width && w > 0 {
+		size = max(10, l.size*s.Width/w)
+	}
+	if t.TextSize != size {
+		t.TextSize = size
+		t.Refresh()
+	}
+	t.Resize(s)
+	t.Move(fyne.NewPos(0, 0))
 }
 
 // fixedHeight lays its objects over the full width at height h.
@@ -260,7 +298,11 @@ func (v *PatientView) show(l service.RehabLive) {
 	set := func(t *canvas.Text, s string, c color.Color) {
 		if t.Text != s || t.Color != c {
 			t.Text, t.Color = s, c
-			t.Refresh()
+			if f, ok := v.fits[t]; ok {
+				f.Refresh() // lays the text out again: a longer one is drawn smaller
+			} else {
+				t.Refresh()
+			}
 		}
 	}
 	fg := theme.Color(theme.ColorNameForeground)

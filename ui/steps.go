@@ -22,6 +22,7 @@ import (
 //	progress                open the selected patient's Progress
 //	session                 start an exercise session (MVC holds first)
 //	patient-screen          show the exercise session's patient screen
+//	plan                    open the selected patient's exercise plan editor
 //
 // It returns an error for an unknown name or an action the screen cannot
 // take now (e.g. review without a finished session). Call it on the Fyne
@@ -85,6 +86,11 @@ func (m *MainScreen) Step(name string) error {
 			return fmt.Errorf("no progress view")
 		}
 		m.Patients.onProgressTapped()
+	case "plan":
+		if m.Rehab == nil {
+			return fmt.Errorf("no exercise plans")
+		}
+		m.Rehab.onEditPlan()
 	case "session", "patient-screen":
 		if m.Rehab == nil {
 			return fmt.Errorf("no exercise sessions")
