@@ -13,7 +13,7 @@ RUN_PKGS  := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev 
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 TEST_PKGS := $(RUN_PKGS) socat xvfb xauth imagemagick xdotool python3-mne poppler-utils
 
-.PHONY: all build run demo test check fmt-check vet staticcheck gotest alloctest bench screenshot screenshots deps-run deps-test clean
+.PHONY: all build run demo test check fmt-check vet staticcheck gotest alloctest bench screenshots deps-run deps-test clean
 
 all: build
 
@@ -57,11 +57,6 @@ alloctest:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
-
-# A real window under Xvfb, captured with ImageMagick (Fyne's own capture is
-# blank on a real window under Xvfb).
-screenshot: build
-	./scripts/screenshot.sh $(BIN) docs/screenshot.png
 
 # The main screens at 1280x720, 1366x768 and 1920x1080 into docs/screens/
 # (shown in the README): a real window under Xvfb, driven by the demo's

@@ -229,8 +229,12 @@ func levels(data []*calData, kind string, mean bool) []float64 {
 }
 
 // Train trains the model on the calibration's gestures and
-// cross-validates it by leaving one repetition out.
+// cross-validates it by leaving one repetition out, reporting its progress
+// in [0, 1] to progress (nil: not reported).
 func (c *Calibration) Train(ctx context.Context, progress func(done float64)) (*service.CalibrationResult, error) {
+	if progress == nil {
+		progress = func(float64) {}
+	}
 	c.mu.Lock()
 	sessions := slices.Clone(c.sessions)
 	recording := c.recording != nil
