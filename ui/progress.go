@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -330,34 +329,7 @@ func (f *ReportForm) onStartTapped() {
 	if f.running {
 		return
 	}
-	path := strings.TrimSpace(f.Path.Text)
-	if path == "" {
-		f.setMessage("Choose the file to write (Choose…) or type its path.", widget.DangerImportance)
-		return
-	}
-	if filepath.Ext(path) == "" {
-		path += ".pdf"
-		f.Path.SetText(path)
-	}
-	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		f.setMessage("The folder "+dir+" does not exist. Choose another folder (Choose…) or create it first.", widget.DangerImportance)
-		return
-	}
-	if fi, err := os.Stat(path); err == nil {
-		if fi.IsDir() {
-			f.setMessage(path+" is a folder: add a file name.", widget.DangerImportance)
-			return
-		}
-		f.confirm("Replace the file?", filepath.Base(path)+" already exists in "+dir+". Replace it with this report?",
-			"Replace", widget.DangerImportance, func(ok bool) {
-				if ok {
-					f.start(path)
-				}
-			})
-		return
-	}
-	f.start(path)
+	f.writeTo("pdf", "report", f.start)
 }
 
 func (f *ReportForm) start(path string) {

@@ -192,6 +192,41 @@ func (f *ExportForm) onBrowseTapped() {
 	d.Show()
 }
 
+// writeTo checks the typed output path before start writes it: the
+// extension ext is added when the path has none, the folder must exist,
+// a folder is refused, and an existing file is replaced only once the
+// therapist confirms ("Replace it with this <what>?"). Each refusal says
+// what to do in the message line.
+func (t *transfer) writeTo(ext, what string, start func(path string)) {
+	path := exportPath(t.Path.Text, ext)
+	if path == "" {
+		t.setMessage("Choose the file to write (Choose…) or type its path.", widget.DangerImportance)
+		return
+	}
+	if path != t.Path.Text {
+		t.Path.SetText(path)
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		t.setMessage("The folder "+dir+" does not exist. Choose another folder (Choose…) or create it first.", widget.DangerImportance)
+		return
+	}
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			t.setMessage(path+" is a folder: add a file name.", widget.DangerImportance)
+			return
+		}
+		t.confirm("Replace the file?", filepath.Base(path)+" already exists in "+dir+". Replace it with this "+what+"?",
+			"Replace", widget.DangerImportance, func(ok bool) {
+				if ok {
+					start(path)
+				}
+			})
+		return
+	}
+	start(path)
+}
+
 // exportPath returns the path to write: the typed path with the format's
 // extension added when it has none. "" when no path was given.
 func exportPath(typed, format string) string {
@@ -210,33 +245,7 @@ func (f *ExportForm) onExportTapped() {
 		return
 	}
 	format := f.format()
-	path := exportPath(f.Path.Text, format)
-	if path == "" {
-		f.setMessage("Choose the file to write (Choose…) or type its path.", widget.DangerImportance)
-		return
-	}
-	if path != f.Path.Text {
-		f.Path.SetText(path)
-	}
-	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		f.setMessage("The folder "+dir+" does not exist. Choose another folder (Choose…) or create it first.", widget.DangerImportance)
-		return
-	}
-	if fi, err := os.Stat(path); err == nil {
-		if fi.IsDir() {
-			f.setMessage(path+" is a folder: add a file name.", widget.DangerImportance)
-			return
-		}
-		f.confirm("Replace the file?", filepath.Base(path)+" already exists in "+dir+". Replace it with this export?",
-			"Replace", widget.DangerImportance, func(ok bool) {
-				if ok {
-					f.startExport(format, path)
-				}
-			})
-		return
-	}
-	f.startExport(format, path)
+	f.writeTo(format, "export", func(path string) { f.startExport(format, path) })
 }
 
 // startExport runs the export of the form's session to path in format.
