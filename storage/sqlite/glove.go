@@ -27,32 +27,10 @@ func (db *DB) SaveGloveLimits(ctx context.Context, g *storage.GloveLimits) error
 	if err != nil {
 		return fmt.Errorf("save glove limits: %w", err)
 	}
-	created := db.now()
-	tx, err := db.db.BeginTx(ctx, nil)
+	id, version, created, err := db.saveVersion(ctx, "glove limits", "glove_limits", storage.ObjectGloveLimits, g.PatientID,
+		[]string{"fingers"}, string(fingers))
 	if err != nil {
-		return fmt.Errorf("save glove limits: %w", mapErr(err))
-	}
-	defer tx.Rollback()
-	var version int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM glove_limits WHERE patient_id = ?`,
-		g.PatientID).Scan(&version); err != nil {
-		return fmt.Errorf("save glove limits of patient %d: %w", g.PatientID, err)
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO glove_limits (patient_id, version, fingers, created_at) VALUES (?, ?, ?, ?)`,
-		g.PatientID, version, string(fingers), formatTime(created))
-	if err != nil {
-		return fmt.Errorf("save glove limits of patient %d: %w", g.PatientID, mapErr(err))
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("save glove limits of patient %d: %w", g.PatientID, err)
-	}
-	if err := db.auditTx(ctx, tx, storage.AuditCreated, storage.ObjectGloveLimits, id,
-		fmt.Sprintf("patient %d version %d", g.PatientID, version)); err != nil {
-		return fmt.Errorf("save glove limits of patient %d: %w", g.PatientID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save glove limits of patient %d: %w", g.PatientID, mapErr(err))
+		return err
 	}
 	g.ID, g.Version, g.CreatedAt = id, version, created
 	return nil

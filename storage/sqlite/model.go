@@ -39,33 +39,10 @@ func (db *DB) SaveModel(ctx context.Context, m *storage.Model) error {
 	if m.SessionID != 0 {
 		session = sql.NullInt64{Int64: m.SessionID, Valid: true}
 	}
-	created := db.now()
-	tx, err := db.db.BeginTx(ctx, nil)
+	id, version, created, err := db.saveVersion(ctx, "model", "models", storage.ObjectModel, m.PatientID,
+		[]string{"session_id", "name", "accuracy", "meta", "data"}, session, m.Name, acc, string(meta), m.Data)
 	if err != nil {
-		return fmt.Errorf("save model: %w", mapErr(err))
-	}
-	defer tx.Rollback()
-	var version int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE patient_id = ?`,
-		m.PatientID).Scan(&version); err != nil {
-		return fmt.Errorf("save model of patient %d: %w", m.PatientID, err)
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO models (patient_id, version, session_id, name, accuracy, meta, data, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.PatientID, version, session, m.Name, acc, string(meta), m.Data, formatTime(created))
-	if err != nil {
-		return fmt.Errorf("save model of patient %d: %w", m.PatientID, mapErr(err))
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("save model of patient %d: %w", m.PatientID, err)
-	}
-	if err := db.auditTx(ctx, tx, storage.AuditCreated, storage.ObjectModel, id,
-		fmt.Sprintf("patient %d version %d", m.PatientID, version)); err != nil {
-		return fmt.Errorf("save model of patient %d: %w", m.PatientID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save model of patient %d: %w", m.PatientID, mapErr(err))
+		return err
 	}
 	m.ID, m.Version, m.CreatedAt = id, version, created
 	return nil

@@ -20,32 +20,10 @@ func (db *DB) SaveRehabPlan(ctx context.Context, p *storage.RehabPlan) error {
 	if !json.Valid(p.JSON) {
 		return fmt.Errorf("save plan: %w: not JSON", storage.ErrInvalid)
 	}
-	created := db.now()
-	tx, err := db.db.BeginTx(ctx, nil)
+	id, version, created, err := db.saveVersion(ctx, "plan", "rehab_plans", storage.ObjectRehabPlan, p.PatientID,
+		[]string{"name", "plan"}, p.Name, string(p.JSON))
 	if err != nil {
-		return fmt.Errorf("save plan: %w", mapErr(err))
-	}
-	defer tx.Rollback()
-	var version int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM rehab_plans WHERE patient_id = ?`,
-		p.PatientID).Scan(&version); err != nil {
-		return fmt.Errorf("save plan of patient %d: %w", p.PatientID, err)
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO rehab_plans (patient_id, version, name, plan, created_at) VALUES (?, ?, ?, ?, ?)`,
-		p.PatientID, version, p.Name, string(p.JSON), formatTime(created))
-	if err != nil {
-		return fmt.Errorf("save plan of patient %d: %w", p.PatientID, mapErr(err))
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("save plan of patient %d: %w", p.PatientID, err)
-	}
-	if err := db.auditTx(ctx, tx, storage.AuditCreated, storage.ObjectRehabPlan, id,
-		fmt.Sprintf("patient %d version %d", p.PatientID, version)); err != nil {
-		return fmt.Errorf("save plan of patient %d: %w", p.PatientID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save plan of patient %d: %w", p.PatientID, mapErr(err))
+		return err
 	}
 	p.ID, p.Version, p.CreatedAt = id, version, created
 	return nil

@@ -28,32 +28,10 @@ func (db *DB) SaveChannelSetup(ctx context.Context, c *storage.ChannelSetup) err
 	if err != nil {
 		return fmt.Errorf("save channel set-up: %w", err)
 	}
-	created := db.now()
-	tx, err := db.db.BeginTx(ctx, nil)
+	id, version, created, err := db.saveVersion(ctx, "channel set-up", "channel_setups", storage.ObjectChannelSetup, c.PatientID,
+		[]string{"device", "channels"}, c.Device, string(chans))
 	if err != nil {
-		return fmt.Errorf("save channel set-up: %w", mapErr(err))
-	}
-	defer tx.Rollback()
-	var version int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM channel_setups WHERE patient_id = ?`,
-		c.PatientID).Scan(&version); err != nil {
-		return fmt.Errorf("save channel set-up of patient %d: %w", c.PatientID, err)
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO channel_setups (patient_id, version, device, channels, created_at)
-		VALUES (?, ?, ?, ?, ?)`, c.PatientID, version, c.Device, string(chans), formatTime(created))
-	if err != nil {
-		return fmt.Errorf("save channel set-up of patient %d: %w", c.PatientID, mapErr(err))
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("save channel set-up of patient %d: %w", c.PatientID, err)
-	}
-	if err := db.auditTx(ctx, tx, storage.AuditCreated, storage.ObjectChannelSetup, id,
-		fmt.Sprintf("patient %d version %d", c.PatientID, version)); err != nil {
-		return fmt.Errorf("save channel set-up of patient %d: %w", c.PatientID, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save channel set-up of patient %d: %w", c.PatientID, mapErr(err))
+		return err
 	}
 	c.ID, c.Version, c.CreatedAt = id, version, created
 	return nil
