@@ -36,8 +36,19 @@ func parseDay(flagName, s string) (time.Time, error) {
 	return t, nil
 }
 
-// buildProgress opens the database and computes the patient's progress.
-func buildProgress(ctx context.Context, dbPath, code string, opt report.Options) (*report.Progress, error) {
+// buildProgress opens the database and computes the patient's progress
+// over the days fromS to toS (YYYY-MM-DD; empty: from the first or to the
+// last record).
+func buildProgress(ctx context.Context, dbPath, code, fromS, toS string) (*report.Progress, error) {
+	from, err := parseDay("from", fromS)
+	if err != nil {
+		return nil, err
+	}
+	to, err := parseDay("to", toS)
+	if err != nil {
+		return nil, err
+	}
+	opt := report.Options{From: from, To: to, Today: time.Now()}
 	db, err := openExisting(dbPath)
 	if err != nil {
 		return nil, err
@@ -66,15 +77,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *dbPath == "" || *patient == "" || *out == "" {
 		return usagef("report needs --db, --patient and --out")
 	}
-	from, err := parseDay("from", *fromS)
-	if err != nil {
-		return err
-	}
-	to, err := parseDay("to", *toS)
-	if err != nil {
-		return err
-	}
-	pr, err := buildProgress(ctx, *dbPath, *patient, report.Options{From: from, To: to, Today: time.Now()})
+	pr, err := buildProgress(ctx, *dbPath, *patient, *fromS, *toS)
 	if err != nil {
 		return err
 	}
@@ -106,15 +109,7 @@ func runProgress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *dbPath == "" || *patient == "" {
 		return usagef("progress needs --db and --patient")
 	}
-	from, err := parseDay("from", *fromS)
-	if err != nil {
-		return err
-	}
-	to, err := parseDay("to", *toS)
-	if err != nil {
-		return err
-	}
-	pr, err := buildProgress(ctx, *dbPath, *patient, report.Options{From: from, To: to, Today: time.Now()})
+	pr, err := buildProgress(ctx, *dbPath, *patient, *fromS, *toS)
 	if err != nil {
 		return err
 	}
