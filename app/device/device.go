@@ -163,13 +163,10 @@ func (d *Device) connect(cfg service.DeviceConfig, beforeStream func() error) er
 		src.Close()
 		return d.fail(err.Error(), err)
 	}
-	notches := map[float64]string{}
-	for _, hz := range mains.frequencies() {
-		if chain, err := ConditioningFilter(info, hz); err == nil {
-			notches[hz] = chain.String()
-			if mains == MainsAuto {
-				notches[hz] += " (mains auto)"
-			}
+	notches := cond.Descriptions()
+	if mains == MainsAuto {
+		for hz := range notches {
+			notches[hz] += " (mains auto)"
 		}
 	}
 	live := pipeline.NewLive(pipeline.LiveConfig{Info: info, BlockCap: blockLen})

@@ -161,7 +161,22 @@ func (c *Conditioner) Description() string {
 	if len(c.cfg.Filters) == 0 {
 		return "none"
 	}
-	if s, ok := c.cfg.Filters[c.active].Filter.(interface{ String() string }); ok {
+	return describe(c.cfg.Filters[c.active])
+}
+
+// Descriptions returns the description of each filter the Conditioner
+// may use, by mains frequency in hertz (Description's text). The filters
+// are fixed at construction, so it is safe from any goroutine.
+func (c *Conditioner) Descriptions() map[float64]string {
+	out := make(map[float64]string, len(c.cfg.Filters))
+	for _, f := range c.cfg.Filters {
+		out[f.Hz] = describe(f)
+	}
+	return out
+}
+
+func describe(f MainsFilter) string {
+	if s, ok := f.Filter.(interface{ String() string }); ok {
 		return s.String()
 	}
 	return "filtered"
