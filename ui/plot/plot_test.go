@@ -446,6 +446,44 @@ func TestScopeStaleNoteBesideTheLabels(t *testing.T) {
 	}
 }
 
+// TestScopeStaleNoteNarrow: in a scope as narrow as on a 1280 px window,
+// the note goes on two lines between the lane texts and still covers
+// none of them.
+func TestScopeStaleNoteNarrow(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewScope()
+	w := test.NewWindow(s)
+	defer w.Close()
+	w.Resize(fyne.NewSize(620, 320))
+	snap := &pipeline.Snapshot{Seq: 1, Info: acquisition.StreamInfo{Channels: 8, SampleRateHz: 1000}}
+	for range 8 {
+		snap.RawMin = append(snap.RawMin, []float32{-1, -1})
+		snap.RawMax = append(snap.RawMax, []float32{1, 1})
+		snap.FilteredMin = append(snap.FilteredMin, []float32{-1, -1})
+		snap.FilteredMax = append(snap.FilteredMax, []float32{1, 1})
+		snap.RMSUV = append(snap.RMSUV, 155)
+		snap.Quality = append(snap.Quality, pipeline.ChannelQuality{Level: pipeline.QualityGood})
+	}
+	s.SetSnapshot(snap)
+	s.SetStale("No signal — disconnected · last sample 8 s ago")
+	r := test.WidgetRenderer(s).(*scopeRenderer)
+	if !r.empty2.Visible() || r.empty.Text+" · "+r.empty2.Text != s.Stale() {
+		t.Fatalf("note %q / %q (second line shown %v), want %q on two lines", r.empty.Text, r.empty2.Text, r.empty2.Visible(), s.Stale())
+	}
+	note := rect{r.emptyBox.Position(), r.emptyBox.Size()}
+	for i := range r.names {
+		for _, o := range []fyne.CanvasObject{r.names[i], r.reasons[i], r.rms[i]} {
+			if note.overlaps(rect{o.Position(), o.Size()}) {
+				t.Errorf("the note covers lane %d's text %q", i, o.(*canvas.Text).Text)
+			}
+		}
+	}
+	s.SetStale("")
+	if r.empty.Visible() || r.empty2.Visible() {
+		t.Error("the note stays once live again")
+	}
+}
+
 type rect struct {
 	p fyne.Position
 	s fyne.Size

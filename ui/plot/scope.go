@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -261,6 +262,8 @@ func (s *Scope) CreateRenderer() fyne.WidgetRenderer {
 	r.raster.ScaleMode = canvas.ImageScalePixels
 	r.empty = canvas.NewText("No signal — connect a device", LabelColor())
 	r.empty.Alignment = fyne.TextAlignCenter
+	r.empty2 = canvas.NewText("", LabelColor())
+	r.empty2.Alignment = fyne.TextAlignCenter
 	r.emptyBox = canvas.NewRectangle(LabelBoxColor())
 	r.emptyBox.CornerRadius = 4
 	r.sync()
@@ -278,6 +281,12 @@ type scopeRenderer struct {
 	dots     []*canvas.Circle    // quality lights
 	boxes    []*canvas.Rectangle // 2 per lane: behind the name and behind the RMS
 	objects  []fyne.CanvasObject
+	// The note (empty, and empty2 when it is split in two lines): its
+	// text, the theme's text size, and whether it is shown; Layout fits it.
+	empty2   *canvas.Text
+	note     string
+	noteSize float32
+	noteOn   bool
 }
 
 func (r *scopeRenderer) Destroy() {}
@@ -321,17 +330,61 @@ func (r *scopeRenderer) Layout(size fyne.Size) {
 			rmsStart = min(rmsStart, size.Width-rs.Width-3*pad)
 		}
 	}
-	// The note ("No signal — …") goes between the lanes' texts, so it
-	// covers only (greyed) trace, never a label; centred when it cannot.
-	ms := r.empty.MinSize()
-	x := (size.Width - ms.Width) / 2
-	if free := rmsStart - labelEnd; n > 0 && free >= ms.Width+6*pad {
-		x = labelEnd + (free-ms.Width)/2
+	r.layoutNote(size, labelEnd, rmsStart, n > 0)
+}
+
+// layoutNote places the note ("No signal — …") between the lanes' texts
+// (labelEnd to rmsStart), so it covers only greyed trace, never a label:
+// on two lines (split at " · ") where one does not fit, drawn down to
+// 65 % of the text size where two lines do not fit either, and centred
+// when even that does not fit (or there are no lanes).
+func (r *scopeRenderer) layoutNote(size fyne.Size, labelEnd, rmsStart float32, lanes bool) {
+	pad := r.s.Theme().Size(theme.SizeNamePadding)
+	free := rmsStart - labelEnd
+	style := r.empty.TextStyle
+	width := func(lines []string, sz float32) (w float32) {
+		for _, l := range lines {
+			w = max(w, fyne.MeasureText(l, sz, style).Width)
+		}
+		return w
 	}
-	y := (size.Height - ms.Height) / 2
-	r.empty.Resize(ms)
+	lines := []string{r.note}
+	if i := strings.Index(r.note, " · "); lanes && i > 0 && free < width(lines, r.noteSize)+6*pad {
+		lines = []string{r.note[:i], r.note[i+len(" · "):]}
+	}
+	sz := r.noteSize
+	if w := width(lines, sz); lanes && w > 0 && free < w+6*pad {
+		sz *= max(0.65, min(1, (free-6*pad)/w))
+	}
+	second := ""
+	if len(lines) == 2 {
+		second = lines[1]
+	}
+	setText(r.empty, lines[0], sz)
+	setText(r.empty2, second, sz)
+	show := func(o fyne.CanvasObject, on bool) {
+		if on {
+			o.Show()
+		} else {
+			o.Hide()
+		}
+	}
+	show(r.empty, r.noteOn)
+	show(r.emptyBox, r.noteOn)
+	show(r.empty2, r.noteOn && second != "")
+	w := width(lines, sz)
+	h := r.empty.MinSize().Height
+	total := h * float32(len(lines))
+	x := (size.Width - w) / 2
+	if lanes && free >= w+6*pad {
+		x = labelEnd + (free-w)/2
+	}
+	y := (size.Height - total) / 2
+	r.empty.Resize(fyne.NewSize(w, h))
 	r.empty.Move(fyne.NewPos(x, y))
-	r.emptyBox.Resize(fyne.NewSize(ms.Width+4*pad, ms.Height+2*pad))
+	r.empty2.Resize(fyne.NewSize(w, h))
+	r.empty2.Move(fyne.NewPos(x, y+h))
+	r.emptyBox.Resize(fyne.NewSize(w+4*pad, total+2*pad))
 	r.emptyBox.Move(fyne.NewPos(x-2*pad, y-pad))
 }
 
@@ -357,20 +410,16 @@ func (r *scopeRenderer) sync() (relayout bool) {
 			r.rms[i] = canvas.NewText("", LabelColor())
 			r.objects = append(r.objects, r.boxes[2*i], r.boxes[2*i+1], r.dots[i], r.names[i], r.reasons[i], r.rms[i])
 		}
-		r.objects = append(r.objects, r.emptyBox, r.empty) // on top of the lanes' texts
+		r.objects = append(r.objects, r.emptyBox, r.empty, r.empty2) // on top of the lanes' texts
 		relayout = true
 	}
 	note := "No signal — connect a device"
 	if r.s.stale != "" {
 		note = r.s.stale
 	}
-	relayout = setText(r.empty, note, size) || relayout
-	if n == 0 || r.s.stale != "" {
-		r.empty.Show()
-		r.emptyBox.Show()
-	} else {
-		r.empty.Hide()
-		r.emptyBox.Hide()
+	if on := n == 0 || r.s.stale != ""; note != r.note || size != r.noteSize || on != r.noteOn {
+		r.note, r.noteSize, r.noteOn = note, size, on
+		relayout = true // layoutNote fits the note and shows or hides it
 	}
 	for i := range n {
 		relayout = setText(r.names[i], r.s.LaneLabel(i), size) || relayout
